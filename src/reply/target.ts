@@ -1,0 +1,46 @@
+/**
+ * The small surface an adapter gives the reply streamer. Everything platform-specific about how an answer
+ * appears (formatting, limits, the API calls) lives behind it; the streamer itself is platform-neutral.
+ */
+
+/** An opaque handle to a posted message (Slack `ts`, Discord message id). */
+export interface MessageRef {
+  id: string;
+}
+
+/** A limiter shared by every reply streaming in one platform scope (a Slack workspace, a Discord channel). */
+export interface EditBudget {
+  /** Resolves when one more call may be made in this scope. Waiting callers are served fairly. */
+  take(signal?: AbortSignal): Promise<void>;
+  /** The platform said "slow down": no call in this scope before `retryAfterMs` from now. */
+  pause(retryAfterMs: number): void;
+}
+
+export interface ReplyTarget {
+  /** Longest text one message may carry, in characters, after `render`. */
+  readonly maxMessageLength: number;
+  /** Markdown (as the model writes it) to the platform's own format. */
+  render(markdown: string): string;
+  /** Posts a new message into the conversation (the first call posts the placeholder). */
+  post(text: string): Promise<MessageRef>;
+  /** Replaces the text of a message posted earlier. */
+  edit(ref: MessageRef, text: string): Promise<void>;
+  /** The budget that `edit` (and continuation `post`s) draw from. */
+  readonly budget: EditBudget;
+  /** Shows a "typing…" indicator where the platform has one; called while no words are visible yet. */
+  typing?(): Promise<void>;
+}
+
+/**
+ * Thrown by `post`/`edit` when the platform answered 429 / `ratelimited`. The streamer pauses the shared
+ * budget for `retryAfterMs` and sends the newest text afterwards; it never drops it.
+ */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly retryAfterMs: number,
+    message = `rate limited, retry after ${retryAfterMs} ms`,
+  ) {
+    super(message);
+    this.name = "RateLimitedError";
+  }
+}

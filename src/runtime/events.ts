@@ -1,0 +1,31 @@
+/**
+ * What a streamed Copilot answer looks like to the rest of threadpilot. The runtime translates the SDK's
+ * session events into these, so the reply streamer and the adapters never depend on the SDK's event shapes.
+ */
+export type FailureKind = "rate_limit" | "authentication" | "timeout" | "quota" | "context_limit" | "other";
+
+export interface RuntimeFailure {
+  kind: FailureKind;
+  /** The runtime's own message; for logs, never shown to users verbatim. */
+  message: string;
+  /** The SDK's `errorType`, when the failure came from a `session.error` event. */
+  errorType?: string;
+  statusCode?: number;
+}
+
+export type RuntimeEvent =
+  /** A piece of answer text, in order. */
+  | { type: "delta"; text: string; messageId: string }
+  /** The authoritative text of one model call (a turn that calls tools has several; some are empty). */
+  | { type: "message"; content: string; messageId: string; hasToolRequests: boolean }
+  | { type: "tool_start"; toolCallId: string; toolName: string }
+  | { type: "tool_end"; toolCallId: string; toolName: string; success: boolean }
+  /**
+   * The attempt so far was abandoned and a new one starts after `delayMs`: everything streamed since the
+   * request began (or since the previous `retry`) is void and will be streamed again.
+   */
+  | { type: "retry"; attempt: number; delayMs: number; failure: RuntimeFailure }
+  /** Terminal: the answer failed for good. */
+  | { type: "error"; failure: RuntimeFailure }
+  /** Terminal: the answer is complete (or was aborted). */
+  | { type: "done"; aborted: boolean };

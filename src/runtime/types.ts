@@ -1,0 +1,21 @@
+import type { Tool } from "@github/copilot-sdk";
+import type { ImageInput } from "../history/types.js";
+import type { RuntimeEvent } from "./events.js";
+
+/** One question for Copilot: the prompt built from the history, plus what goes with it. */
+export interface AnswerRequest {
+  prompt: string;
+  /** Images of the message being answered; sent only when the model can see images. */
+  images?: ImageInput[];
+  /** The bot's own tools for this run (already bound to the conversation). */
+  tools?: Tool<any>[];
+  /** Aborts the running session; the stream then ends with `{type: "done", aborted: true}`. */
+  signal?: AbortSignal;
+  /** Stable id of the conversation (platform thread), for logs and per-thread tool state. */
+  threadKey?: string;
+}
+
+/** What the core needs from the Copilot runtime: a stream of events per request. */
+export interface AnswerRuntime {
+  stream(request: AnswerRequest): AsyncIterable<RuntimeEvent>;
+}

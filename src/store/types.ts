@@ -1,0 +1,23 @@
+/**
+ * State shared by every replica: handled-event records, per-thread locks and small thread state.
+ * Backed by keyv (SQLite file by default, Redis for several replicas, memory for tests).
+ */
+export interface StateStore {
+  /**
+   * Records `key` for `ttlMs` if nobody has; true when this call recorded it. Atomic across replicas,
+   * so of N deliveries of one event exactly one caller gets true.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Takes the lock `key` for `owner` unless another owner holds it; it expires after `ttlMs`. */
+  tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lock `owner` still holds; false when it was lost (expired and taken). */
+  refreshLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lock if `owner` still holds it. */
+  unlock(key: string, owner: string): Promise<void>;
+  /** True when the backend answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
