@@ -1,0 +1,197 @@
+import { readFileSync } from "node:fs";
+import { envSchema, type RawEnv } from "./schema.js";
+import { DEFAULT_SYSTEM_PROMPT } from "./default-system-prompt.js";
+
+export interface SlackConfig {
+  botToken: string;
+  /** Socket Mode when set; otherwise the HTTP Events API with `signingSecret`. */
+  appToken?: string;
+  signingSecret?: string;
+  apiUrl: string;
+  /** Port of the HTTP Events API receiver (HTTP mode only). */
+  port: number;
+}
+
+export interface DiscordConfig {
+  token: string;
+  apiUrl: string;
+  openThread: boolean;
+}
+
+export interface ProviderConfig {
+  type: "openai" | "azure" | "anthropic";
+  baseUrl: string;
+  apiKey?: string;
+}
+
+export interface CopilotConfig {
+  githubToken?: string;
+  model?: string;
+  provider?: ProviderConfig;
+  vision: boolean;
+  homeDirectory?: string;
+  retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  systemMessage: string;
+  workingDirectory: string;
+  skillDirectories: string[];
+}
+
+export interface Config {
+  slack?: SlackConfig;
+  discord?: DiscordConfig;
+  answering: { threadFollowups: boolean; otherBots: boolean };
+  copilot: CopilotConfig;
+  history: { charBudget: number };
+  reply: { placeholder: string };
+  store: { url: string };
+  log: { level: string };
+  health: { port?: number };
+  shutdown: { graceMs: number };
+}
+
+/** One bad or missing variable, and what to do about it. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  const lines = problems.map((p) => `  - ${p.variable}: ${p.message}`);
+  return [
+    `threadpilot cannot start: ${problems.length} configuration problem(s).`,
+    ...lines,
+    "Set these in the environment or in a .env file; .env.example documents every variable.",
+  ].join("\n");
+}
+
+type FileReader = (path: string) => string;
+
+/**
+ * Reads and validates the whole configuration from `env` at once, so a newcomer sees every problem in one
+ * message rather than one per attempt. Throws ConfigError.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) => readFileSync(p, "utf8")): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "?"), message: issue.message })),
+    );
+  }
+  const raw = parsed.data;
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, message: string) => problems.push({ variable, message });
+
+  const slack = slackConfig(raw, problem);
+  const discord = discordConfig(raw);
+  const slackAttempted = Boolean(raw.SLACK_BOT_TOKEN || raw.SLACK_APP_TOKEN || raw.SLACK_SIGNING_SECRET);
+  if (!slackAttempted && !discord) {
+    problem(
+      "SLACK_BOT_TOKEN / DISCORD_TOKEN",
+      "no chat platform is configured: set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) for Slack, DISCORD_TOKEN for Discord, or both",
+    );
+  }
+  const copilot = copilotConfig(raw, readFile, problem);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...(slack ? { slack } : {}),
+    ...(discord ? { discord } : {}),
+    answering: { threadFollowups: raw.ANSWER_THREAD_FOLLOWUPS, otherBots: raw.ANSWER_OTHER_BOTS },
+    copilot: copilot!,
+    history: { charBudget: raw.HISTORY_CHAR_BUDGET },
+    reply: { placeholder: raw.PLACEHOLDER_TEXT },
+    store: { url: raw.STORE_URL },
+    log: { level: raw.LOG_LEVEL },
+    health: raw.HEALTH_PORT === undefined ? {} : { port: raw.HEALTH_PORT },
+    shutdown: { graceMs: raw.SHUTDOWN_GRACE_MS },
+  };
+}
+
+type Problem = (variable: string, message: string) => void;
+
+function slackConfig(raw: RawEnv, problem: Problem): SlackConfig | undefined {
+  const anySlack = raw.SLACK_BOT_TOKEN || raw.SLACK_APP_TOKEN || raw.SLACK_SIGNING_SECRET;
+  if (!anySlack) return undefined;
+  if (!raw.SLACK_BOT_TOKEN) {
+    problem("SLACK_BOT_TOKEN", "is required for Slack: copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page");
+    return undefined;
+  }
+  if (!raw.SLACK_APP_TOKEN && !raw.SLACK_SIGNING_SECRET) {
+    problem(
+      "SLACK_APP_TOKEN",
+      "is required for Slack Socket Mode (an app-level token xapp-… with connections:write); for the HTTP Events API set SLACK_SIGNING_SECRET instead",
+    );
+    return undefined;
+  }
+  return {
+    botToken: raw.SLACK_BOT_TOKEN,
+    ...(raw.SLACK_APP_TOKEN ? { appToken: raw.SLACK_APP_TOKEN } : {}),
+    ...(raw.SLACK_SIGNING_SECRET ? { signingSecret: raw.SLACK_SIGNING_SECRET } : {}),
+    apiUrl: raw.SLACK_API_URL!,
+    port: raw.SLACK_PORT,
+  };
+}
+
+function discordConfig(raw: RawEnv): DiscordConfig | undefined {
+  if (!raw.DISCORD_TOKEN) return undefined;
+  return { token: raw.DISCORD_TOKEN, apiUrl: raw.DISCORD_API_URL!, openThread: raw.DISCORD_OPEN_THREAD };
+}
+
+function copilotConfig(raw: RawEnv, readFile: FileReader, problem: Problem): CopilotConfig | undefined {
+  let provider: ProviderConfig | undefined;
+  if (raw.COPILOT_PROVIDER_BASE_URL) {
+    provider = {
+      type: raw.COPILOT_PROVIDER_TYPE ?? "openai",
+      baseUrl: raw.COPILOT_PROVIDER_BASE_URL,
+      ...(raw.COPILOT_PROVIDER_API_KEY ? { apiKey: raw.COPILOT_PROVIDER_API_KEY } : {}),
+    };
+    if (!raw.COPILOT_MODEL) {
+      problem("COPILOT_MODEL", "is required with a BYOK provider (COPILOT_PROVIDER_BASE_URL): name the model to use, e.g. gpt-4o");
+    }
+  } else if (raw.COPILOT_PROVIDER_TYPE || raw.COPILOT_PROVIDER_API_KEY) {
+    problem("COPILOT_PROVIDER_BASE_URL", "is required when COPILOT_PROVIDER_TYPE or COPILOT_PROVIDER_API_KEY is set: the provider's API base URL");
+  } else if (!raw.GITHUB_TOKEN) {
+    problem(
+      "GITHUB_TOKEN",
+      "no model access is configured: set GITHUB_TOKEN (a token with Copilot access), or bring your own model with COPILOT_PROVIDER_BASE_URL and COPILOT_MODEL",
+    );
+  }
+  if (raw.COPILOT_RETRY_MAX_DELAY_MS < raw.COPILOT_RETRY_BASE_DELAY_MS) {
+    problem("COPILOT_RETRY_MAX_DELAY_MS", "must not be smaller than COPILOT_RETRY_BASE_DELAY_MS");
+  }
+
+  let systemMessage = raw.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT;
+  if (raw.SYSTEM_PROMPT && raw.SYSTEM_PROMPT_FILE) {
+    problem("SYSTEM_PROMPT_FILE", "set either SYSTEM_PROMPT or SYSTEM_PROMPT_FILE, not both");
+  } else if (raw.SYSTEM_PROMPT_FILE) {
+    try {
+      systemMessage = readFile(raw.SYSTEM_PROMPT_FILE).trim();
+      if (!systemMessage) problem("SYSTEM_PROMPT_FILE", `the file ${raw.SYSTEM_PROMPT_FILE} is empty`);
+    } catch {
+      problem("SYSTEM_PROMPT_FILE", `cannot read ${raw.SYSTEM_PROMPT_FILE}: check the path and its permissions`);
+    }
+  }
+
+  return {
+    ...(raw.GITHUB_TOKEN ? { githubToken: raw.GITHUB_TOKEN } : {}),
+    ...(raw.COPILOT_MODEL ? { model: raw.COPILOT_MODEL } : {}),
+    ...(provider ? { provider } : {}),
+    vision: raw.COPILOT_VISION,
+    ...(raw.COPILOT_HOME ? { homeDirectory: raw.COPILOT_HOME } : {}),
+    retry: {
+      attempts: raw.COPILOT_RETRY_ATTEMPTS,
+      baseDelayMs: raw.COPILOT_RETRY_BASE_DELAY_MS,
+      maxDelayMs: raw.COPILOT_RETRY_MAX_DELAY_MS,
+    },
+    systemMessage,
+    workingDirectory: raw.REPOS_DIR,
+    skillDirectories: raw.SKILL_DIRS,
+  };
+}

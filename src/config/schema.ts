@@ -1,0 +1,115 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable threadpilot reads, in one place. The names are a contract (deployment tooling and
+ * .env.example rely on them); each description says what it does and how to fix a bad value.
+ */
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const url = (fallback?: string) =>
+  optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL, for example https://example.com/api" })
+      .optional(),
+  ).transform((v) => v ?? fallback);
+
+const bool = (fallback: boolean) =>
+  optionalText
+    .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" }).optional())
+    .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  optionalText
+    .pipe(
+      z.coerce.number<string>({ error: "must be a whole number" })
+        .int({ error: "must be a whole number" })
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` })
+        .optional(),
+    )
+    .transform((v) => v ?? fallback);
+
+const list = optionalText.transform((v) =>
+  v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [],
+);
+
+export const envSchema = z.object({
+  // Slack
+  SLACK_BOT_TOKEN: optionalText.pipe(
+    z.string().startsWith("xoxb-", { error: "must be a bot token starting with xoxb-" }).optional(),
+  ),
+  SLACK_APP_TOKEN: optionalText.pipe(
+    z.string().startsWith("xapp-", { error: "must be an app-level token starting with xapp-" }).optional(),
+  ),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_API_URL: url("https://slack.com/api/"),
+  SLACK_PORT: int(3000, 0, 65535),
+  // Discord
+  DISCORD_TOKEN: optionalText,
+  DISCORD_API_URL: url("https://discord.com/api"),
+  DISCORD_OPEN_THREAD: bool(false),
+  // When to answer
+  ANSWER_THREAD_FOLLOWUPS: bool(true),
+  ANSWER_OTHER_BOTS: bool(false),
+  // Copilot
+  GITHUB_TOKEN: optionalText,
+  COPILOT_MODEL: optionalText,
+  COPILOT_PROVIDER_TYPE: optionalText.pipe(
+    z.enum(["openai", "azure", "anthropic"], { error: "must be openai, azure or anthropic" }).optional(),
+  ),
+  COPILOT_PROVIDER_BASE_URL: url(),
+  COPILOT_PROVIDER_API_KEY: optionalText,
+  COPILOT_VISION: bool(false),
+  COPILOT_HOME: optionalText,
+  COPILOT_RETRY_ATTEMPTS: int(3, 1, 10),
+  COPILOT_RETRY_BASE_DELAY_MS: int(3_000, 0, 600_000),
+  COPILOT_RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
+  SYSTEM_PROMPT: optionalText,
+  SYSTEM_PROMPT_FILE: optionalText,
+  REPOS_DIR: optionalText.transform((v) => v ?? "./data/repos"),
+  SKILL_DIRS: list,
+  // Conversation and reply
+  HISTORY_CHAR_BUDGET: int(24_000, 0, 1_000_000),
+  PLACEHOLDER_TEXT: optionalText.transform((v) => v ?? "_Thinking…_"),
+  // Operations
+  STORE_URL: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^(sqlite|redis|rediss|memory):\/\//, {
+          error: "must start with sqlite://, redis://, rediss:// or memory://",
+        })
+        .optional(),
+    )
+    .transform((v) => v ?? "sqlite://./data/threadpilot.sqlite"),
+  LOG_LEVEL: optionalText
+    .pipe(
+      z
+        .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+          error: "must be one of fatal, error, warn, info, debug, trace, silent",
+        })
+        .optional(),
+    )
+    .transform((v) => v ?? "info"),
+  HEALTH_PORT: optionalText.pipe(
+    z.coerce.number<string>({ error: "must be a port number" }).int().min(0).max(65535, { error: "must be a port number" }).optional(),
+  ),
+  SHUTDOWN_GRACE_MS: int(30_000, 0, 3_600_000),
+});
+
+export type RawEnv = z.output<typeof envSchema>;
+
+/** Names of variables whose values are secrets: never logged, never shown. */
+export const SECRET_VARIABLES = [
+  "SLACK_BOT_TOKEN",
+  "SLACK_APP_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "DISCORD_TOKEN",
+  "GITHUB_TOKEN",
+  "COPILOT_PROVIDER_API_KEY",
+] as const;

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/load.js";
+
+const slackSocket = { SLACK_BOT_TOKEN: "xoxb-1-2-abc", SLACK_APP_TOKEN: "xapp-1-abc" };
+const byok = { COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:9/v1", COPILOT_MODEL: "fake-model" };
+
+function problemsOf(env: NodeJS.ProcessEnv, readFile?: (p: string) => string) {
+  try {
+    loadConfig(env, readFile);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("lists every problem of an empty environment at once", () => {
+    const problems = problemsOf({});
+    expect(problems.map((p) => p.variable)).toEqual(["SLACK_BOT_TOKEN / DISCORD_TOKEN", "GITHUB_TOKEN"]);
+    const message = new ConfigError(problems).message;
+    expect(message).toContain("2 configuration problem(s)");
+    expect(message).toContain(".env.example");
+  });
+
+  it("accepts Slack Socket Mode with a BYOK model and fills defaults", () => {
+    const config = loadConfig({ ...slackSocket, ...byok });
+    expect(config.slack).toEqual({
+      botToken: "xoxb-1-2-abc",
+      appToken: "xapp-1-abc",
+      apiUrl: "https://slack.com/api/",
+      port: 3000,
+    });
+    expect(config.discord).toBeUndefined();
+    expect(config.copilot.provider).toEqual({ type: "openai", baseUrl: "http://127.0.0.1:9/v1" });
+    expect(config.copilot.retry).toEqual({ attempts: 3, baseDelayMs: 3000, maxDelayMs: 30000 });
+    expect(config.store.url).toBe("sqlite://./data/threadpilot.sqlite");
+    expect(config.answering).toEqual({ threadFollowups: true, otherBots: false });
+    expect(config.health.port).toBeUndefined();
+  });
+
+  it("accepts Discord alone with a GitHub token", () => {
+    const config = loadConfig({ DISCORD_TOKEN: "abc.def.ghi", GITHUB_TOKEN: "ghp_x", DISCORD_OPEN_THREAD: "yes" });
+    expect(config.slack).toBeUndefined();
+    expect(config.discord).toEqual({ token: "abc.def.ghi", apiUrl: "https://discord.com/api", openThread: true });
+  });
+
+  it("explains malformed values, naming the variable", () => {
+    const problems = problemsOf({
+      SLACK_BOT_TOKEN: "xapp-wrong",
+      SLACK_APP_TOKEN: "xoxb-wrong",
+      GITHUB_TOKEN: "x",
+      STORE_URL: "postgres://db",
+      HEALTH_PORT: "eighty",
+      LOG_LEVEL: "loud",
+      ANSWER_OTHER_BOTS: "maybe",
+      SLACK_API_URL: "not a url",
+    });
+    const byName = Object.fromEntries(problems.map((p) => [p.variable, p.message]));
+    expect(byName.SLACK_BOT_TOKEN).toMatch(/xoxb-/);
+    expect(byName.SLACK_APP_TOKEN).toMatch(/xapp-/);
+    expect(byName.STORE_URL).toMatch(/sqlite:\/\//);
+    expect(byName.HEALTH_PORT).toMatch(/port/);
+    expect(byName.LOG_LEVEL).toMatch(/info/);
+    expect(byName.ANSWER_OTHER_BOTS).toMatch(/true or false/);
+    expect(byName.SLACK_API_URL).toMatch(/URL/);
+  });
+
+  it("requires a model with BYOK and a mode for Slack", () => {
+    const problems = problemsOf({ SLACK_BOT_TOKEN: "xoxb-1", COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:1/v1" });
+    expect(problems.map((p) => p.variable).sort()).toEqual(["COPILOT_MODEL", "SLACK_APP_TOKEN"]);
+  });
+
+  it("reads the system prompt from a file, and reports an unreadable one", () => {
+    const files: Record<string, string> = { "/prompts/bot.md": "  Be brief.  " };
+    const read = (p: string) => {
+      const text = files[p];
+      if (text === undefined) throw new Error("ENOENT");
+      return text;
+    };
+    const config = loadConfig({ ...slackSocket, ...byok, SYSTEM_PROMPT_FILE: "/prompts/bot.md" }, read);
+    expect(config.copilot.systemMessage).toBe("Be brief.");
+    const problems = problemsOf({ ...slackSocket, ...byok, SYSTEM_PROMPT_FILE: "/nope.md" }, read);
+    expect(problems).toEqual([{ variable: "SYSTEM_PROMPT_FILE", message: expect.stringContaining("/nope.md") }]);
+  });
+
+  it("never puts a secret value into a problem message", () => {
+    const problems = problemsOf({ SLACK_BOT_TOKEN: "sekrit-token-value-123", GITHUB_TOKEN: "ghp_secret_value_456" });
+    const text = new ConfigError(problems).message;
+    expect(text).not.toContain("sekrit-token-value-123");
+    expect(text).not.toContain("ghp_secret_value_456");
+  });
+
+  it("parses numbers, lists and booleans", () => {
+    const config = loadConfig({
+      ...slackSocket,
+      ...byok,
+      HEALTH_PORT: "9464",
+      SKILL_DIRS: " ./skills , /opt/skills ,",
+      COPILOT_RETRY_BASE_DELAY_MS: "10",
+      COPILOT_RETRY_MAX_DELAY_MS: "20",
+      COPILOT_VISION: "true",
+    });
+    expect(config.health.port).toBe(9464);
+    expect(config.copilot.skillDirectories).toEqual(["./skills", "/opt/skills"]);
+    expect(config.copilot.retry).toEqual({ attempts: 3, baseDelayMs: 10, maxDelayMs: 20 });
+    expect(config.copilot.vision).toBe(true);
+  });
+});
