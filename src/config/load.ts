@@ -36,6 +36,22 @@ export interface CopilotConfig {
   skillDirectories: string[];
 }
 
+export interface SafetyConfig {
+  toolPolicy: "none" | "read-only" | "all";
+  allow: {
+    slack: { channels: string[]; users: string[] };
+    discord: { guilds: string[]; channels: string[]; roles: string[]; users: string[] };
+  };
+  /** The sentence a refused user sees: "" when refusals are silent, undefined for the default sentence. */
+  refusalReply?: string;
+  /** Requests per user per window; 0 turns the limit off. */
+  userRateLimit: { limit: number; windowMs: number };
+  maxMessageChars: number;
+  images: { maxCount: number; maxBytes: number };
+  /** The second model the `advisor` tool asks; no advisor when unset. */
+  advisor?: { model: string; maxCallsPerRun: number };
+}
+
 export interface Config {
   slack?: SlackConfig;
   discord?: DiscordConfig;
@@ -43,6 +59,7 @@ export interface Config {
   copilot: CopilotConfig;
   history: { charBudget: number };
   reply: { placeholder: string };
+  safety: SafetyConfig;
   store: { url: string };
   log: { level: string };
   health: { port?: number };
@@ -107,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     copilot: copilot!,
     history: { charBudget: raw.HISTORY_CHAR_BUDGET },
     reply: { placeholder: raw.PLACEHOLDER_TEXT },
+    safety: safetyConfig(raw),
     store: { url: raw.STORE_URL },
     log: { level: raw.LOG_LEVEL },
     health: raw.HEALTH_PORT === undefined ? {} : { port: raw.HEALTH_PORT },
@@ -136,6 +154,27 @@ function slackConfig(raw: RawEnv, problem: Problem): SlackConfig | undefined {
     ...(raw.SLACK_SIGNING_SECRET ? { signingSecret: raw.SLACK_SIGNING_SECRET } : {}),
     apiUrl: raw.SLACK_API_URL!,
     port: raw.SLACK_PORT,
+  };
+}
+
+function safetyConfig(raw: RawEnv): SafetyConfig {
+  return {
+    toolPolicy: raw.TOOL_POLICY,
+    allow: {
+      slack: { channels: raw.ALLOW_SLACK_CHANNELS, users: raw.ALLOW_SLACK_USERS },
+      discord: {
+        guilds: raw.ALLOW_DISCORD_GUILDS,
+        channels: raw.ALLOW_DISCORD_CHANNELS,
+        roles: raw.ALLOW_DISCORD_ROLES,
+        users: raw.ALLOW_DISCORD_USERS,
+      },
+    },
+    // "" silences refusals; undefined keeps the access policy's default sentence.
+    ...(raw.REFUSAL_SILENT ? { refusalReply: "" } : raw.REFUSAL_REPLY ? { refusalReply: raw.REFUSAL_REPLY } : {}),
+    userRateLimit: { limit: raw.USER_RATE_LIMIT, windowMs: raw.USER_RATE_WINDOW_SECONDS * 1000 },
+    maxMessageChars: raw.MAX_MESSAGE_CHARS,
+    images: { maxCount: raw.MAX_IMAGES, maxBytes: raw.MAX_IMAGE_BYTES },
+    ...(raw.ADVISOR_MODEL ? { advisor: { model: raw.ADVISOR_MODEL, maxCallsPerRun: raw.ADVISOR_MAX_CALLS } } : {}),
   };
 }
 

@@ -76,6 +76,25 @@ export const envSchema = z.object({
   // Conversation and reply
   HISTORY_CHAR_BUDGET: int(24_000, 0, 1_000_000),
   PLACEHOLDER_TEXT: optionalText.transform((v) => v ?? "_Thinking…_"),
+  // Safety
+  TOOL_POLICY: optionalText
+    .pipe(z.enum(["none", "read-only", "all"], { error: "must be none, read-only or all" }).optional())
+    .transform((v) => v ?? "none"),
+  ALLOW_SLACK_CHANNELS: list,
+  ALLOW_SLACK_USERS: list,
+  ALLOW_DISCORD_GUILDS: list,
+  ALLOW_DISCORD_CHANNELS: list,
+  ALLOW_DISCORD_ROLES: list,
+  ALLOW_DISCORD_USERS: list,
+  REFUSAL_REPLY: optionalText,
+  REFUSAL_SILENT: bool(false),
+  USER_RATE_LIMIT: int(10, 0, 10_000),
+  USER_RATE_WINDOW_SECONDS: int(60, 1, 86_400),
+  MAX_MESSAGE_CHARS: int(8_000, 100, 1_000_000),
+  MAX_IMAGES: int(10, 0, 100),
+  MAX_IMAGE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  ADVISOR_MODEL: optionalText,
+  ADVISOR_MAX_CALLS: int(2, 0, 20),
   // Operations
   STORE_URL: optionalText
     .pipe(
