@@ -14,6 +14,16 @@ export interface EditBudget {
   take(signal?: AbortSignal): Promise<void>;
   /** The platform said "slow down": no call in this scope before `retryAfterMs` from now. */
   pause(retryAfterMs: number): void;
+  /**
+   * Optional (added for pacing): the budget's rate, so a streamer can pace itself to its fair share of it.
+   * Without them the streamer assumes one call a second.
+   */
+  readonly calls?: number;
+  readonly perMs?: number;
+  /** Optional: how many replies are streaming in this scope now (each registers with `join`). */
+  readonly active?: number;
+  /** Optional: registers one streaming reply in this scope; call the returned function when it ends. */
+  join?(): () => void;
 }
 
 export interface ReplyTarget {
@@ -29,6 +39,17 @@ export interface ReplyTarget {
   readonly budget: EditBudget;
   /** Shows a "typing…" indicator where the platform has one; called while no words are visible yet. */
   typing?(): Promise<void>;
+  /**
+   * Optional: removes a message posted earlier (used when a retried answer needs fewer messages than the
+   * abandoned attempt had). Without it, a message left over shows a short filler instead.
+   */
+  delete?(ref: MessageRef): Promise<void>;
+  /**
+   * Optional: whether `post` draws from `budget` (default true). Slack's chat.postMessage has its own limit
+   * (about 1 a second per channel, which the adapter keeps itself), not chat.update's; Discord's 5 per 5 s covers
+   * both creating and editing.
+   */
+  readonly postUsesBudget?: boolean;
 }
 
 /**

@@ -1,0 +1,152 @@
+import type { EditBudget } from "./target.js";
+import { realClock, type Clock } from "./clock.js";
+
+export interface BudgetRate {
+  /** At most this many calls... */
+  calls: number;
+  /** ...in any window of this many milliseconds. */
+  perMs: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * One platform scope's call budget: a sliding window (never more than `calls` grants in any `perMs` window, the
+ * same rule the platforms state) with a FIFO queue of waiters. Each streaming reply has at most one call
+ * waiting, so FIFO serves the replies of a scope round-robin. `pause` holds every grant until a 429's
+ * retry-after has passed.
+ */
+export class ScopeBudget implements EditBudget {
+  readonly calls: number;
+  readonly perMs: number;
+  private readonly grants: number[] = [];
+  private readonly waiters: Waiter[] = [];
+  private pausedUntil = -Infinity;
+  private timerAt: number | undefined;
+  private activeReplies = 0;
+
+  constructor(rate: BudgetRate, private readonly clock: Clock = realClock) {
+    if (!Number.isInteger(rate.calls) || rate.calls < 1) {
+      throw new RangeError(`A budget needs a whole number of calls of at least 1 (got ${rate.calls}).`);
+    }
+    if (!(rate.perMs > 0) || !Number.isFinite(rate.perMs)) {
+      throw new RangeError(`A budget needs a positive, finite window in milliseconds (got ${rate.perMs}).`);
+    }
+    this.calls = rate.calls;
+    this.perMs = rate.perMs;
+  }
+
+  get active(): number {
+    return this.activeReplies;
+  }
+
+  /** Whether nothing is waiting, running or remembered: such a budget can be forgotten. */
+  get idle(): boolean {
+    this.forgetOldGrants();
+    return this.activeReplies === 0 && this.waiters.length === 0 && this.grants.length === 0 && !this.isPaused();
+  }
+
+  join(): () => void {
+    this.activeReplies++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.activeReplies--;
+    };
+  }
+
+  take(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(abortError(signal));
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  pause(retryAfterMs: number): void {
+    const ms = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : 1000;
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+  }
+
+  private isPaused(): boolean {
+    return this.clock.now() < this.pausedUntil;
+  }
+
+  private forgetOldGrants(): void {
+    const horizon = this.clock.now() - this.perMs;
+    while (this.grants.length > 0 && this.grants[0]! <= horizon) this.grants.shift();
+  }
+
+  /** Grants what the window allows now, then sleeps until the next grant could be possible. */
+  private pump(): void {
+    this.forgetOldGrants();
+    while (this.waiters.length > 0 && !this.isPaused() && this.grants.length < this.calls) {
+      const waiter = this.waiters.shift()!;
+      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+      this.grants.push(this.clock.now());
+      waiter.resolve();
+    }
+    if (this.waiters.length === 0) return;
+    const windowFreesAt = this.grants.length >= this.calls ? this.grants[0]! + this.perMs : this.clock.now();
+    const at = Math.max(windowFreesAt, this.pausedUntil);
+    // One timer at a time; a later pause simply makes the woken pump sleep again.
+    if (this.timerAt !== undefined && this.timerAt <= at) return;
+    this.timerAt = at;
+    void this.clock.sleep(at - this.clock.now()).then(() => {
+      if (this.timerAt === at) this.timerAt = undefined;
+      this.pump();
+    });
+  }
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The wait for the edit budget was aborted.", "AbortError");
+}
+
+/**
+ * The budgets of all platform scopes, one per key: every reply streaming in a scope must draw from the same one.
+ * Adapters call `forScope` for each reply (do not cache the result for long: idle budgets are forgotten).
+ */
+export class BudgetRegistry {
+  private readonly scopes = new Map<string, ScopeBudget>();
+  private lookups = 0;
+
+  constructor(private readonly clock: Clock = realClock) {}
+
+  /** The budget of `key` (e.g. `slack:T123:chat.update`, `discord:channel:456`); created on first use. */
+  forScope(key: string, rate: BudgetRate): ScopeBudget {
+    if (++this.lookups % 256 === 0) this.forgetIdle();
+    let budget = this.scopes.get(key);
+    if (!budget) {
+      budget = new ScopeBudget(rate, this.clock);
+      this.scopes.set(key, budget);
+    }
+    return budget;
+  }
+
+  get size(): number {
+    return this.scopes.size;
+  }
+
+  private forgetIdle(): void {
+    for (const [key, budget] of this.scopes) if (budget.idle) this.scopes.delete(key);
+  }
+}
+
+/** The process-wide registry the adapters use. */
+export const budgets = new BudgetRegistry();

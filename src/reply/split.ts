@@ -1,0 +1,203 @@
+/**
+ * Lays rendered text out over as many messages as the platform's length limit needs.
+ *
+ * The split works on the RENDERED text, because that is what the limit counts and what the user sees, and it
+ * gives the fidelity guarantee by construction: the chunks, concatenated, are exactly the rendered text. A chunk
+ * that ends inside a code fence is shown with the fence closed, and the next one reopens it with the same opening
+ * line (so the language tag survives).
+ *
+ * Splits prefer, in order: a paragraph break or the edge of a code block, a line break, a space, any character
+ * (never inside a surrogate pair). Chunks laid out earlier (`keep`) are kept as long as the text still starts
+ * with them, so a message that was continued does not move while the answer streams.
+ */
+import { fenceOpening, isFenceClosing, type FenceOpening } from "./fences.js";
+
+export interface Chunk {
+  /** The slice of the rendered text this message carries. */
+  text: string;
+  /** The fence this chunk starts inside (reopened at its top). */
+  reopen?: FenceOpening;
+  /** The fence this chunk ends inside (closed at its bottom). */
+  close?: FenceOpening;
+}
+
+/** What the message for `chunk` shows. */
+export function messageText(chunk: Chunk): string {
+  const top = chunk.reopen ? `${chunk.reopen.line.trimStart()}\n` : "";
+  const bottom = chunk.close ? `${chunk.text.endsWith("\n") ? "" : "\n"}${chunk.close.marker}` : "";
+  return top + chunk.text + bottom;
+}
+
+interface LineInfo {
+  start: number;
+  /** Index just past the line's "\n" (or the text's end). */
+  end: number;
+  /** The fence open at the line's start. */
+  fenceBefore?: FenceOpening;
+  /** Whether the line opens or closes a fence (never split inside it). */
+  isFenceLine: boolean;
+  blank: boolean;
+}
+
+function scanLines(text: string): LineInfo[] {
+  const lines: LineInfo[] = [];
+  let fence: FenceOpening | undefined;
+  let start = 0;
+  while (start < text.length) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl + 1;
+    const line = text.slice(start, nl < 0 ? text.length : nl);
+    const fenceBefore = fence;
+    let isFenceLine = false;
+    if (fence) {
+      if (isFenceClosing(line, fence)) {
+        fence = undefined;
+        isFenceLine = true;
+      }
+    } else {
+      const opening = fenceOpening(line);
+      if (opening) {
+        fence = opening;
+        isFenceLine = true;
+      }
+    }
+    lines.push({ start, end, fenceBefore, isFenceLine, blank: line.trim() === "" });
+    start = end;
+  }
+  return lines;
+}
+
+/** Split classes, best first. */
+const PARAGRAPH = 3;
+const LINE = 2;
+const WORD = 1;
+const ANY = 0;
+
+export function layout(rendered: string, limit: number, keep: readonly string[] = []): Chunk[] {
+  const max = Math.max(1, Math.floor(limit));
+  const lines = scanLines(rendered);
+  // The fence open at any offset (offsets at line starts; inside a fence line nothing is split).
+  const lineAt = (offset: number): LineInfo | undefined => {
+    let lo = 0;
+    let hi = lines.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const l = lines[mid]!;
+      if (offset < l.start) hi = mid - 1;
+      else if (offset >= l.end) lo = mid + 1;
+      else return l;
+    }
+    return undefined;
+  };
+  // Only ever asked about offsets inside the text (a chunk never starts or ends after its last character).
+  const fenceAt = (offset: number): FenceOpening | undefined => lineAt(offset)?.fenceBefore;
+
+  const chunks: Chunk[] = [];
+  let offset = 0;
+  for (const kept of keep) {
+    if (kept.length === 0 || !rendered.startsWith(kept, offset)) break;
+    const end = offset + kept.length;
+    // A kept chunk must not leave only whitespace behind it (that could not be a message of its own).
+    if (end < rendered.length && end >= rendered.trimEnd().length) break;
+    if (end !== rendered.length && !isSplitPoint(rendered, end, lineAt)) break;
+    chunks.push(makeChunk(rendered, offset, end, fenceAt));
+    offset = end;
+  }
+
+  while (offset < rendered.length) {
+    const whole = makeChunk(rendered, offset, rendered.length, fenceAt);
+    if (messageText(whole).length <= max) {
+      chunks.push(whole);
+      break;
+    }
+    const end = chooseEnd(rendered, offset, max, lineAt, fenceAt);
+    chunks.push(makeChunk(rendered, offset, end, fenceAt));
+    offset = end;
+  }
+  return chunks;
+}
+
+function makeChunk(
+  text: string,
+  start: number,
+  end: number,
+  fenceAt: (o: number) => FenceOpening | undefined,
+): Chunk {
+  const chunk: Chunk = { text: text.slice(start, end) };
+  const reopen = fenceAt(start);
+  const close = end < text.length ? fenceAt(end) : undefined;
+  if (reopen) chunk.reopen = reopen;
+  if (close) chunk.close = close;
+  return chunk;
+}
+
+function isSplitPoint(text: string, offset: number, lineAt: (o: number) => LineInfo | undefined): boolean {
+  const line = lineAt(offset);
+  if (!line) return true;
+  if (offset === line.start) return true;
+  return !line.isFenceLine && !isLowSurrogateAt(text, offset);
+}
+
+function splitClass(text: string, offset: number, line: LineInfo | undefined, prevLine: LineInfo | undefined): number {
+  if (!line || offset === line.start) {
+    if (!line || !prevLine) return PARAGRAPH;
+    const prevOpensFence = prevLine.isFenceLine && !prevLine.fenceBefore;
+    const closesFence = line.isFenceLine && line.fenceBefore !== undefined;
+    // Right after an opening or right before a closing line would leave an empty code block behind.
+    if (prevOpensFence || closesFence) return ANY;
+    const opensFence = line.isFenceLine;
+    const prevClosesFence = prevLine.isFenceLine && prevLine.fenceBefore !== undefined;
+    if (line.blank || prevLine.blank || opensFence || prevClosesFence) return PARAGRAPH;
+    return LINE;
+  }
+  if (line.isFenceLine) return -1;
+  if (isLowSurrogateAt(text, offset)) return -1;
+  const before = text[offset - 1];
+  return before === " " || before === "\t" ? WORD : ANY;
+}
+
+function isLowSurrogateAt(text: string, offset: number): boolean {
+  const code = text.charCodeAt(offset);
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * The end of the next chunk starting at `start`: the best class of split point that still leaves the chunk
+ * reasonably full (at least a third of the room), and the furthest point of that class.
+ */
+function chooseEnd(
+  text: string,
+  start: number,
+  max: number,
+  lineAt: (o: number) => LineInfo | undefined,
+  fenceAt: (o: number) => FenceOpening | undefined,
+): number {
+  const reopen = fenceAt(start);
+  const top = reopen ? reopen.line.trimStart().length + 1 : 0;
+  const best: number[] = [-1, -1, -1, -1];
+  const hardLimit = Math.min(text.length - 1, start + max);
+  // Both sides of a split must carry something visible.
+  const lastVisible = text.trimEnd().length - 1;
+  let firstVisible = start;
+  while (firstVisible < text.length && /\s/.test(text[firstVisible]!)) firstVisible++;
+  for (let end = Math.max(start + 1, firstVisible + 1); end <= Math.min(hardLimit, lastVisible); end++) {
+    const line = lineAt(end);
+    const prev = line ? lineAt(line.start - 1) : undefined;
+    const cls = splitClass(text, end, line, line && end === line.start ? prev : undefined);
+    if (cls < 0) continue;
+    const close = fenceAt(end);
+    const bottom = close ? close.marker.length + (text[end - 1] === "\n" ? 0 : 1) : 0;
+    if (top + (end - start) + bottom > max) continue;
+    best[cls] = end;
+  }
+  const room = max - top;
+  for (let cls = PARAGRAPH; cls >= ANY; cls--) {
+    const end = best[cls]!;
+    if (end > start && (end - start >= room / 3 || cls === ANY)) return end;
+  }
+  // Nothing fits with the fence decoration (a tiny limit): fall back to any point that makes progress.
+  for (let cls = PARAGRAPH; cls >= ANY; cls--) if (best[cls]! > start) return best[cls]!;
+  let end = Math.min(text.length, start + max);
+  if (isLowSurrogateAt(text, end) && end - 1 > start) end--;
+  return end;
+}

@@ -1,0 +1,165 @@
+/** The shared edit budget: the sliding window holds under any load, waiters are served fairly, 429s pause it. */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import slackify from "slackify-markdown";
+import { ManualClock } from "../../src/reply/clock.js";
+import { BudgetRegistry, ScopeBudget } from "../../src/reply/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
+import { streamReply } from "../../src/reply/stream-reply.js";
+import { tablesToText } from "../../src/reply/tables.js";
+import { answer, cutsFor } from "./reply-arbitraries.js";
+import { answerSteps, joinReply, play } from "./reply-support.js";
+
+function peakInWindow(times: number[], perMs: number): number {
+  let peak = 0;
+  let lo = 0;
+  const sorted = [...times].sort((a, b) => a - b);
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
+    peak = Math.max(peak, hi - lo + 1);
+  }
+  return peak;
+}
+
+describe("ScopeBudget", () => {
+  it("never grants more than `calls` in any window, whatever the demand", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 100, max: 5000 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 5 })), { maxLength: 30 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 3000 })), { maxLength: 3 }),
+        async (calls, perMs, demand, pauses) => {
+          const clock = new ManualClock();
+          const budget = new ScopeBudget({ calls, perMs }, clock);
+          const grants: number[] = [];
+          const pauseEnds: Array<[number, number]> = [];
+          const work: Promise<void>[] = [];
+          for (const [at, n] of demand) {
+            work.push(
+              (async () => {
+                await clock.sleep(at);
+                for (let i = 0; i < n; i++) {
+                  await budget.take();
+                  grants.push(clock.now());
+                }
+              })(),
+            );
+          }
+          for (const [at, ms] of pauses) {
+            work.push(
+              (async () => {
+                await clock.sleep(at);
+                budget.pause(ms);
+                pauseEnds.push([clock.now(), clock.now() + ms]);
+              })(),
+            );
+          }
+          await clock.runUntilSettled(Promise.all(work));
+          expect(grants).toHaveLength(demand.reduce((s, [, n]) => s + n, 0));
+          expect(peakInWindow(grants, perMs)).toBeLessThanOrEqual(calls);
+          for (const [from, to] of pauseEnds) for (const g of grants) expect(g > from && g < to).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("serves waiters first come, first served (each reply waits once, so replies take turns)", async () => {
+    const clock = new ManualClock();
+    const budget = new ScopeBudget({ calls: 1, perMs: 1000 }, clock);
+    const order: string[] = [];
+    const reply = async (name: string) => {
+      for (let i = 0; i < 3; i++) {
+        await budget.take();
+        order.push(name);
+      }
+    };
+    await clock.runUntilSettled(Promise.all([reply("a"), reply("b"), reply("c")]));
+    expect(order).toEqual(["a", "b", "c", "a", "b", "c", "a", "b", "c"]);
+  });
+
+  it("a take can be abandoned with a signal, and the queue moves on", async () => {
+    const clock = new ManualClock();
+    const budget = new ScopeBudget({ calls: 1, perMs: 1000 }, clock);
+    await budget.take();
+    const controller = new AbortController();
+    const abandoned = budget.take(controller.signal);
+    const next = budget.take();
+    controller.abort(new Error("reply gone"));
+    await expect(abandoned).rejects.toThrow("reply gone");
+    await clock.advance(1000);
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it("rejects a nonsensical rate with a clear message", () => {
+    expect(() => new ScopeBudget({ calls: 0, perMs: 1000 })).toThrow(/at least 1/);
+    expect(() => new ScopeBudget({ calls: 5, perMs: -1 })).toThrow(/positive/);
+  });
+
+  it("the registry hands every reply of a scope the same budget", () => {
+    const registry = new BudgetRegistry(new ManualClock());
+    const a = registry.forScope("slack:T1:chat.update", { calls: 50, perMs: 60_000 });
+    expect(registry.forScope("slack:T1:chat.update", { calls: 50, perMs: 60_000 })).toBe(a);
+    expect(registry.forScope("slack:T2:chat.update", { calls: 50, perMs: 60_000 })).not.toBe(a);
+  });
+});
+
+describe("replies sharing one Slack workspace budget", () => {
+  it("ten concurrent answers stay inside the limit together, all complete, and share fairly", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(answer(2, 8).chain((t) => fc.tuple(fc.constant(t), cutsFor(t), fc.integer({ min: 0, max: 5000 }))), {
+          minLength: 10,
+          maxLength: 10,
+        }),
+        async (replies) => {
+          const clock = new ManualClock();
+          const rate = { calls: 50, perMs: 60_000 };
+          const budget = new ScopeBudget(rate, clock);
+          const server = new PlatformRateLimit(rate.calls, rate.perMs, clock);
+          const render = (md: string) => slackify(tablesToText(md));
+          const targets = replies.map(
+            () =>
+              new MemoryTarget({ clock, budget, maxMessageLength: 4000, render, latencyMs: 150, limit: server, postsCountAgainstLimit: false, postUsesBudget: false }),
+          );
+          const outcomes = await clock.runUntilSettled(
+            Promise.all(
+              replies.map(([text, cuts, startAt], i) =>
+                streamReply(play(clock, [{ type: "wait", ms: startAt }, ...answerSteps(text, cuts, 40)]), targets[i]!, { clock }),
+              ),
+            ),
+          );
+          expect(server.rejected).toBe(0);
+          const edits = targets.flatMap((t) => t.calls.filter((c) => c.kind === "edit").map((c) => c.at));
+          expect(peakInWindow(edits, rate.perMs)).toBeLessThanOrEqual(rate.calls);
+          outcomes.forEach((o, i) => {
+            expect(o.status).toBe("complete");
+            expect(joinReply(targets[i]!.visibleTexts())).toBe(render(replies[i]![0].trim()));
+            expect(o.firstVisibleMs).toBeDefined();
+          });
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("a reply that joins a busy scope still shows its first words promptly", async () => {
+    const clock = new ManualClock();
+    const budget = new ScopeBudget({ calls: 50, perMs: 60_000 }, clock);
+    const long = Array.from({ length: 1500 }, (_, i) => `w${i}`).join(" ");
+    const cuts = Array.from({ length: 1500 }, (_, i) => i * 4);
+    const targets = Array.from({ length: 10 }, () => new MemoryTarget({ clock, budget, maxMessageLength: 4000, latencyMs: 150, postUsesBudget: false }));
+    const outcomes = await clock.runUntilSettled(
+      Promise.all(
+        targets.map((t, i) =>
+          streamReply(play(clock, [{ type: "wait", ms: i * 2000 }, ...answerSteps(long, cuts, 20)]), t, { clock }),
+        ),
+      ),
+    );
+    const edits = targets.map((t) => t.calls.filter((c) => c.kind === "edit").length);
+    for (const o of outcomes) expect(o.firstVisibleMs!).toBeLessThan(3000);
+    // Fair: no reply got more than twice the edits of another.
+    expect(Math.max(...edits)).toBeLessThanOrEqual(2 * Math.min(...edits));
+  });
+});
