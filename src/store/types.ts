@@ -21,3 +21,17 @@ export interface StateStore {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * A StateStore that also keeps small FIFO queues, used to hand waiting thread messages from one replica to
+ * whichever replica holds the thread's lock. Every operation is atomic across replicas.
+ * (Added alongside StateStore so existing implementations and fakes of StateStore stay valid.)
+ */
+export interface StateStoreWithQueues extends StateStore {
+  /** Appends `value` (JSON-serialisable) to the queue `key`; it is kept at least `ttlMs`, then may be dropped. */
+  enqueue<T>(key: string, value: T, ttlMs: number): Promise<void>;
+  /** Removes and returns every queued value, oldest first; two concurrent callers never get the same value. */
+  dequeueAll<T>(key: string): Promise<T[]>;
+  /** How many values wait in the queue `key`. */
+  queueLength(key: string): Promise<number>;
+}

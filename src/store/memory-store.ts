@@ -1,0 +1,96 @@
+import type { Logger } from "pino";
+import { KeyvValues } from "./keyv-values.js";
+import { checkTtl } from "./keys.js";
+import type { StateStoreWithQueues } from "./types.js";
+
+interface Lease {
+  owner: string;
+  expiresAt: number;
+}
+
+/**
+ * In-process store for tests and single-process development. Atomicity comes from JavaScript running one
+ * callback at a time: every check-and-set below happens without an await in between.
+ */
+export class MemoryStore extends KeyvValues implements StateStoreWithQueues {
+  private readonly leases = new Map<string, Lease>();
+  private readonly queues = new Map<string, { values: string[]; expiresAt: number }>();
+
+  constructor(logger: Logger) {
+    super(new Map(), logger);
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return this.take(`claim:${key}`, "claimed", checkTtl(ttlMs), false);
+  }
+
+  async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.take(`lock:${key}`, owner, checkTtl(ttlMs), true);
+  }
+
+  async refreshLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs);
+    const lease = this.live(`lock:${key}`);
+    if (lease?.owner !== owner) return false;
+    lease.expiresAt = Date.now() + ttl;
+    return true;
+  }
+
+  async unlock(key: string, owner: string): Promise<void> {
+    if (this.live(`lock:${key}`)?.owner === owner) this.leases.delete(`lock:${key}`);
+  }
+
+  async enqueue<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs);
+    const queue = this.liveQueue(key) ?? { values: [], expiresAt: 0 };
+    // Stored as JSON so a consumer never shares an object with the producer, as with the real backends.
+    queue.values.push(JSON.stringify(value));
+    queue.expiresAt = Date.now() + ttl;
+    this.queues.set(key, queue);
+  }
+
+  async dequeueAll<T>(key: string): Promise<T[]> {
+    const queue = this.liveQueue(key);
+    this.queues.delete(key);
+    return (queue?.values ?? []).map((text) => JSON.parse(text) as T);
+  }
+
+  async queueLength(key: string): Promise<number> {
+    return this.liveQueue(key)?.values.length ?? 0;
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.leases.clear();
+    this.queues.clear();
+    await this.keyv.disconnect();
+  }
+
+  private take(id: string, owner: string, ttl: number, reentrant: boolean): boolean {
+    const lease = this.live(id);
+    if (lease && !(reentrant && lease.owner === owner)) return false;
+    this.leases.set(id, { owner, expiresAt: Date.now() + ttl });
+    return true;
+  }
+
+  private live(id: string): Lease | undefined {
+    const lease = this.leases.get(id);
+    if (lease && lease.expiresAt <= Date.now()) {
+      this.leases.delete(id);
+      return undefined;
+    }
+    return lease;
+  }
+
+  private liveQueue(key: string): { values: string[]; expiresAt: number } | undefined {
+    const queue = this.queues.get(key);
+    if (queue && queue.expiresAt <= Date.now()) {
+      this.queues.delete(key);
+      return undefined;
+    }
+    return queue;
+  }
+}

@@ -1,0 +1,141 @@
+import KeyvRedis, { createClient } from "@keyv/redis";
+import type { Logger } from "pino";
+import { KeyvValues } from "./keyv-values.js";
+import { checkTtl, claimKey, lockKey, queueKey } from "./keys.js";
+import type { StateStoreWithQueues } from "./types.js";
+
+/** Take the lock if it is free or already ours (then extend it). */
+const TRY_LOCK = `
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if current then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+/** Compare-and-refresh: only the owner extends its lock. */
+const REFRESH_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+/** Compare-and-delete: only the owner releases its lock. */
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+type RedisClient = ReturnType<typeof createClient>;
+
+/** Redis store for several replicas: keyv for values, the node-redis client for atomic SET NX / Lua / MULTI. */
+export class RedisStore extends KeyvValues implements StateStoreWithQueues {
+  private closed = false;
+
+  private constructor(private readonly client: RedisClient, logger: Logger) {
+    super(new KeyvRedis(client, { throwOnErrors: true }), logger);
+  }
+
+  static async open(url: string, db: number, display: string, logger: Logger): Promise<RedisStore> {
+    let connectedOnce = false;
+    let lastErrorLog = 0;
+    const client = createClient({
+      url,
+      database: db,
+      // Fail fast while disconnected instead of queueing commands that would hang a chat reply.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 5_000,
+        // Give up on the first connection after a few tries (a wrong URL should stop start-up), retry forever later.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          !connectedOnce && retries >= 2 ? cause : Math.min(100 * 2 ** retries, 3_000),
+      },
+    });
+    client.on("error", (error: Error) => {
+      // node-redis emits one error per failed reconnect attempt; log at most one every 10 s.
+      if (!connectedOnce || Date.now() - lastErrorLog < 10_000) return;
+      lastErrorLog = Date.now();
+      logger.warn({ err: error, store: display }, "Redis store connection error");
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new Error(`Could not connect to the Redis store at ${display}: ${(error as Error).message || String(error)}`, { cause: error });
+    }
+    connectedOnce = true;
+    return new RedisStore(client as RedisClient, logger);
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.client.set(claimKey(key), "1", { condition: "NX", expiration: { type: "PX", value: checkTtl(ttlMs) } });
+    return reply === "OK";
+  }
+
+  async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.script(TRY_LOCK, lockKey(key), owner, String(checkTtl(ttlMs)))) === 1;
+  }
+
+  async refreshLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.script(REFRESH_LOCK, lockKey(key), owner, String(checkTtl(ttlMs)))) === 1;
+  }
+
+  async unlock(key: string, owner: string): Promise<void> {
+    await this.script(UNLOCK, lockKey(key), owner);
+  }
+
+  async enqueue<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    const id = queueKey(key);
+    await this.client.multi().rPush(id, JSON.stringify(value)).pExpire(id, checkTtl(ttlMs)).exec();
+  }
+
+  async dequeueAll<T>(key: string): Promise<T[]> {
+    const id = queueKey(key);
+    // MULTI makes read-and-delete one step: a value reaches exactly one caller.
+    const [values] = (await this.client.multi().lRange(id, 0, -1).del(id).exec()) as unknown as [string[], number];
+    return (values ?? []).map((text) => JSON.parse(text) as T);
+  }
+
+  async queueLength(key: string): Promise<number> {
+    return this.client.lLen(queueKey(key));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === "PONG";
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.client.isOpen) await this.client.close();
+  }
+
+  // keyv-redis reconnects a closed client on its next call; a closed store must stay closed.
+  override async get<T>(key: string): Promise<T | undefined> {
+    this.assertOpen();
+    return super.get<T>(key);
+  }
+
+  override async set<T>(key: string, value: T, ttlMs?: number): Promise<void> {
+    this.assertOpen();
+    return super.set(key, value, ttlMs);
+  }
+
+  override async delete(key: string): Promise<void> {
+    this.assertOpen();
+    return super.delete(key);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("The Redis state store is closed.");
+  }
+
+  private async script(source: string, key: string, ...args: string[]): Promise<unknown> {
+    return this.client.eval(source, { keys: [key], arguments: args });
+  }
+}

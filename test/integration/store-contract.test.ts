@@ -1,0 +1,227 @@
+/**
+ * One contract, three backends: memory, SQLite (temp file) and Redis (a private redis-server).
+ * Expiry is checked by polling until the backend frees the key, never by asserting how long that took.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "@keyv/redis";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/open-store.js";
+import type { StateStoreWithQueues } from "../../src/store/types.js";
+import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
+
+const logger = pino({ level: "silent" });
+const LONG = 60_000;
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+interface Backend {
+  /** Opens one store on the backend; calling it twice gives two instances sharing the same data. */
+  open(): Promise<StateStoreWithQueues>;
+  shared: boolean;
+  /** Every raw key in the backend, where the test can list them. */
+  keys?: () => Promise<string[]>;
+  setUp(): Promise<void>;
+  tearDown(): Promise<void>;
+}
+
+function contract(name: string, backend: Backend, skip = false): void {
+  describe.skipIf(skip)(`${name} store contract`, () => {
+    let store: StateStoreWithQueues;
+    let other: StateStoreWithQueues;
+    const key = (label: string): string => `${label}-${randomUUID()}`;
+
+    beforeAll(async () => {
+      await backend.setUp();
+      store = await backend.open();
+      other = backend.shared ? await backend.open() : store;
+    });
+    afterAll(async () => {
+      if (other !== store) await other?.close();
+      await store?.close();
+      await backend.tearDown();
+    });
+
+    it("answers ping", async () => {
+      expect(await store.ping()).toBe(true);
+    });
+
+    it("claimOnce gives true to exactly one of 50 concurrent callers", async () => {
+      const event = key("event");
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.claimOnce(event, LONG)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.claimOnce(event, LONG)).toBe(false);
+    });
+
+    it.skipIf(!backend.shared)("claimOnce is exclusive across two store instances", async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const event = key("event");
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : other).claimOnce(event, LONG)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      }
+    });
+
+    it("a claim expires after its TTL and can be claimed again", async () => {
+      const event = key("event");
+      expect(await store.claimOnce(event, 80)).toBe(true);
+      await eventually(() => other.claimOnce(event, LONG), "expired claim reclaimed");
+      expect(await store.claimOnce(event, LONG)).toBe(false);
+    });
+
+    it("a lock excludes other owners, admits its owner again, and refreshes only for its owner", async () => {
+      const lock = key("lock");
+      expect(await store.tryLock(lock, "a", LONG)).toBe(true);
+      expect(await other.tryLock(lock, "b", LONG)).toBe(false);
+      expect(await store.tryLock(lock, "a", LONG)).toBe(true);
+      expect(await other.refreshLock(lock, "b", LONG)).toBe(false);
+      expect(await store.refreshLock(lock, "a", LONG)).toBe(true);
+    });
+
+    it("only the owner can unlock", async () => {
+      const lock = key("lock");
+      expect(await store.tryLock(lock, "a", LONG)).toBe(true);
+      await other.unlock(lock, "b");
+      expect(await other.tryLock(lock, "b", LONG)).toBe(false);
+      await store.unlock(lock, "a");
+      expect(await other.tryLock(lock, "b", LONG)).toBe(true);
+      expect(await store.refreshLock(lock, "a", LONG)).toBe(false);
+    });
+
+    it("of 50 owners racing for one lock exactly one wins", async () => {
+      const lock = key("lock");
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : other).tryLock(lock, `owner-${i}`, LONG)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it("an expired lock (a crashed owner's) frees itself, and the old owner can no longer refresh it", async () => {
+      const lock = key("lock");
+      expect(await store.tryLock(lock, "crashed", 80)).toBe(true);
+      await eventually(() => other.tryLock(lock, "survivor", LONG), "expired lock taken over");
+      expect(await store.refreshLock(lock, "crashed", LONG)).toBe(false);
+      await store.unlock(lock, "crashed");
+      expect(await store.tryLock(lock, "third", LONG)).toBe(false);
+    });
+
+    it("gets, sets and deletes JSON values", async () => {
+      const k = key("value");
+      expect(await store.get(k)).toBeUndefined();
+      await store.set(k, { text: "hello", n: 3, list: [1, 2] });
+      expect(await other.get(k)).toEqual({ text: "hello", n: 3, list: [1, 2] });
+      await store.set(k, "replaced", LONG);
+      expect(await other.get(k)).toBe("replaced");
+      await other.delete(k);
+      expect(await store.get(k)).toBeUndefined();
+      await store.delete(k);
+    });
+
+    it("drops a value after its TTL", async () => {
+      const k = key("value");
+      const kept = key("kept");
+      // Long enough to read it back even on a loaded machine, short enough to watch it go.
+      await store.set(k, 1, 1_500);
+      await store.set(kept, 2);
+      expect(await store.get(k)).toBe(1);
+      await eventually(async () => (await other.get(k)) === undefined, "value expired");
+      expect(await store.get(kept)).toBe(2);
+    });
+
+    it("queues values in order and hands them out once", async () => {
+      const q = key("queue");
+      expect(await store.dequeueAll(q)).toEqual([]);
+      await store.enqueue(q, { n: 1 }, LONG);
+      await other.enqueue(q, { n: 2 }, LONG);
+      await store.enqueue(q, { n: 3 }, LONG);
+      expect(await other.queueLength(q)).toBe(3);
+      expect(await other.dequeueAll(q)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(await store.dequeueAll(q)).toEqual([]);
+      expect(await store.queueLength(q)).toBe(0);
+    });
+
+    it("never hands one queued value to two concurrent consumers", async () => {
+      const q = key("queue");
+      const taken: number[] = [];
+      const producers = Array.from({ length: 40 }, (_, n) => (n % 2 ? store : other).enqueue(q, n, LONG));
+      const consumers = Array.from({ length: 10 }, async (_, i) => {
+        taken.push(...(await (i % 2 ? store : other).dequeueAll<number>(q)));
+      });
+      await Promise.all([...producers, ...consumers]);
+      taken.push(...(await store.dequeueAll<number>(q)));
+      expect([...taken].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    });
+
+    it("drops queued values after their TTL", async () => {
+      const q = key("queue");
+      await store.enqueue(q, "old", 80);
+      await eventually(async () => (await other.queueLength(q)) === 0, "queue expired");
+      expect(await store.dequeueAll(q)).toEqual([]);
+    });
+
+    it.skipIf(!backend.keys)("namespaces every key it writes under threadpilot:", async () => {
+      const k = key("ns");
+      await store.set(k, 1);
+      await store.claimOnce(k, LONG);
+      await store.tryLock(k, "o", LONG);
+      await store.enqueue(k, 1, LONG);
+      const keys = (await backend.keys!()).filter((name) => name.includes(k));
+      expect(keys.sort()).toEqual([`threadpilot:claim:${k}`, `threadpilot:lock:${k}`, `threadpilot:queue:${k}`, `threadpilot:value:${k}`]);
+    });
+
+    it("rejects a non-positive TTL with a clear error", async () => {
+      await expect(store.claimOnce(key("event"), 0)).rejects.toThrow(/positive number of milliseconds/);
+    });
+  });
+}
+
+contract("memory", {
+  open: () => openStore("memory://", logger),
+  shared: false,
+  setUp: async () => undefined,
+  tearDown: async () => undefined,
+});
+
+let sqliteDir = "";
+contract("sqlite", {
+  // A nested directory that does not exist yet: openStore must create it.
+  open: () => openStore(`sqlite://${join(sqliteDir, "nested", "state.sqlite")}`, logger),
+  shared: true,
+  setUp: async () => {
+    sqliteDir = mkdtempSync(join(tmpdir(), "threadpilot-sqlite-"));
+  },
+  tearDown: async () => rmSync(sqliteDir, { recursive: true, force: true }),
+});
+
+let redis: TestRedis | undefined;
+contract(
+  "redis",
+  {
+    open: () => openStore(`${redis!.url}/2`, logger),
+    shared: true,
+    keys: async () => {
+      const client = createClient({ url: `${redis!.url}/2` });
+      await client.connect();
+      try {
+        return await client.keys("*");
+      } finally {
+        await client.close();
+      }
+    },
+    setUp: async () => {
+      redis = await startTestRedis();
+    },
+    tearDown: async () => redis?.stop(),
+  },
+  skipRedisTests(),
+);

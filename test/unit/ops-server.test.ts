@@ -1,0 +1,95 @@
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HealthChecks } from "../../src/ops/health.js";
+import { Metrics } from "../../src/ops/metrics.js";
+import { startOpsServer, type OpsServer } from "../../src/ops/ops-server.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
+
+const logger = pino({ level: "silent" });
+
+describe("ops server", () => {
+  const health = new HealthChecks(200);
+  const metrics = new Metrics();
+  const store = new MemoryStore(logger);
+  let slackUp = true;
+  let server: OpsServer;
+  const url = (path: string): string => `http://127.0.0.1:${server.port}${path}`;
+
+  beforeAll(async () => {
+    health.register("slack", async () => slackUp);
+    health.register("runtime", async () => ({ ok: true, detail: "pong" }));
+    health.register("store", () => store.ping());
+    server = await startOpsServer({ port: 0, host: "127.0.0.1", health, metrics, logger });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await store.close();
+  });
+
+  it("reports 200 with every check when all pass", async () => {
+    const response = await fetch(url("/healthz"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/application\/json/);
+    const body = (await response.json()) as { status: string; checks: Record<string, { status: string; detail?: string }> };
+    expect(body.status).toBe("ok");
+    expect(Object.keys(body.checks).sort()).toEqual(["runtime", "slack", "store"]);
+    expect(body.checks.runtime).toMatchObject({ status: "ok", detail: "pong" });
+  });
+
+  it("reports 503 naming the failing check, and counts a throwing or hanging check as failing", async () => {
+    slackUp = false;
+    health.register("discord", async () => {
+      throw new Error("gateway closed");
+    });
+    health.register("slow", () => new Promise<boolean>(() => undefined));
+    try {
+      const response = await fetch(url("/healthz"));
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { status: string; checks: Record<string, { status: string; detail?: string }> };
+      expect(body.status).toBe("fail");
+      expect(body.checks.slack?.status).toBe("fail");
+      expect(body.checks.discord).toMatchObject({ status: "fail", detail: "gateway closed" });
+      expect(body.checks.slow).toMatchObject({ status: "fail", detail: "no answer within 200 ms" });
+      expect(body.checks.store?.status).toBe("ok");
+    } finally {
+      slackUp = true;
+      health.unregister("discord");
+      health.unregister("slow");
+    }
+    expect((await fetch(url("/healthz"))).status).toBe(200);
+  });
+
+  it("serves Prometheus metrics that move as the bot works", async () => {
+    const before = await (await fetch(url("/metrics"))).text();
+    expect(before).toContain("# TYPE threadpilot_answers_total counter");
+    expect(before).toContain("# TYPE threadpilot_time_to_first_words_seconds histogram");
+    expect(before).toContain("# TYPE threadpilot_active_answers gauge");
+    expect(before).not.toMatch(/^threadpilot_edits_total\{platform="discord"\}/m);
+
+    const answer = metrics.answerStarted("discord");
+    metrics.edit("discord");
+    answer.firstVisibleWords();
+    const response = await fetch(url("/metrics"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    const during = await response.text();
+    expect(during).toMatch(/^threadpilot_edits_total\{platform="discord"\} 1$/m);
+    expect(during).toMatch(/^threadpilot_active_answers\{platform="discord"\} 1$/m);
+    expect(during).toMatch(/^threadpilot_time_to_first_words_seconds_count\{platform="discord"\} 1$/m);
+    answer.finished("ok");
+    const after = await (await fetch(url("/metrics"))).text();
+    expect(after).toMatch(/^threadpilot_active_answers\{platform="discord"\} 0$/m);
+    expect(after).toMatch(/^threadpilot_answers_total\{platform="discord",status="ok"\} 1$/m);
+  });
+
+  it("answers 404 for other paths and 405 for other methods", async () => {
+    expect((await fetch(url("/nope"))).status).toBe(404);
+    expect((await fetch(url("/healthz"), { method: "POST" })).status).toBe(405);
+  });
+
+  it("says clearly when its port is taken", async () => {
+    await expect(startOpsServer({ port: server.port, host: "127.0.0.1", health, metrics, logger })).rejects.toThrow(
+      `The health server could not listen on port ${server.port}: the port is in use.`,
+    );
+  });
+});

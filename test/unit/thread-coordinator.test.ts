@@ -1,0 +1,291 @@
+/**
+ * The thread coordinator over the in-process store, with fake runs whose ends the test controls.
+ * Several coordinators sharing one store stand in for replicas.
+ */
+import pino from "pino";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ThreadCoordinator, type ThreadRun } from "../../src/core/thread-coordinator.js";
+import { ThreadRunAbort, threadAbortKind } from "../../src/core/thread-run-abort.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import type { StateStoreWithQueues } from "../../src/store/types.js";
+
+const logger = pino({ level: "silent" });
+/** Waits for an outcome; the generous bound only stops a broken test, it measures nothing. */
+const waitFor = <T>(check: () => T | Promise<T>): Promise<T> => vi.waitFor(check, { timeout: 15_000, interval: 10 });
+
+interface Call {
+  thread: string;
+  items: string[];
+  signal: AbortSignal;
+  finish: () => void;
+  fail: (error: Error) => void;
+}
+
+/** A run handler that records each call and ends only when the test says so (or its signal aborts). */
+function fakeRuns(): { run: ThreadRun<string>; calls: Call[] } {
+  const calls: Call[] = [];
+  const run: ThreadRun<string> = (thread, items, signal) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push({ thread, items, signal, finish: resolve, fail: reject });
+      signal.addEventListener("abort", () => reject(signal.reason));
+    });
+  return { run, calls };
+}
+
+/** Wraps a store so chosen methods stop answering, like a replica that died or lost its connection. */
+function cuttable(store: StateStoreWithQueues): {
+  store: StateStoreWithQueues;
+  cut: (...methods: string[]) => void;
+  mend: () => void;
+  /** Calls held back so far. */
+  pending: () => number;
+} {
+  const cutMethods = new Set<string>();
+  const hanging: (() => void)[] = [];
+  const proxy = new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (cutMethods.has("*") || cutMethods.has(String(property))) {
+          // Never answers while cut; once mended, the call goes through late, like a slow network.
+          return new Promise((resolve) => hanging.push(() => resolve((value as (...a: unknown[]) => unknown).apply(target, args))));
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return {
+    store: proxy,
+    cut: (...methods) => methods.forEach((m) => cutMethods.add(m)),
+    mend: () => {
+      cutMethods.clear();
+      hanging.splice(0).forEach((go) => go());
+    },
+    pending: () => hanging.length,
+  };
+}
+
+const coordinators: ThreadCoordinator<string>[] = [];
+function coordinator(store: StateStoreWithQueues, run: ThreadRun<string>, extra: { lockTtlMs?: number; stopPollMs?: number } = {}) {
+  const c = new ThreadCoordinator<string>({ store, run, logger, lockTtlMs: 60_000, stopPollMs: 20, ...extra });
+  coordinators.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  await Promise.all(coordinators.splice(0).map((c) => c.close()));
+});
+
+describe("ThreadCoordinator", () => {
+  it("starts a run for a message in an idle thread", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    expect(await c.submit("t1", "hello")).toBe("started");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0]).toMatchObject({ thread: "t1", items: ["hello"] });
+    expect(c.isRunning("t1")).toBe(true);
+    calls[0]!.finish();
+    await c.idle();
+    expect(c.isRunning("t1")).toBe(false);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("answers three messages that arrive during a run in ONE follow-up run, in order", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    await c.submit("t1", "first");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(await c.submit("t1", "second")).toBe("queued");
+    expect(await c.submit("t1", "third")).toBe("queued");
+    expect(await c.submit("t1", "fourth")).toBe("queued");
+    expect(calls).toHaveLength(1);
+    calls[0]!.finish();
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]!.items).toEqual(["second", "third", "fourth"]);
+    calls[1]!.finish();
+    await c.idle();
+    expect(calls).toHaveLength(2);
+  });
+
+  it("a message queued while the holder is releasing the lock is answered right after (no lost wake-up)", async () => {
+    const shared = new MemoryStore(logger);
+    const slowRelease = cuttable(shared);
+    const a = fakeRuns();
+    const b = fakeRuns();
+    const replicaA = coordinator(slowRelease.store, a.run);
+    const replicaB = coordinator(shared, b.run);
+    await replicaA.submit("t1", "one");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    slowRelease.cut("unlock");
+    a.calls[0]!.finish();
+    // A found the queue empty and is releasing the lock; B's message lands in that gap.
+    await waitFor(() => expect(slowRelease.pending()).toBe(1));
+    expect(await replicaB.submit("t1", "two")).toBe("queued");
+    slowRelease.mend();
+    // The lock lives 60 s here, so only A's re-check after unlocking can start this run in time.
+    await waitFor(() => expect([...a.calls, ...b.calls].map((call) => call.items)).toEqual([["one"], ["two"]]));
+  });
+
+  it("keeps threads independent", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    expect(await c.submit("a", "1")).toBe("started");
+    expect(await c.submit("b", "2")).toBe("started");
+    await waitFor(() => expect(calls.map((call) => call.thread).sort()).toEqual(["a", "b"]));
+  });
+
+  it("goes on with waiting messages after a run fails", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    await c.submit("t1", "first");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await c.submit("t1", "second");
+    calls[0]!.fail(new Error("model exploded"));
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]!.items).toEqual(["second"]);
+  });
+
+  it("batches messages queued on another replica into the lock holder's next run", async () => {
+    const store = new MemoryStore(logger);
+    const a = fakeRuns();
+    const b = fakeRuns();
+    const replicaA = coordinator(store, a.run);
+    const replicaB = coordinator(store, b.run);
+    await replicaA.submit("t1", "one");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    expect(await replicaB.submit("t1", "two")).toBe("queued");
+    expect(await replicaA.submit("t1", "three")).toBe("queued");
+    a.calls[0]!.finish();
+    await waitFor(() => expect(a.calls).toHaveLength(2));
+    expect(a.calls[1]!.items).toEqual(["two", "three"]);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  it("stop aborts the running answer with a 'stopped' reason, then answers what was waiting", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    await c.submit("t1", "long question");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await c.submit("t1", "follow-up");
+    expect(await c.stop("t1")).toBe(true);
+    expect(calls[0]!.signal.aborted).toBe(true);
+    expect(calls[0]!.signal.reason).toBeInstanceOf(ThreadRunAbort);
+    expect(threadAbortKind(calls[0]!.signal)).toBe("stopped");
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]!.items).toEqual(["follow-up"]);
+    expect(calls[1]!.signal.aborted).toBe(false);
+  });
+
+  it("stop with dropQueued discards the waiting messages", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    await c.submit("t1", "long question");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await c.submit("t1", "follow-up");
+    await c.stop("t1", { dropQueued: true });
+    await c.idle();
+    expect(calls).toHaveLength(1);
+  });
+
+  it("a stop asked on another replica reaches the replica running the answer", async () => {
+    const store = new MemoryStore(logger);
+    const a = fakeRuns();
+    const replicaA = coordinator(store, a.run);
+    const replicaB = coordinator(store, fakeRuns().run);
+    await replicaA.submit("t1", "question");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    expect(await replicaB.stop("t1")).toBe(false);
+    await waitFor(() => expect(threadAbortKind(a.calls[0]!.signal)).toBe("stopped"));
+    await replicaA.idle();
+  });
+
+  it("a stop asked when nothing runs does not stop the next answer", async () => {
+    const store = new MemoryStore(logger);
+    const polls = vi.spyOn(store, "get");
+    const { run, calls } = fakeRuns();
+    const c = coordinator(store, run);
+    expect(await c.stop("t1")).toBe(false);
+    await c.submit("t1", "question");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    // Let the running answer's stop poll look at the store several times.
+    await waitFor(() => expect(polls.mock.calls.filter(([key]) => key === "thread-stop:t1").length).toBeGreaterThanOrEqual(3));
+    expect(calls[0]!.signal.aborted).toBe(false);
+  });
+
+  it("when the lock holder dies, its lock expires and another replica answers the waiting message", async () => {
+    const shared = new MemoryStore(logger);
+    const dying = cuttable(shared);
+    const a = fakeRuns();
+    const b = fakeRuns();
+    const replicaA = coordinator(dying.store, a.run, { lockTtlMs: 500 });
+    const replicaB = coordinator(shared, b.run, { lockTtlMs: 500 });
+    await replicaA.submit("t1", "question");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    dying.cut("*"); // replica A is gone: it can no longer refresh or release its lock
+    expect(await replicaB.submit("t1", "are you there?")).toBe("queued");
+    await waitFor(() => expect(b.calls).toHaveLength(1));
+    expect(b.calls[0]!.items).toEqual(["are you there?"]);
+    expect(a.calls).toHaveLength(1);
+    dying.mend(); // so afterEach can close replica A
+  });
+
+  it("a holder that loses its lock (refresh stalled past expiry) abandons its answer with 'lock_lost'", async () => {
+    const shared = new MemoryStore(logger);
+    const stalling = cuttable(shared);
+    const a = fakeRuns();
+    const b = fakeRuns();
+    const replicaA = coordinator(stalling.store, a.run, { lockTtlMs: 500 });
+    const replicaB = coordinator(shared, b.run, { lockTtlMs: 500 });
+    await replicaA.submit("t1", "question");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    stalling.cut("refreshLock");
+    await replicaB.submit("t1", "next");
+    await waitFor(() => expect(b.calls).toHaveLength(1));
+    stalling.mend();
+    await waitFor(() => expect(threadAbortKind(a.calls[0]!.signal)).toBe("lock_lost"));
+    // B still holds the thread: a new message waits for B's run instead of starting a second one.
+    expect(await replicaA.submit("t1", "third")).toBe("queued");
+    b.calls[0]!.finish();
+    await waitFor(() => expect(b.calls).toHaveLength(2));
+    expect(b.calls[1]!.items).toEqual(["third"]);
+  });
+
+  it("under concurrent submits on three replicas, every message is answered exactly once and runs never overlap", async () => {
+    const store = new MemoryStore(logger);
+    const answered: string[] = [];
+    let running = 0;
+    let overlapped = false;
+    const run: ThreadRun<string> = async (_thread, items) => {
+      running += 1;
+      if (running > 1) overlapped = true;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      answered.push(...items);
+      running -= 1;
+    };
+    const replicas = [coordinator(store, run), coordinator(store, run), coordinator(store, run)];
+    const sent = Array.from({ length: 60 }, (_, i) => `m${i}`);
+    await Promise.all(
+      sent.map(async (item, i) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        await replicas[i % 3]!.submit("busy-thread", item);
+      }),
+    );
+    await waitFor(async () => {
+      await Promise.all(replicas.map((r) => r.idle()));
+      expect(answered).toHaveLength(60);
+    });
+    expect([...answered].sort()).toEqual([...sent].sort());
+    expect(overlapped).toBe(false);
+  });
+
+  it("close aborts running answers with 'shutdown' and refuses new messages", async () => {
+    const { run, calls } = fakeRuns();
+    const c = coordinator(new MemoryStore(logger), run);
+    await c.submit("t1", "question");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await c.close();
+    expect(threadAbortKind(calls[0]!.signal)).toBe("shutdown");
+    await expect(c.submit("t1", "late")).rejects.toThrow(/shut down/);
+  });
+});
