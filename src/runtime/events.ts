@@ -18,6 +18,11 @@ export type RuntimeEvent =
   | { type: "delta"; text: string; messageId: string }
   /** The authoritative text of one model call (a turn that calls tools has several; some are empty). */
   | { type: "message"; content: string; messageId: string; hasToolRequests: boolean }
+  /**
+   * A partly streamed model call was abandoned inside the runtime (it retries the model call itself, with a new
+   * messageId): drop the deltas of `messageId`, they will not be completed. Other messages stay valid.
+   */
+  | { type: "message_discarded"; messageId: string }
   | { type: "tool_start"; toolCallId: string; toolName: string }
   | { type: "tool_end"; toolCallId: string; toolName: string; success: boolean }
   /**

@@ -13,6 +13,8 @@ export interface AnswerRequest {
   signal?: AbortSignal;
   /** Stable id of the conversation (platform thread), for logs and per-thread tool state. */
   threadKey?: string;
+  /** Model for this request only (e.g. the advisor's second opinion); default the runtime's model. */
+  model?: string;
 }
 
 /** What the core needs from the Copilot runtime: a stream of events per request. */

@@ -1,0 +1,87 @@
+/**
+ * How a CopilotRuntime is set up. A plain object, so tests and benchmarks build one without the global config;
+ * src/config maps the environment onto it.
+ */
+import type { PermissionHandler, ProviderConfig } from "@github/copilot-sdk";
+import type { Logger } from "pino";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
+import { defaultAvailableTools, ownToolsOnly } from "./safe-defaults.js";
+
+export interface CopilotRuntimeOptions {
+  /** Copilot authentication; not needed with a BYOK `provider`. Passed to the runtime process, never logged. */
+  githubToken?: string;
+  /** Model id (required with BYOK). */
+  model: string;
+  /** BYOK: an OpenAI-compatible, Azure or Anthropic endpoint instead of the Copilot API. */
+  provider?: ProviderConfig;
+  /** The whole system prompt (`systemMessage.mode = "replace"`). */
+  systemMessage: string;
+  /** Where the runtime process runs and sessions' tools operate (REPOS_DIR). */
+  workingDirectory?: string;
+  skillDirectories?: string[];
+  /** Tool filter for every session. Default: threadpilot's own tools only (plus `skill` with skills). */
+  availableTools?: string[];
+  /** Always wins over `availableTools`. Default `["task"]`: no sub-agents, like the reference. */
+  excludedTools?: string[];
+  /** Default: approve threadpilot's own tools, refuse everything else with `user-not-available`. */
+  onPermissionRequest?: PermissionHandler;
+  /** Send images to the model (and tell the runtime a BYOK model can see them). */
+  vision: boolean;
+  retry?: Partial<RetryPolicy>;
+  /** COPILOT_HOME: session state and runtime config. Tests use a temp dir. */
+  homeDirectory?: string;
+  /** An attempt with no session event for this long fails as a `timeout` (default 180 s). */
+  inactivityTimeoutMs?: number;
+  /** After this long without events the runtime process is pinged, to notice one that died (default 10 s). */
+  livenessCheckMs?: number;
+  /** Keep each session's state on disk after the answer (default false: it holds the conversation). */
+  keepSessionData?: boolean;
+  /**
+   * Environment of the runtime process. Default: a short allow-list of the host's variables (PATH, HOME,
+   * locale, proxies, CA certificates, COPILOT_*), so chat tokens in this process never reach the runtime and
+   * its tools.
+   */
+  env?: Record<string, string | undefined>;
+  logger: Logger;
+  /** Jitter source for backoff delays (tests count its calls). Default Math.random. */
+  random?: () => number;
+}
+
+export interface ResolvedRuntimeOptions
+  extends Omit<CopilotRuntimeOptions, "retry" | "availableTools" | "excludedTools" | "onPermissionRequest" | "skillDirectories"> {
+  retry: RetryPolicy;
+  availableTools: string[];
+  excludedTools: string[];
+  onPermissionRequest: PermissionHandler;
+  skillDirectories: string[];
+  inactivityTimeoutMs: number;
+  livenessCheckMs: number;
+}
+
+export function resolveRuntimeOptions(options: CopilotRuntimeOptions): ResolvedRuntimeOptions {
+  if (!options.model?.trim()) throw new Error("CopilotRuntime needs a model id (options.model).");
+  const skillDirectories = options.skillDirectories ?? [];
+  const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  if (!(retry.attempts >= 1)) throw new Error("CopilotRuntime retry.attempts must be at least 1.");
+  return {
+    ...options,
+    retry,
+    skillDirectories,
+    availableTools: options.availableTools ?? defaultAvailableTools(skillDirectories.length > 0),
+    excludedTools: options.excludedTools ?? ["task"],
+    onPermissionRequest: options.onPermissionRequest ?? ownToolsOnly,
+    inactivityTimeoutMs: options.inactivityTimeoutMs ?? 180_000,
+    livenessCheckMs: options.livenessCheckMs ?? 10_000,
+  };
+}
+
+const PASSED_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|TERM|TZ|LANG|LC_\w+|TMPDIR|TEMP|TMP|XDG_\w+|COPILOT_\w+|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy)$/;
+
+/** The allow-listed part of `env` for the runtime process. */
+export function runtimeEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && PASSED_ENV.test(name)) kept[name] = value;
+  }
+  return kept;
+}
