@@ -1,0 +1,11 @@
+/**
+ * Markdown as the model writes it to Slack mrkdwn (`*bold*`, `_italic_`, `<url|text>`, no headings), with the
+ * maintained slackify-markdown converter. Slack has no tables, so they become aligned monospace blocks first.
+ */
+import slackify from "slackify-markdown";
+import { tablesToText } from "../../reply/tables.js";
+
+export function markdownToMrkdwn(markdown: string): string {
+  if (!markdown.trim()) return "";
+  return slackify(tablesToText(markdown)).replace(/\n+$/, "");
+}

@@ -1,0 +1,93 @@
+/**
+ * Where one Slack answer appears: a thread reply that grows by `chat.update`, continued in new thread replies.
+ * chat.update draws from the workspace's budget (Slack: ~50/min shared by every thread); every post also waits
+ * for the channel's posting budget (~1/s). A 429 becomes RateLimitedError so the streamer pauses and resends.
+ */
+import type { webApi } from "@slack/bolt";
+
+type WebClient = webApi.WebClient;
+import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { markdownToMrkdwn } from "./mrkdwn.js";
+
+/** Below Slack's practical ~4,000-character msg_too_long, with room for a reopened code fence. */
+export const SLACK_MAX_MESSAGE_LENGTH = 3_900;
+
+export interface SlackReplyTargetOptions {
+  /** A WebClient with `rejectRateLimitedCalls: true`: this target, not the client, decides when to retry. */
+  client: Pick<WebClient, "chat">;
+  channel: string;
+  threadTs: string;
+  /** The workspace's chat.update budget. */
+  budget: EditBudget;
+  /** The channel's chat.postMessage budget. */
+  postBudget: EditBudget;
+  maxMessageLength?: number;
+}
+
+export class SlackReplyTarget implements ReplyTarget {
+  readonly maxMessageLength: number;
+  readonly budget: EditBudget;
+  /** Posts wait for the channel's own budget (chat.postMessage), not the workspace's chat.update budget. */
+  readonly postUsesBudget = false;
+
+  constructor(private readonly options: SlackReplyTargetOptions) {
+    this.maxMessageLength = options.maxMessageLength ?? SLACK_MAX_MESSAGE_LENGTH;
+    this.budget = options.budget;
+  }
+
+  render(markdown: string): string {
+    return markdownToMrkdwn(markdown);
+  }
+
+  async post(text: string): Promise<MessageRef> {
+    await this.options.postBudget.take();
+    try {
+      const response = await this.options.client.chat.postMessage({
+        channel: this.options.channel,
+        thread_ts: this.options.threadTs,
+        text,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (!response.ts) throw new Error("Slack accepted the message but returned no ts.");
+      return { id: response.ts };
+    } catch (error) {
+      const mapped = toReplyError(error, "chat.postMessage");
+      // The channel's own limit: every reply posting in this channel waits it out, not the whole workspace.
+      if (mapped instanceof RateLimitedError) this.options.postBudget.pause(mapped.retryAfterMs);
+      throw mapped;
+    }
+  }
+
+  async edit(ref: MessageRef, text: string): Promise<void> {
+    try {
+      await this.options.client.chat.update({ channel: this.options.channel, ts: ref.id, text });
+    } catch (error) {
+      throw toReplyError(error, "chat.update");
+    }
+  }
+
+  /** Removes a continuation a retried answer no longer needs (the bot may delete its own messages). */
+  async delete(ref: MessageRef): Promise<void> {
+    try {
+      await this.options.client.chat.delete({ channel: this.options.channel, ts: ref.id });
+    } catch (error) {
+      const mapped = toReplyError(error, "chat.delete");
+      if ((error as { data?: { error?: string } }).data?.error === "message_not_found") return;
+      throw mapped;
+    }
+  }
+}
+
+/** Slack client errors to what the streamer understands: RateLimitedError, or an Error naming Slack's code. */
+export function toReplyError(error: unknown, method: string): Error {
+  const coded = error as { code?: string; retryAfter?: number; data?: { error?: string } };
+  if (coded?.code === "slack_webapi_rate_limited_error") {
+    return new RateLimitedError(Math.max(1, coded.retryAfter ?? 1) * 1000);
+  }
+  if (coded?.code === "slack_webapi_platform_error" && coded.data?.error) {
+    if (coded.data.error === "ratelimited") return new RateLimitedError(1000);
+    return new Error(`Slack refused ${method}: ${coded.data.error}.`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,3 @@
+export * from "./server.js";
+export { SlidingWindowLimiter } from "./rate-limiter.js";
+export { TsClock, Workspace } from "./workspace.js";

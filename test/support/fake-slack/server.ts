@@ -1,0 +1,565 @@
+/**
+ * A fake Slack on 127.0.0.1 for tests and benchmarks: the Web API (`/api/<method>`), files behind the bot token
+ * (`/files/...`), and the Socket Mode WebSocket (`/socket`). The real @slack/bolt talks to it unchanged through
+ * `clientOptions.slackApiUrl`. It enforces Slack's rate limits and msg_too_long, records every call and every
+ * message's edit history, and delivers events (Socket Mode, or signed HTTP POSTs) with retries on demand.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { EventEmitter } from "node:events";
+import { createHmac, randomUUID } from "node:crypto";
+import { WebSocketServer, WebSocket } from "ws";
+import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
+import { handleApiCall, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
+import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
+
+export type { ApiCall } from "./web-api.js";
+export type { FakeChannel, FakeFile, FakeMessage, FakeUser } from "./workspace.js";
+export type { WindowLimit } from "./rate-limiter.js";
+
+export interface FakeSlackOptions {
+  teamId?: string;
+  teamName?: string;
+  botToken?: string;
+  appToken?: string;
+  signingSecret?: string;
+  botUserId?: string;
+  botId?: string;
+  botName?: string;
+  /** chat.update per workspace (Slack: ~50/min). */
+  updateLimit?: WindowLimit;
+  /** chat.postMessage per channel (Slack: ~1/s, short bursts allowed). */
+  postLimit?: WindowLimit;
+  /** msg_too_long above this many characters of `text` (Slack in practice: ~4,000). */
+  maxTextLength?: number;
+  maxRepliesPageSize?: number;
+  /** Emit `message` / `message_changed` events for the bot's own posts and edits, as Slack does (default true). */
+  echoBotMessages?: boolean;
+  /**
+   * Keep every call (with its parameters) in `calls` and every edit in `message.edits` (default true). A benchmark
+   * turns it off to save memory; `callCounts` is kept either way.
+   */
+  record?: boolean;
+}
+
+export interface CallCount {
+  ok: number;
+  /** Refused with 429. */
+  rateLimited: number;
+  /** Refused with another error (msg_too_long, ...). */
+  failed: number;
+}
+
+export interface EventDelivery {
+  eventId: string;
+  eventType: string;
+  envelopeId: string;
+  retryAttempt: number;
+  via: "socket" | "http";
+  acked: boolean;
+  /** HTTP status the receiver answered (HTTP delivery only). */
+  status?: number;
+}
+
+export interface PostedByUser {
+  message: FakeMessage;
+  /** event_id of the `message` event, and of the `app_mention` when the text mentions the bot. */
+  messageEventId: string;
+  mentionEventId?: string;
+}
+
+interface Envelope {
+  eventId: string;
+  payload: Record<string, unknown>;
+}
+
+export class FakeSlack extends EventEmitter {
+  readonly workspace: Workspace;
+  readonly botToken: string;
+  readonly appToken: string;
+  readonly signingSecret: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly appId = "A0THREADPILOT";
+  /** Every Web API call, in arrival order (when recording). */
+  readonly calls: ApiCall[] = [];
+  /** Calls per method, always kept. */
+  readonly callCounts = new Map<string, CallCount>();
+  readonly record: boolean;
+  /** Every event delivery (first deliveries and retries). */
+  readonly deliveries: EventDelivery[] = [];
+  /** Requests for files, with whether they carried the bot token. */
+  readonly fileRequests: Array<{ path: string; authorized: boolean }> = [];
+  readonly updateLimiter: SlidingWindowLimiter;
+  readonly postLimiter: SlidingWindowLimiter;
+  /** When set, events are POSTed here signed instead of sent over Socket Mode. */
+  eventsUrl: string | undefined;
+  echoBotMessages: boolean;
+
+  private readonly server: Server;
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Set<WebSocket>();
+  private readonly openSockets: Socket[] = [];
+  private readonly envelopes = new Map<string, Envelope>();
+  private readonly pendingAcks = new Map<string, EventDelivery>();
+  /** Envelopes waiting for a Socket Mode connection. */
+  private readonly queued: Array<{ envelope: Envelope; attempt: number }> = [];
+  private readonly tickets = new Set<string>();
+  private nextSocket = 0;
+  private eventSeq = 0;
+  private port = 0;
+  private readonly maxTextLength: number;
+  private readonly maxRepliesPageSize: number;
+
+  constructor(options: FakeSlackOptions = {}) {
+    super();
+    this.setMaxListeners(0);
+    this.workspace = new Workspace(options.teamId ?? "T0FAKE", options.teamName ?? "fake-team");
+    this.botToken = options.botToken ?? "xoxb-fake-bot-token";
+    this.appToken = options.appToken ?? "xapp-fake-app-token";
+    this.signingSecret = options.signingSecret ?? "fake-signing-secret";
+    this.botUserId = options.botUserId ?? "U0BOT";
+    this.botId = options.botId ?? "B0BOT";
+    this.updateLimiter = new SlidingWindowLimiter(options.updateLimit ?? { calls: 50, perMs: 60_000 });
+    this.postLimiter = new SlidingWindowLimiter(options.postLimit ?? { calls: 3, perMs: 3_000 });
+    this.maxTextLength = options.maxTextLength ?? 4_000;
+    this.maxRepliesPageSize = options.maxRepliesPageSize ?? 1000;
+    this.echoBotMessages = options.echoBotMessages ?? true;
+    this.record = options.record ?? true;
+    this.workspace.recordEdits = this.record;
+    this.workspace.addUser({
+      id: this.botUserId,
+      name: options.botName ?? "threadpilot",
+      botId: this.botId,
+      isBot: true,
+    });
+    this.server = createServer((req, res) => void this.route(req, res));
+    this.server.on("connection", (socket) => {
+      this.openSockets.push(socket);
+      socket.on("close", () => this.openSockets.splice(this.openSockets.indexOf(socket) >>> 0, 1));
+    });
+    this.wss = new WebSocketServer({ noServer: true });
+    this.server.on("upgrade", (req, socket, head) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const ticket = url.searchParams.get("ticket") ?? "";
+      if (url.pathname !== "/socket" || !this.tickets.delete(ticket)) {
+        socket.end("HTTP/1.1 401 Unauthorized\r\n\r\n");
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.acceptSocket(ws));
+    });
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  /** Ready for `clientOptions.slackApiUrl` / SLACK_API_URL. */
+  get apiUrl(): string {
+    return `${this.baseUrl}api/`;
+  }
+
+  get teamId(): string {
+    return this.workspace.teamId;
+  }
+
+  /** Socket Mode connections accepted so far (reconnects included). */
+  connectionsAccepted = 0;
+
+  get socketConnections(): number {
+    return this.sockets.size;
+  }
+
+  // ---------------------------------------------------------------- workspace setup
+
+  addUser(user: FakeUser): FakeUser {
+    return this.workspace.addUser(user);
+  }
+
+  addChannel(channel: Partial<FakeChannel> & { id: string }): FakeChannel {
+    return this.workspace.addChannel({ name: channel.id.toLowerCase(), type: "channel", ...channel });
+  }
+
+  /** A file the fake serves at `url_private` to requests carrying the bot token. */
+  addFile(name: string, mimetype: string, data: Buffer): FakeFile {
+    return this.workspace.addFile(name, mimetype, data, this.baseUrl);
+  }
+
+  // ---------------------------------------------------------------- what users do
+
+  /**
+   * A person (or another bot, when `user` is a bot user) posts a message: it is stored and the events Slack would
+   * send are delivered: `message` always, `app_mention` too when the text mentions the bot outside a DM.
+   */
+  userSays(input: { channel: string; user: string; text: string; threadTs?: string; files?: FakeFile[] }): PostedByUser {
+    const channel = this.workspace.channels.get(input.channel);
+    if (!channel) throw new Error(`fake Slack: no channel ${input.channel}`);
+    const author = this.workspace.users.get(input.user);
+    if (!author) throw new Error(`fake Slack: no user ${input.user}`);
+    const message = this.workspace.post({
+      channel: input.channel,
+      threadTs: input.threadTs,
+      user: input.user,
+      botId: author.botId,
+      subtype: input.files?.length ? "file_share" : undefined,
+      text: input.text,
+      files: input.files,
+    });
+    this.emit("change");
+    const event = { ...this.workspace.toApi(message), channel: input.channel, event_ts: message.ts, channel_type: channelType(channel) };
+    const messageEventId = this.deliverEvent(event);
+    let mentionEventId: string | undefined;
+    if (channel.type !== "im" && input.text.includes(`<@${this.botUserId}>`)) {
+      const { files: _files, subtype: _subtype, reactions: _r, ...rest } = event as Record<string, unknown>;
+      mentionEventId = this.deliverEvent({ ...rest, type: "app_mention" });
+    }
+    return { message, messageEventId, mentionEventId };
+  }
+
+  /** Delivers any event (wrapped in an event_callback) as Slack would; returns its event_id. */
+  deliverEvent(event: Record<string, unknown>): string {
+    const eventId = `Ev${String(++this.eventSeq).padStart(10, "0")}`;
+    const payload = {
+      token: "verification-token-unused",
+      team_id: this.teamId,
+      api_app_id: this.appId,
+      event,
+      type: "event_callback",
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+      event_context: `4-${eventId}`,
+    };
+    const envelope = { eventId, payload };
+    this.envelopes.set(eventId, envelope);
+    this.send(envelope, 0);
+    return eventId;
+  }
+
+  /** Delivers an earlier event again, as Slack does when it thinks it was not acknowledged. */
+  redeliver(eventId: string, retryAttempt: number): void {
+    const envelope = this.envelopes.get(eventId);
+    if (!envelope) throw new Error(`fake Slack: no event ${eventId}`);
+    this.send(envelope, retryAttempt);
+  }
+
+  // ---------------------------------------------------------------- what tests look at
+
+  messagesIn(channel: string): FakeMessage[] {
+    return this.workspace.channelMessages(channel);
+  }
+
+  /** The thread's messages, parent first. */
+  thread(channel: string, threadTs: string): FakeMessage[] {
+    return this.workspace.thread(channel, threadTs);
+  }
+
+  /** The bot's messages in a thread, oldest first. */
+  botReplies(channel: string, threadTs: string): FakeMessage[] {
+    return this.thread(channel, threadTs).filter((m) => m.user === this.botUserId);
+  }
+
+  callsTo(method: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Resolves when `check` returns a truthy value (re-checked on every change); rejects after `timeoutMs`. */
+  waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 30_000, what = "condition"): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const attempt = () => {
+        let value: T | undefined | null | false;
+        try {
+          value = check();
+        } catch (error) {
+          cleanup();
+          reject(error);
+          return;
+        }
+        if (value) {
+          cleanup();
+          resolve(value);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`fake Slack: timed out waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off("change", attempt);
+      };
+      this.on("change", attempt);
+      attempt();
+    });
+  }
+
+  /** Resolves once `count` Socket Mode connections have been accepted in all (reconnects included). */
+  waitForSocket(count = 1): Promise<number> {
+    return this.waitFor(
+      () => (this.connectionsAccepted >= count ? this.connectionsAccepted : 0),
+      30_000,
+      "a Socket Mode connection",
+    );
+  }
+
+  /** Signs an HTTP event body as Slack does. */
+  sign(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+    const signature = `v0=${createHmac("sha256", this.signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+    return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature };
+  }
+
+  /** Asks every Socket Mode client to reconnect, as Slack does before it rotates a connection. */
+  disconnectSockets(): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ type: "disconnect", reason: "refresh_requested" }));
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    this.sockets.clear();
+    this.wss.close();
+    for (const socket of this.openSockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.removeAllListeners();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private apiContext(): WebApiContext {
+    return {
+      workspace: this.workspace,
+      botUserId: this.botUserId,
+      botId: this.botId,
+      appId: this.appId,
+      maxTextLength: this.maxTextLength,
+      maxRepliesPageSize: this.maxRepliesPageSize,
+      limits: { update: this.updateLimiter, post: this.postLimiter },
+      socketUrl: () => {
+        const ticket = randomUUID();
+        this.tickets.add(ticket);
+        return `ws://127.0.0.1:${this.port}/socket?ticket=${ticket}`;
+      },
+      onBotPost: (message) => {
+        if (!this.echoBotMessages) return;
+        const channel = this.workspace.channels.get(message.channel);
+        this.deliverEvent({
+          ...this.workspace.toApi(message),
+          channel: message.channel,
+          event_ts: message.ts,
+          channel_type: channel ? channelType(channel) : "channel",
+        });
+      },
+      onBotEdit: (message, previousText) => {
+        if (!this.echoBotMessages) return;
+        const channel = this.workspace.channels.get(message.channel);
+        this.deliverEvent({
+          type: "message",
+          subtype: "message_changed",
+          hidden: true,
+          channel: message.channel,
+          channel_type: channel ? channelType(channel) : "channel",
+          ts: this.workspace.nextTs(),
+          event_ts: message.ts,
+          message: this.workspace.toApi(message),
+          previous_message: { ...this.workspace.toApi(message), text: previousText },
+        });
+      },
+      onBotDelete: (message) => {
+        if (!this.echoBotMessages) return;
+        const channel = this.workspace.channels.get(message.channel);
+        this.deliverEvent({
+          type: "message",
+          subtype: "message_deleted",
+          hidden: true,
+          channel: message.channel,
+          channel_type: channel ? channelType(channel) : "channel",
+          deleted_ts: message.ts,
+          event_ts: message.ts,
+          previous_message: this.workspace.toApi(message),
+        });
+      },
+    };
+  }
+
+  private context: WebApiContext | undefined;
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname.startsWith("/api/")) return await this.serveApi(req, res, url);
+      if (url.pathname.startsWith("/files/")) return this.serveFile(req, res, url);
+      res.writeHead(404).end();
+    } catch (error) {
+      res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
+    }
+  }
+
+  private async serveApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = url.pathname.slice("/api/".length);
+    const raw = await readBody(req);
+    const params: Record<string, string> = Object.fromEntries(url.searchParams);
+    const type = req.headers["content-type"] ?? "";
+    if (type.includes("application/json") && raw) {
+      for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>)) {
+        params[k] = typeof v === "string" ? v : JSON.stringify(v);
+      }
+    } else if (raw) {
+      for (const [k, v] of new URLSearchParams(raw)) params[k] = v;
+    }
+    const auth = req.headers.authorization?.replace(/^Bearer\s+/i, "") ?? params.token;
+    delete params.token;
+    const token: TokenKind =
+      auth === undefined || auth === ""
+        ? "none"
+        : auth === this.botToken
+          ? "bot"
+          : auth === this.appToken
+            ? "app"
+            : "invalid";
+    this.context ??= this.apiContext();
+    const result = handleApiCall(this.context, method, params, token);
+    const error = typeof result.body.error === "string" ? result.body.error : undefined;
+    const count = this.callCounts.get(method) ?? { ok: 0, rateLimited: 0, failed: 0 };
+    if (result.status === 429) count.rateLimited++;
+    else if (error) count.failed++;
+    else count.ok++;
+    this.callCounts.set(method, count);
+    if (this.record) {
+      this.calls.push({ method, params, ok: result.body.ok === true, error, status: result.status, at: Date.now() });
+    }
+    res.writeHead(result.status, { "content-type": "application/json", ...result.headers });
+    res.end(JSON.stringify(result.body));
+    this.emit("change");
+  }
+
+  private serveFile(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const authorized = req.headers.authorization === `Bearer ${this.botToken}`;
+    this.fileRequests.push({ path: url.pathname, authorized });
+    const id = url.pathname.split("/")[2] ?? "";
+    const file = this.workspace.files.get(id);
+    if (!authorized) {
+      // Slack answers an unauthenticated file request with its login page, not the file.
+      res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Sign in to Slack</body></html>");
+      return;
+    }
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": file.mimetype, "content-length": file.data.length });
+    res.end(file.data);
+  }
+
+  private acceptSocket(ws: WebSocket): void {
+    this.sockets.add(ws);
+    this.connectionsAccepted++;
+    ws.on("message", (data) => {
+      let frame: { envelope_id?: string };
+      try {
+        frame = JSON.parse(String(data)) as { envelope_id?: string };
+      } catch {
+        return;
+      }
+      const delivery = frame.envelope_id ? this.pendingAcks.get(frame.envelope_id) : undefined;
+      if (delivery) {
+        delivery.acked = true;
+        this.pendingAcks.delete(delivery.envelopeId);
+        this.emit("change");
+      }
+    });
+    ws.on("close", () => {
+      this.sockets.delete(ws);
+      this.emit("change");
+    });
+    ws.send(
+      JSON.stringify({
+        type: "hello",
+        num_connections: this.sockets.size,
+        debug_info: { host: "fake-slack", approximate_connection_time: 3600 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
+    // Events that arrived while nobody was connected.
+    const waiting = this.queued.splice(0);
+    for (const { envelope, attempt } of waiting) this.send(envelope, attempt);
+    this.emit("change");
+  }
+
+  private send(envelope: Envelope, retryAttempt: number): void {
+    const event = envelope.payload.event as { type?: string };
+    const delivery: EventDelivery = {
+      eventId: envelope.eventId,
+      eventType: event.type ?? "unknown",
+      envelopeId: randomUUID(),
+      retryAttempt,
+      via: this.eventsUrl ? "http" : "socket",
+      acked: false,
+    };
+    if (this.eventsUrl) {
+      this.deliveries.push(delivery);
+      void this.postEvent(envelope, delivery);
+      return;
+    }
+    const sockets = [...this.sockets].filter((s) => s.readyState === WebSocket.OPEN);
+    if (sockets.length === 0) {
+      this.queued.push({ envelope, attempt: retryAttempt });
+      return;
+    }
+    this.deliveries.push(delivery);
+    this.pendingAcks.set(delivery.envelopeId, delivery);
+    const ws = sockets[this.nextSocket++ % sockets.length]!;
+    ws.send(
+      JSON.stringify({
+        envelope_id: delivery.envelopeId,
+        type: "events_api",
+        accepts_response_payload: false,
+        retry_attempt: retryAttempt,
+        retry_reason: retryAttempt > 0 ? "timeout" : "",
+        payload: envelope.payload,
+      }),
+    );
+    this.emit("change");
+  }
+
+  private async postEvent(envelope: Envelope, delivery: EventDelivery): Promise<void> {
+    const body = JSON.stringify(envelope.payload);
+    const headers: Record<string, string> = { "content-type": "application/json", ...this.sign(body) };
+    if (delivery.retryAttempt > 0) {
+      headers["x-slack-retry-num"] = String(delivery.retryAttempt);
+      headers["x-slack-retry-reason"] = "timeout";
+    }
+    try {
+      const response = await fetch(this.eventsUrl!, { method: "POST", headers, body });
+      await response.arrayBuffer();
+      delivery.status = response.status;
+      delivery.acked = response.status === 200;
+    } catch {
+      delivery.status = 0;
+    }
+    this.emit("change");
+  }
+}
+
+function channelType(channel: FakeChannel): string {
+  return channel.type;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Starts a fake Slack on a free port of 127.0.0.1. */
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  return new FakeSlack(options).listen();
+}

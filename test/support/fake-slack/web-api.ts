@@ -1,0 +1,191 @@
+/**
+ * The Web API methods the fake answers, Slack's way: HTTP 200 with `{ok: true, ...}` or `{ok: false, error}`,
+ * and HTTP 429 with `Retry-After` for a rate-limited call.
+ */
+import type { FakeMessage, Workspace } from "./workspace.js";
+import type { SlidingWindowLimiter } from "./rate-limiter.js";
+
+export type TokenKind = "bot" | "app" | "none" | "invalid";
+
+export interface ApiCall {
+  method: string;
+  /** Parameters as sent (token removed). */
+  params: Record<string, string>;
+  ok: boolean;
+  error?: string;
+  /** 200, or 429 for a rate-limited call. */
+  status: number;
+  at: number;
+}
+
+export interface ApiResult {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface WebApiContext {
+  workspace: Workspace;
+  botUserId: string;
+  botId: string;
+  appId: string;
+  /** Largest `text` chat.postMessage / chat.update accept (Slack's practical msg_too_long). */
+  maxTextLength: number;
+  /** Largest page conversations.replies returns, whatever `limit` asks. */
+  maxRepliesPageSize: number;
+  limits: { update: SlidingWindowLimiter; post: SlidingWindowLimiter };
+  socketUrl(): string;
+  onBotPost(message: FakeMessage): void;
+  onBotEdit(message: FakeMessage, previousText: string): void;
+  onBotDelete(message: FakeMessage): void;
+}
+
+const ok = (body: Record<string, unknown> = {}): ApiResult => ({ status: 200, body: { ok: true, ...body } });
+const fail = (error: string): ApiResult => ({ status: 200, body: { ok: false, error } });
+const limited = (retryAfterMs: number): ApiResult => ({
+  status: 429,
+  body: { ok: false, error: "ratelimited" },
+  headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+});
+
+/** Bot-token methods; apps.connections.open alone takes the app token. */
+export function handleApiCall(
+  ctx: WebApiContext,
+  method: string,
+  params: Record<string, string>,
+  token: TokenKind,
+): ApiResult {
+  if (token === "none") return fail("not_authed");
+  if (token === "invalid") return fail("invalid_auth");
+  if (method === "apps.connections.open") {
+    return token === "app" ? ok({ url: ctx.socketUrl() }) : fail("not_allowed_token_type");
+  }
+  if (token !== "bot") return fail("not_allowed_token_type");
+  const ws = ctx.workspace;
+
+  switch (method) {
+    case "auth.test":
+      return ok({
+        url: `https://${ws.teamName}.slack.com/`,
+        team: ws.teamName,
+        user: ws.users.get(ctx.botUserId)?.name ?? "bot",
+        team_id: ws.teamId,
+        user_id: ctx.botUserId,
+        bot_id: ctx.botId,
+        is_enterprise_install: false,
+      });
+
+    case "users.info": {
+      const user = ws.users.get(params.user ?? "");
+      if (!user) return fail("user_not_found");
+      return ok({
+        user: {
+          id: user.id,
+          team_id: ws.teamId,
+          name: user.name,
+          real_name: user.realName ?? user.name,
+          is_bot: Boolean(user.isBot || user.botId),
+          deleted: false,
+          profile: {
+            display_name: user.displayName ?? "",
+            real_name: user.realName ?? user.name,
+            ...(user.botId ? { bot_id: user.botId } : {}),
+          },
+        },
+      });
+    }
+
+    case "bots.info": {
+      const bot = ws.bots.get(params.bot ?? "");
+      if (!bot) return fail("bot_not_found");
+      return ok({ bot: { id: bot.botId, name: bot.name, user_id: bot.id, deleted: false, app_id: "A0OTHER" } });
+    }
+
+    case "conversations.info": {
+      const channel = ws.channels.get(params.channel ?? "");
+      if (!channel) return fail("channel_not_found");
+      return ok({ channel: { id: channel.id, name: channel.name, is_im: channel.type === "im" } });
+    }
+
+    case "conversations.replies": {
+      const channel = params.channel ?? "";
+      if (!ws.channels.has(channel)) return fail("channel_not_found");
+      const thread = ws.thread(channel, params.ts ?? "");
+      if (thread.length === 0) return fail("thread_not_found");
+      const limit = Math.min(Math.max(1, Number(params.limit) || 1000), 1000, ctx.maxRepliesPageSize);
+      const start = params.cursor ? Number(Buffer.from(params.cursor, "base64url").toString()) : 0;
+      if (!Number.isInteger(start) || start < 0 || start > thread.length) return fail("invalid_cursor");
+      const page = thread.slice(start, start + limit);
+      const next = start + limit < thread.length ? Buffer.from(String(start + limit)).toString("base64url") : "";
+      return ok({
+        messages: page.map((m) => ws.toApi(m)),
+        has_more: next !== "",
+        response_metadata: { next_cursor: next },
+      });
+    }
+
+    case "chat.postMessage": {
+      const channel = params.channel ?? "";
+      if (!ws.channels.has(channel)) return fail("channel_not_found");
+      const text = params.text ?? "";
+      if (!text.trim() && !params.blocks) return fail("no_text");
+      if (text.length > ctx.maxTextLength) return fail("msg_too_long");
+      const threadTs = params.thread_ts || undefined;
+      if (threadTs && !ws.message(channel, threadTs)) return fail("thread_not_found");
+      const wait = ctx.limits.post.take(channel);
+      if (wait > 0) return limited(wait);
+      const message = ws.post({ channel, threadTs, user: ctx.botUserId, botId: ctx.botId, text });
+      ctx.onBotPost(message);
+      return ok({ channel, ts: message.ts, message: ws.toApi(message) });
+    }
+
+    case "chat.update": {
+      const channel = params.channel ?? "";
+      if (!ws.channels.has(channel)) return fail("channel_not_found");
+      const message = ws.message(channel, params.ts ?? "");
+      if (!message) return fail("message_not_found");
+      if (message.user !== ctx.botUserId) return fail("cant_update_message");
+      const text = params.text ?? "";
+      if (!text.trim() && !params.blocks) return fail("no_text");
+      if (text.length > ctx.maxTextLength) return fail("msg_too_long");
+      const wait = ctx.limits.update.take(ws.teamId);
+      if (wait > 0) return limited(wait);
+      const previous = message.text;
+      ws.edit(message, text);
+      ctx.onBotEdit(message, previous);
+      return ok({ channel, ts: message.ts, text, message: ws.toApi(message) });
+    }
+
+    case "chat.delete": {
+      const channel = params.channel ?? "";
+      if (!ws.channels.has(channel)) return fail("channel_not_found");
+      const message = ws.message(channel, params.ts ?? "");
+      if (!message) return fail("message_not_found");
+      if (message.user !== ctx.botUserId) return fail("cant_delete_message");
+      ws.remove(message);
+      ctx.onBotDelete(message);
+      return ok({ channel, ts: message.ts });
+    }
+
+    case "reactions.add":
+    case "reactions.remove": {
+      const message = ws.message(params.channel ?? "", params.timestamp ?? "");
+      if (!message) return fail("message_not_found");
+      const name = params.name ?? "";
+      if (!name) return fail("invalid_name");
+      const users = message.reactions.get(name) ?? new Set<string>();
+      if (method === "reactions.add") {
+        if (users.has(ctx.botUserId)) return fail("already_reacted");
+        users.add(ctx.botUserId);
+        message.reactions.set(name, users);
+      } else {
+        if (!users.delete(ctx.botUserId)) return fail("no_reaction");
+        if (users.size === 0) message.reactions.delete(name);
+      }
+      return ok();
+    }
+
+    default:
+      return fail("unknown_method");
+  }
+}
