@@ -1,9 +1,12 @@
 import type { Logger } from "pino";
 import { formatPromptWithHistory } from "../history/prompt.js";
 import type { HistoryMessage, ImageInput } from "../history/types.js";
+import type { Metrics, AnswerStatus } from "../ops/metrics.js";
 import { streamReply, type ReplyObserver, type ReplyOutcome } from "../reply/stream-reply.js";
 import type { ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
+import { limitMessageText } from "../safety/input-limits.js";
+import type { ReadOlder } from "../tools/read-thread.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
@@ -16,18 +19,36 @@ export interface ConversationTurn {
   images: ImageInput[];
   target: ReplyTarget;
   signal?: AbortSignal;
+  /** Pages further back in the thread than `history` reaches (the `read_thread` tool). */
+  readOlder?: ReadOlder;
+  /** Sentences for the user about what was left out of their message (images over the limits, say). */
+  notices?: string[];
+}
+
+export interface ToolContext {
+  threadKey: string;
+  readOlder?: ReadOlder;
+  signal?: AbortSignal;
 }
 
 export interface AnswererDeps {
   runtime: AnswerRuntime;
   logger: Logger;
   historyCharBudget: number;
+  /** Longest message text taken into the prompt; longer is cut, and the model and the user are told. */
+  maxMessageChars?: number;
   placeholder?: string;
-  /** Tools for one run of one thread (the bot's own tools, their per-run state fresh). */
-  toolsFor?: (turn: ConversationTurn) => AnswerRequest["tools"];
-  /** Observer for metrics, per platform. */
-  observerFor?: (turn: ConversationTurn) => ReplyObserver | undefined;
+  /** The bot's own tools for one run of one thread, their per-run state fresh. */
+  toolsFor?: (context: ToolContext) => AnswerRequest["tools"];
+  metrics?: Metrics;
 }
+
+const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
+  complete: "ok",
+  empty: "ok",
+  failed: "error",
+  aborted: "stopped",
+};
 
 /**
  * The core of the product, shared by every platform: history → prompt → Copilot → a reply that grows in place.
@@ -37,10 +58,15 @@ export class Answerer {
   constructor(private readonly deps: AnswererDeps) {}
 
   async answer(turn: ConversationTurn): Promise<ReplyOutcome | undefined> {
-    const { runtime, logger, historyCharBudget, placeholder, toolsFor, observerFor } = this.deps;
+    const { runtime, logger, metrics } = this.deps;
     const log = logger.child({ platform: turn.platform, thread: turn.threadKey });
-    const prompt = formatPromptWithHistory(turn.history, { contextCharBudget: historyCharBudget });
-    const tools = toolsFor?.(turn);
+    const { history, notices } = this.limitHistory(turn);
+    const prompt = formatPromptWithHistory(history, { contextCharBudget: this.deps.historyCharBudget });
+    const tools = this.deps.toolsFor?.({
+      threadKey: turn.threadKey,
+      ...(turn.readOlder ? { readOlder: turn.readOlder } : {}),
+      ...(turn.signal ? { signal: turn.signal } : {}),
+    });
     const request: AnswerRequest = {
       prompt,
       threadKey: turn.threadKey,
@@ -48,12 +74,17 @@ export class Answerer {
       ...(tools && tools.length > 0 ? { tools } : {}),
       ...(turn.signal ? { signal: turn.signal } : {}),
     };
-    const observer = observerFor?.(turn);
+    const tracker = metrics?.answerStarted(turn.platform);
     try {
+      if (notices.length > 0) await turn.target.post(turn.target.render(notices.map((n) => `_${n}_`).join("\n")));
       const outcome = await streamReply(runtime.stream(request), turn.target, {
-        ...(placeholder ? { placeholder } : {}),
-        ...(observer ? { observer } : {}),
+        ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
+        ...(metrics ? { observer: this.observer(turn.platform, tracker!) } : {}),
       });
+      if (outcome.status !== "failed" || outcome.messages.length > 0) tracker?.finalEdit();
+      if (outcome.failure) metrics?.error(outcome.failure.kind);
+      if (outcome.deliveryError) metrics?.error("delivery");
+      tracker?.finished(STATUS_FOR_METRICS[outcome.status]);
       log.info(
         {
           status: outcome.status,
@@ -69,8 +100,36 @@ export class Answerer {
       );
       return outcome;
     } catch (error) {
+      metrics?.error("delivery");
+      tracker?.finished("error");
       log.error({ err: error }, "answer could not be delivered");
       return undefined;
     }
+  }
+
+  /** Caps every message at the size limit; the user hears about their own message being cut. */
+  private limitHistory(turn: ConversationTurn): { history: HistoryMessage[]; notices: string[] } {
+    const notices = [...(turn.notices ?? [])];
+    const max = this.deps.maxMessageChars;
+    if (!max) return { history: turn.history, notices };
+    const last = turn.history.length - 1;
+    const history = turn.history.map((message, index) => {
+      const limited = limitMessageText(message.text, max);
+      if (limited.omittedChars === 0) return message;
+      if (index === last && limited.userNotice) notices.push(limited.userNotice);
+      return { ...message, text: limited.text };
+    });
+    return { history, notices };
+  }
+
+  private observer(platform: ConversationTurn["platform"], tracker: ReturnType<Metrics["answerStarted"]>): ReplyObserver {
+    const metrics = this.deps.metrics!;
+    return {
+      onCall: (call) => {
+        if (call.ok && call.kind === "edit") metrics.edit(platform);
+      },
+      onRateLimited: () => metrics.rateLimited(platform),
+      onFirstVisible: () => tracker.firstVisibleWords(),
+    };
   }
 }
