@@ -17,6 +17,13 @@ export class AnswerText {
     this.texts.set(messageId, content);
   }
 
+  /** Forgets one model call's text (the runtime abandoned that call and streams it again under a new id). */
+  discard(messageId: string): void {
+    const index = this.order.indexOf(messageId);
+    if (index >= 0) this.order.splice(index, 1);
+    this.texts.delete(messageId);
+  }
+
   /** Forgets everything (the runtime abandoned the attempt and will stream it again). */
   reset(): void {
     this.order.length = 0;

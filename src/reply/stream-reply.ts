@@ -199,6 +199,11 @@ class ReplyStream {
         if (typeof event.content !== "string") return;
         this.answer.setMessage(String(event.messageId ?? ""), event.content);
         return;
+      case "message_discarded":
+        // The runtime retries this one model call itself: its partial text comes again under a new id.
+        this.answer.discard(String(event.messageId ?? ""));
+        this.sealed = [];
+        return;
       case "tool_start":
         this.runningTools.set(event.toolCallId, event.toolName);
         this.status = toolStatusLine(String(event.toolName ?? ""));

@@ -153,6 +153,29 @@ describe("streamReply properties", () => {
       { numRuns: 40 },
     );
   });
+  it("a model call the runtime retries itself (message_discarded) never shows its text twice", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        answer(1, 10).chain((text) => fc.tuple(fc.constant(text), cutsFor(text), fc.integer({ min: 0, max: text.length }))),
+        fc.integer({ min: 300, max: 1500 }),
+        async ([text, cuts, abandonAt], limit) => {
+          const { clock, target, rate } = setup("discord", limit, { canDelete: true });
+          const firstCall = answerSteps(text.slice(0, abandonAt), cuts, 20, "call-1").filter(
+            (s) => s.type === "delta" || s.type === "wait",
+          );
+          const steps: Step[] = [
+            ...firstCall,
+            { type: "message_discarded", messageId: "call-1" },
+            ...answerSteps(text, cuts, 20, "call-2"),
+          ];
+          const outcome = await clock.runUntilSettled(streamReply(play(clock, steps), target, { clock }));
+          expect(outcome.status).toBe("complete");
+          checkReply(target, outcome, "discord", rate, discordRender, text.trim());
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
 });
 
 describe("streamReply cases", () => {
