@@ -139,7 +139,7 @@ describe("CopilotRuntime retries", () => {
 
   it("ends with done aborted when aborted during the backoff wait", async () => {
     const slow = createTestRuntime(fake, {
-      inactivityTimeoutMs: 500,
+      inactivityTimeoutMs: 1_500,
       livenessCheckMs: 300,
       retry: { attempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 },
     });
@@ -151,7 +151,9 @@ describe("CopilotRuntime retries", () => {
       });
       expect(events.map((e) => e.type)).toEqual(["retry", "done"]);
       expect(events.at(-1)).toEqual({ type: "done", aborted: true });
-      expect(fake.requests).toHaveLength(1);
+      // No second attempt after the abort. (On a loaded machine the first attempt can time out before its
+      // request even reaches the model, so this is "at most one", not "exactly one".)
+      expect(fake.requests.length).toBeLessThanOrEqual(1);
     } finally {
       await slow.close();
     }
