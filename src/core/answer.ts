@@ -3,6 +3,7 @@ import { formatPromptWithHistory } from "../history/prompt.js";
 import type { HistoryMessage, ImageInput } from "../history/types.js";
 import type { Metrics, AnswerStatus } from "../ops/metrics.js";
 import { streamReply, type ReplyObserver, type ReplyOutcome } from "../reply/stream-reply.js";
+import type { ReplyStrategy } from "../reply/strategies/types.js";
 import type { ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
 import { limitMessageText } from "../safety/input-limits.js";
@@ -41,6 +42,8 @@ export interface AnswererDeps {
   /** The bot's own tools for one run of one thread, their per-run state fresh. */
   toolsFor?: (context: ToolContext) => AnswerRequest["tools"];
   metrics?: Metrics;
+  /** How the answer is shown as it streams (default: the product's streamer; the benchmark swaps in others). */
+  replyStrategy?: ReplyStrategy;
 }
 
 const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
@@ -76,8 +79,9 @@ export class Answerer {
     };
     const tracker = metrics?.answerStarted(turn.platform);
     try {
-      if (notices.length > 0) await turn.target.post(turn.target.render(notices.map((n) => `_${n}_`).join("\n")));
-      const outcome = await streamReply(runtime.stream(request), turn.target, {
+      if (notices.length > 0) await this.postNotice(turn.target, notices);
+      const stream = this.deps.replyStrategy ?? streamReply;
+      const outcome = await stream(runtime.stream(request), turn.target, {
         ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
         ...(metrics ? { observer: this.observer(turn.platform, tracker!) } : {}),
       });
@@ -105,6 +109,12 @@ export class Answerer {
       log.error({ err: error }, "answer could not be delivered");
       return undefined;
     }
+  }
+
+  /** A short italic note before the answer; it draws from the scope's budget like any other post. */
+  private async postNotice(target: ReplyTarget, notices: string[]): Promise<void> {
+    if (target.postUsesBudget !== false) await target.budget.take();
+    await target.post(target.render(notices.map((n) => `_${n}_`).join("\n")));
   }
 
   /** Caps every message at the size limit; the user hears about their own message being cut. */

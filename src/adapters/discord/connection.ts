@@ -1,0 +1,82 @@
+/**
+ * The discord.js client threadpilot runs: the intents it needs, the REST base it talks to (DISCORD_API_URL, for
+ * Discord's own proxy and the tests), and a rate-limit policy that hands message-route limits to the streamer.
+ */
+import { Client, Events, GatewayIntentBits, Options, Partials, type RateLimitData } from "discord.js";
+
+export interface DiscordConnectionOptions {
+  token: string;
+  /** REST base without the version, e.g. https://discord.com/api (discord.js adds /v10). */
+  apiUrl?: string;
+  /** How long login waits for the gateway to be ready (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Guild messages and their text (the privileged Message Content intent), and direct messages. DMs arrive in
+ * channels the client has never seen: `Partials.Channel` lets discord.js create them from the message.
+ */
+export const DISCORD_INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.MessageContent,
+  GatewayIntentBits.DirectMessages,
+] as const;
+
+/**
+ * Creating, editing and deleting messages: when discord.js sees such a call is limited, it rejects instead of
+ * queueing, so the reply streamer learns of it (RateLimitedError) and pauses the channel's budget for everyone
+ * streaming there. Reads (history) keep discord.js's own queueing.
+ */
+export function rejectMessageWrites(data: Pick<RateLimitData, "route" | "method">): boolean {
+  const method = data.method.toUpperCase();
+  return data.route.startsWith("/channels/:id/messages") && (method === "POST" || method === "PATCH" || method === "DELETE");
+}
+
+export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl">): Client {
+  return new Client({
+    intents: [...DISCORD_INTENTS],
+    partials: [Partials.Channel],
+    rest: {
+      ...(options.apiUrl ? { api: options.apiUrl.replace(/\/+$/, "") } : {}),
+      rejectOnRateLimit: rejectMessageWrites,
+    },
+    // History is always read through REST (it must be current), so cached messages would only cost memory;
+    // a replayed MESSAGE_CREATE then reaches us and the store's claim, not a stale cache, stops a second answer.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
+    // Mentions in our own replies never ping anyone, whatever the model writes.
+    allowedMentions: { parse: [], repliedUser: false },
+  });
+}
+
+/** Logs in and resolves once the gateway is ready; a bad token or an unreachable API ends in one clear sentence. */
+export async function connect(client: Client, options: Pick<DiscordConnectionOptions, "token" | "readyTimeoutMs">): Promise<void> {
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    client.once(Events.ClientReady, () => resolve());
+    timer = setTimeout(() => reject(new Error(`Discord did not become ready within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+  });
+  try {
+    await client.login(options.token);
+    await ready;
+  } catch (error) {
+    await client.destroy().catch(() => undefined);
+    throw new Error(loginFailure(error), { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function loginFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const status = (error as { status?: unknown }).status;
+  if (code === "TokenInvalid" || status === 401) {
+    return "Discord rejected the bot token: copy it again from the Developer Portal (Bot → Reset Token) into DISCORD_TOKEN.";
+  }
+  if (code === "DisallowedIntents" || /disallowed intents/i.test(String((error as Error)?.message))) {
+    return "Discord refused the Message Content intent: enable it under Bot → Privileged Gateway Intents in the Developer Portal.";
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return `Could not connect to Discord: ${reason}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * Where a streamed answer appears on Discord: the first message replies to the answered one (or opens the
+ * answer in a thread), continuations follow in the same channel, every create and edit draws from the
+ * channel's budget (Discord allows about 5 per 5 s per channel, creates and edits together).
+ */
+import { DiscordAPIError, MessageFlags, RateLimitError, type Message, type SendableChannels } from "discord.js";
+import type { BudgetRate } from "../../reply/budget.js";
+import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { markdownToDiscord } from "./markdown.js";
+
+/** Discord's content limit for bots. */
+export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
+
+/**
+ * Creating and editing messages in one channel: Discord's bucket is 5 per 5 s. The window is a little longer so
+ * that network latency never brings a sixth call inside Discord's window (discord.js would then hold it back).
+ */
+export const DISCORD_CHANNEL_RATE: BudgetRate = { calls: 5, perMs: 5_250 };
+
+export interface DiscordReplyTargetOptions {
+  /** The channel (or thread, or DM) the answer goes to. */
+  channel: SendableChannels;
+  /** The first message replies to this one; absent when the answer opens a thread of its own. */
+  replyTo?: Message;
+  budget: EditBudget;
+  maxMessageLength?: number;
+}
+
+// Links in an answer would each unfurl into an embed: the answer stays text. Mentions never ping (a model can
+// write "@everyone" too).
+const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
+
+export class DiscordReplyTarget implements ReplyTarget {
+  readonly maxMessageLength: number;
+  readonly budget: EditBudget;
+  readonly postUsesBudget = true;
+  private readonly channel: SendableChannels;
+  private replyTo: Message | undefined;
+
+  constructor(options: DiscordReplyTargetOptions) {
+    this.channel = options.channel;
+    this.replyTo = options.replyTo;
+    this.budget = options.budget;
+    this.maxMessageLength = Math.min(options.maxMessageLength ?? DISCORD_MAX_MESSAGE_LENGTH, DISCORD_MAX_MESSAGE_LENGTH);
+  }
+
+  render(markdown: string): string {
+    return markdownToDiscord(markdown);
+  }
+
+  async post(text: string): Promise<MessageRef> {
+    const replyTo = this.replyTo;
+    const sent = await call<{ id: string }>(() =>
+      replyTo
+        ? replyTo.reply({ ...SEND_DEFAULTS, content: text, failIfNotExists: false })
+        : this.channel.send({ ...SEND_DEFAULTS, content: text }),
+    );
+    // Only the first message is a reply; continuations simply follow it.
+    this.replyTo = undefined;
+    return { id: sent.id };
+  }
+
+  async edit(ref: MessageRef, text: string): Promise<void> {
+    await call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+  }
+
+  async delete(ref: MessageRef): Promise<void> {
+    await call(() => this.channel.messages.delete(ref.id));
+  }
+
+  async typing(): Promise<void> {
+    await this.channel.sendTyping();
+  }
+}
+
+/** Runs a Discord call, turning "rate limited" (discord.js's RateLimitError, or a 429 it let through) into RateLimitedError. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof RateLimitError) {
+      throw new RateLimitedError(Math.max(1, error.retryAfter > 0 ? error.retryAfter : error.timeToReset));
+    }
+    if (error instanceof DiscordAPIError && error.status === 429) {
+      const retryAfter = Number((error.rawError as { retry_after?: number }).retry_after);
+      throw new RateLimitedError(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000);
+    }
+    throw error;
+  }
+}

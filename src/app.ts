@@ -1,0 +1,261 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Logger } from "pino";
+import { createDiscordAdapter, type DiscordAdapter } from "./adapters/discord/index.js";
+import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js";
+import type { Config } from "./config/load.js";
+import { SECRET_VARIABLES } from "./config/schema.js";
+import { Answerer } from "./core/answer.js";
+import { createLogger } from "./logging/logger.js";
+import { HealthChecks } from "./ops/health.js";
+import { Metrics } from "./ops/metrics.js";
+import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
+import { CopilotRuntime } from "./runtime/copilot-runtime.js";
+import { RequestGate } from "./safety/request-gate.js";
+import { logToolPolicy, toolPolicy } from "./safety/tool-policy.js";
+import { UserRateLimiter } from "./safety/user-rate-limit.js";
+import { openStore } from "./store/open-store.js";
+import type { StateStore } from "./store/types.js";
+import { askThroughRuntime, defaultToolRegistry } from "./tools/index.js";
+
+/** Used with a GitHub token when COPILOT_MODEL is not set. */
+export const DEFAULT_COPILOT_MODEL = "gpt-4.1";
+
+export interface RunningApp {
+  logger: Logger;
+  slack?: SlackAdapter;
+  discord?: DiscordAdapter;
+  ops?: OpsServer;
+  /** Stops taking messages, lets running answers finish within the grace period, then releases everything. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (tests capture them); stdout by default. */
+  logger?: Logger;
+}
+
+/** Past the grace period, how long the rest of shutdown (runtime, store) may take before the process gives up. */
+const SHUTDOWN_MARGIN_MS = 20_000;
+
+/** The secret values of this configuration, scrubbed from every log line. */
+function secretsOf(env: NodeJS.ProcessEnv): string[] {
+  return SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => Boolean(v));
+}
+
+/** Wires configuration to the parts: store, runtime, answerer, platform adapters, health and metrics. */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const logger =
+    options.logger ?? createLogger({ level: config.log.level, secrets: secretsOf(process.env) });
+  // Shutdown runs in stages: every adapter at once (each drains its answers within the grace period), then the
+  // health server, the runtime (its process must not outlive us) and the store, in that order.
+  const adapterStops: Array<() => Promise<unknown>> = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    const stopped = await Promise.allSettled(adapterStops.map((stop) => stop()));
+    for (const result of stopped) {
+      if (result.status === "rejected") logger.warn({ err: result.reason }, "an adapter did not stop cleanly");
+    }
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.warn({ err }, "cleanup failed"));
+  };
+
+  try {
+    const workingDirectory = resolve(config.copilot.workingDirectory);
+    mkdirSync(workingDirectory, { recursive: true });
+
+    const store: StateStore = await openStore(config.store.url, logger);
+    cleanups.push(() => store.close());
+    const metrics = new Metrics({ defaultMetrics: true });
+    const health = new HealthChecks();
+    health.register("store", () => store.ping());
+
+    // The runtime is created below; the advisor asks it lazily, per call.
+    let runtime: CopilotRuntime | undefined;
+    const advisor = config.safety.advisor;
+    const registry = defaultToolRegistry({
+      ...(advisor
+        ? {
+            ask: askThroughRuntime({ runSession: (request) => runtime!.runSession(request) }, { model: advisor.model }),
+            advisorMaxCalls: advisor.maxCallsPerRun,
+          }
+        : {}),
+      logger,
+    });
+    const policy = toolPolicy(config.safety.toolPolicy, registry.names, {
+      readRoots: [workingDirectory],
+      skills: config.copilot.skillDirectories.length > 0,
+      logger,
+    });
+    logToolPolicy(logger, policy);
+
+    runtime = new CopilotRuntime({
+      ...(config.copilot.githubToken ? { githubToken: config.copilot.githubToken } : {}),
+      model: config.copilot.model ?? DEFAULT_COPILOT_MODEL,
+      ...(config.copilot.provider ? { provider: config.copilot.provider } : {}),
+      systemMessage: config.copilot.systemMessage,
+      workingDirectory,
+      skillDirectories: config.copilot.skillDirectories,
+      availableTools: policy.availableTools,
+      onPermissionRequest: policy.onPermissionRequest,
+      vision: config.copilot.vision,
+      retry: config.copilot.retry,
+      ...(config.copilot.homeDirectory ? { homeDirectory: config.copilot.homeDirectory } : {}),
+      logger,
+    });
+    await runtime.start();
+    const started = runtime;
+    cleanups.push(() => started.stop());
+    health.register("runtime", () => started.ping());
+
+    const answerer = new Answerer({
+      runtime,
+      logger,
+      historyCharBudget: config.history.charBudget,
+      maxMessageChars: config.safety.maxMessageChars,
+      placeholder: config.reply.placeholder,
+      toolsFor: (context) => registry.buildTools(context),
+      metrics,
+    });
+    const gate = new RequestGate({
+      access: {
+        slack: config.safety.allow.slack,
+        discord: config.safety.allow.discord,
+        ...(config.safety.refusalReply !== undefined ? { refusalReply: config.safety.refusalReply } : {}),
+      },
+      ...(config.safety.userRateLimit.limit > 0
+        ? { rateLimiter: new UserRateLimiter(config.safety.userRateLimit) }
+        : {}),
+      logger,
+    });
+
+    const common = {
+      answerer,
+      store,
+      logger,
+      gate,
+      answerThreadFollowUps: config.answering.threadFollowups,
+      answerOtherBots: config.answering.otherBots,
+      downloadImages: config.copilot.vision,
+      historyCharBudget: config.history.charBudget,
+      maxImages: config.safety.images.maxCount,
+      maxImageBytes: config.safety.images.maxBytes,
+    };
+
+    let slack: SlackAdapter | undefined;
+    if (config.slack) {
+      slack = createSlackAdapter({ ...common, ...config.slack, coordinator: coordinatorOptions(config) });
+      const running = slack;
+      // Registered before start: a start that fails half-way still releases what it opened.
+      adapterStops.push(() => running.stop(config.shutdown.graceMs));
+      const mode = await slack.start();
+      logger.info({ mode: mode.mode, port: mode.port }, "Slack connected");
+      health.register("slack", async () => slackHealth(running));
+    }
+    let discord: DiscordAdapter | undefined;
+    if (config.discord) {
+      discord = createDiscordAdapter({ ...common, ...config.discord });
+      const running = discord;
+      adapterStops.push(() => running.stop(config.shutdown.graceMs));
+      const me = await discord.start();
+      logger.info({ bot: me.botName }, "Discord connected");
+      health.register("discord", async () => running.client.isReady());
+    }
+
+    let ops: OpsServer | undefined;
+    if (config.health.port !== undefined) {
+      ops = await startOpsServer({ port: config.health.port, health, metrics, logger });
+      const server = ops;
+      // Closed right after the adapters, before the runtime and store its checks call.
+      cleanups.push(() => server.close());
+      logger.info({ port: ops.port }, "Health and metrics listening");
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      logger,
+      ...(slack ? { slack } : {}),
+      ...(discord ? { discord } : {}),
+      ...(ops ? { ops } : {}),
+      stop: () => (stopping ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/**
+ * THREAD_LOCK_TTL_MS (config.threads.lockTtlMs) when the configuration has it: how soon a crashed replica's
+ * threads are taken over. Otherwise the coordinator's default (30 s).
+ */
+function coordinatorOptions(config: Config): { lockTtlMs?: number } {
+  const threads = (config as Config & { threads?: { lockTtlMs?: number } }).threads;
+  return threads?.lockTtlMs ? { lockTtlMs: threads.lockTtlMs } : {};
+}
+
+/**
+ * The Slack check: the adapter's own connection state when it reports one (Socket Mode can drop and reconnect),
+ * else "started and not stopped".
+ */
+function slackHealth(adapter: SlackAdapter): { ok: boolean; detail?: string } {
+  const connected = (adapter as { isConnected?: () => boolean }).isConnected?.();
+  if (connected === false) return { ok: false, detail: "not connected to Slack" };
+  return { ok: true };
+}
+
+/**
+ * `npm start`: run until SIGTERM/SIGINT, then stop taking events, let running answers finish within
+ * SHUTDOWN_GRACE_MS (past it they end with a short note), stop the Copilot runtime, close the store, exit 0.
+ * A second signal, or a shutdown stuck well past the grace period, exits 1 at once.
+ */
+export async function runApp(config: Config): Promise<void> {
+  let app: RunningApp | undefined;
+  let shuttingDown = false;
+  const forceExit = (reason: string) => {
+    const message = `threadpilot: ${reason}; exiting without waiting for running answers.`;
+    if (app) {
+      app.logger.warn({ reason }, "Forced exit");
+      app.logger.flush?.();
+    } else {
+      process.stderr.write(`${message}\n`);
+    }
+    process.exit(1);
+  };
+  const shutdown = (signal: string) => {
+    if (shuttingDown) {
+      forceExit(`a second ${signal} arrived during shutdown`);
+      return;
+    }
+    shuttingDown = true;
+    // A signal during start-up: stop as soon as start-up is done (or fails).
+    if (!app) return;
+    const running = app;
+    running.logger.info({ signal, graceMs: config.shutdown.graceMs }, "Shutting down");
+    const watchdog = setTimeout(
+      () => forceExit(`shutdown took longer than the grace period plus ${SHUTDOWN_MARGIN_MS / 1000} s`),
+      config.shutdown.graceMs + SHUTDOWN_MARGIN_MS,
+    );
+    watchdog.unref();
+    running
+      .stop()
+      .then(() => {
+        running.logger.info("Stopped");
+        running.logger.flush?.();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        running.logger.error({ err }, "Shutdown failed");
+        running.logger.flush?.();
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  app = await startApp(config);
+  app.logger.info("threadpilot is running");
+  if (shuttingDown) {
+    shuttingDown = false;
+    shutdown("signal received during start-up");
+  }
+}

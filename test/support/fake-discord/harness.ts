@@ -1,0 +1,115 @@
+/**
+ * Everything an end-to-end Discord test needs, started on 127.0.0.1 and closed together: the fake Discord (with
+ * one guild, a #general channel and a few people), the fake model, the real Copilot runtime, the real Answerer
+ * and reply streamer, a memory store, and the real Discord adapter (real discord.js).
+ */
+import { pino, type Logger } from "pino";
+import { createDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from "../../../src/adapters/discord/index.js";
+import { Answerer } from "../../../src/core/answer.js";
+import { BudgetRegistry } from "../../../src/reply/budget.js";
+import { openStore } from "../../../src/store/open-store.js";
+import type { StateStore } from "../../../src/store/types.js";
+import { startFakeModel, type FakeModel } from "../fake-model/server.js";
+import { startTestRuntime } from "../fake-slack/test-runtime.js";
+import { startFakeDiscord, type FakeChannel, type FakeDiscord, type FakeDiscordOptions, type FakeGuild, type FakeUser } from "./server.js";
+
+export interface DiscordHarness {
+  discord: FakeDiscord;
+  model: FakeModel;
+  adapter: DiscordAdapter;
+  store: StateStore;
+  guild: FakeGuild;
+  general: FakeChannel;
+  alice: FakeUser;
+  bob: FakeUser;
+  otherBot: FakeUser;
+  /** `<@bot>` */
+  mention: string;
+  logs: Array<Record<string, unknown>>;
+  /** A second adapter on the same store (a restart, or a second replica). */
+  startAnotherAdapter(): Promise<DiscordAdapter>;
+  close(): Promise<void>;
+}
+
+export interface DiscordHarnessOptions {
+  fakeDiscord?: FakeDiscordOptions;
+  adapter?: Partial<DiscordAdapterOptions>;
+  vision?: boolean;
+  logger?: Logger;
+}
+
+export async function startDiscordHarness(options: DiscordHarnessOptions = {}): Promise<DiscordHarness> {
+  const logs: Array<Record<string, unknown>> = [];
+  const logger =
+    options.logger ??
+    pino(
+      { level: process.env.TEST_LOG_LEVEL ?? "info" },
+      {
+        write(line: string) {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+          if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
+        },
+      },
+    );
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const discord = await startFakeDiscord(options.fakeDiscord);
+    cleanups.push(() => discord.close());
+    const { model: world } = discord;
+    const alice = world.createUser({ username: "alice", globalName: "Alice Liddell" });
+    const bob = world.createUser({ username: "bob", globalName: "Bob Builder" });
+    const otherBot = world.createUser({ username: "otherbot", bot: true });
+    const guild = world.createGuild({ name: "Test Guild", ownerId: alice.id });
+    world.addMember(guild.id, alice.id, { nick: "Alice" });
+    world.addMember(guild.id, bob.id);
+    world.addMember(guild.id, otherBot.id);
+    const general = world.createTextChannel(guild.id, "general");
+
+    const model = await startFakeModel();
+    cleanups.push(() => model.close());
+    const runtime = await startTestRuntime(model.url, { vision: options.vision ?? false, logger });
+    cleanups.push(() => runtime.stop());
+    const store = await openStore("memory://", logger);
+    cleanups.push(() => store.close());
+    const answerer = new Answerer({ runtime, logger, historyCharBudget: 24_000 });
+    const budgets = new BudgetRegistry();
+
+    const startAdapter = async () => {
+      const adapter = createDiscordAdapter({
+        token: discord.token,
+        apiUrl: discord.apiUrl,
+        answerer,
+        store,
+        logger,
+        budgets,
+        downloadImages: options.vision ?? false,
+        ...options.adapter,
+      });
+      cleanups.push(() => adapter.stop(2_000));
+      await adapter.start();
+      return adapter;
+    };
+    const adapter = await startAdapter();
+    return {
+      discord,
+      model,
+      adapter,
+      store,
+      guild,
+      general,
+      alice,
+      bob,
+      otherBot,
+      mention: `<@${world.botUser.id}>`,
+      logs,
+      startAnotherAdapter: startAdapter,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,229 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { apiChannel, apiMessage, apiUser } from "./api-objects.js";
+import { ChannelType, FakeDiscordError, type FakeDiscordModel } from "./model.js";
+import type { ChannelRateLimiter } from "./rate-limit.js";
+
+/** One REST call as the fake saw it, for tests to assert on. */
+export interface RestCall {
+  method: string;
+  /** Path below `/api/v10`, ids included. */
+  path: string;
+  /** The path with ids replaced by `:id`, e.g. `PATCH /channels/:id/messages/:id`. */
+  route: string;
+  status: number;
+  channelId?: string;
+  body?: unknown;
+  at: number;
+}
+
+export interface RestOptions {
+  model: FakeDiscordModel;
+  token: string;
+  limiter: ChannelRateLimiter;
+  baseUrl: () => string;
+  gatewayUrl: () => string;
+  maxContentLength: number;
+  onCall: (call: RestCall) => void;
+}
+
+const BUCKET_HASH = "fake-channel-messages";
+type Json = Record<string, unknown>;
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Handles `/api/v10/...` and attachment downloads; everything else is 404. */
+export function createRestHandler(options: RestOptions) {
+  const { model } = options;
+
+  function limited(channelId: string): Reply | Record<string, string> {
+    const answer = options.limiter.take(channelId);
+    const headers = options.limiter.headers(answer.state, BUCKET_HASH);
+    if (answer.allowed) return headers;
+    const retryAfter = answer.retryAfterMs / 1000;
+    return {
+      status: 429,
+      headers: { ...headers, "retry-after": retryAfter.toFixed(3), "x-ratelimit-scope": "user" },
+      body: { message: "You are being rate limited.", retry_after: retryAfter, global: false },
+    };
+  }
+
+  function checkContent(body: Json): void {
+    const content = typeof body.content === "string" ? body.content : "";
+    if (content.length > options.maxContentLength) {
+      throw new FakeDiscordError(400, 50035, "Invalid Form Body", {
+        content: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH", message: `Must be ${options.maxContentLength} or fewer in length.` }] },
+      });
+    }
+    if (!content.trim() && !(Array.isArray(body.embeds) && body.embeds.length)) {
+      throw new FakeDiscordError(400, 50006, "Cannot send an empty message");
+    }
+  }
+
+  function readable(channelId: string) {
+    const channel = model.requireChannel(channelId);
+    if (channel.type === ChannelType.DM && !channel.recipientIds.includes(model.botUser.id)) {
+      throw new FakeDiscordError(403, 50001, "Missing Access");
+    }
+    return channel;
+  }
+
+  async function route(method: string, path: string, query: URLSearchParams, body: Json): Promise<Reply> {
+    const baseUrl = options.baseUrl();
+    const parts = path.split("/").filter(Boolean);
+    const [p0, p1, p2, p3, p4] = parts;
+
+    if (method === "GET" && path === "/gateway/bot") {
+      return {
+        status: 200,
+        body: {
+          url: options.gatewayUrl(),
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
+      };
+    }
+    if (method === "GET" && path === "/users/@me") return { status: 200, body: apiUser(model.botUser) };
+    if (method === "GET" && path === "/applications/@me") {
+      return { status: 200, body: { id: model.applicationId, name: model.botUser.username, flags: 0, bot: apiUser(model.botUser) } };
+    }
+    if (method === "POST" && path === "/users/@me/channels") {
+      const recipient = String(body.recipient_id ?? "");
+      if (!model.users.has(recipient)) throw new FakeDiscordError(400, 50035, "Invalid Form Body");
+      return { status: 200, body: apiChannel(model.dmChannel(recipient), model) };
+    }
+    if (p0 !== "channels" || !p1) throw new FakeDiscordError(404, 0, "404: Not Found");
+    const channelId = p1;
+
+    if (parts.length === 2 && method === "GET") return { status: 200, body: apiChannel(readable(channelId), model) };
+
+    if (p2 === "typing" && parts.length === 3 && method === "POST") {
+      readable(channelId);
+      return { status: 204 };
+    }
+
+    if (p2 === "threads" && parts.length === 3 && method === "POST") {
+      const thread = model.createThread({ parentId: channelId, name: String(body.name ?? "thread"), ownerId: model.botUser.id });
+      return { status: 201, body: apiChannel(thread, model) };
+    }
+
+    if (p2 !== "messages") throw new FakeDiscordError(404, 0, "404: Not Found");
+
+    if (parts.length === 3 && method === "GET") {
+      readable(channelId);
+      const limit = Math.min(100, Math.max(1, Number(query.get("limit") ?? 50) || 50));
+      const page = model.pageMessages(channelId, {
+        limit,
+        before: query.get("before") ?? undefined,
+        after: query.get("after") ?? undefined,
+      });
+      return { status: 200, body: page.map((m) => apiMessage(m, model, baseUrl)) };
+    }
+    if (parts.length === 4 && method === "GET") {
+      readable(channelId);
+      return { status: 200, body: apiMessage(model.requireMessage(channelId, p3!), model, baseUrl) };
+    }
+    if (parts.length === 3 && method === "POST") {
+      readable(channelId);
+      checkContent(body);
+      const gate = limited(channelId);
+      if ("status" in gate) return gate as Reply;
+      const reference = body.message_reference as Json | undefined;
+      let replyTo = reference?.message_id ? String(reference.message_id) : undefined;
+      if (replyTo && (model.messages.get(replyTo)?.deleted ?? true)) {
+        if (reference?.fail_if_not_exists !== false) {
+          throw new FakeDiscordError(400, 50035, "Invalid Form Body", {
+            message_reference: { _errors: [{ code: "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", message: "Unknown message" }] },
+          });
+        }
+        replyTo = undefined;
+      }
+      const message = model.postMessage({ channelId, authorId: model.botUser.id, content: String(body.content ?? ""), replyTo });
+      return { status: 200, body: apiMessage(message, model, baseUrl), headers: gate as Record<string, string> };
+    }
+    if (parts.length === 4 && method === "PATCH") {
+      const existing = model.requireMessage(channelId, p3!);
+      if (existing.authorId !== model.botUser.id) throw new FakeDiscordError(403, 50005, "Cannot edit a message authored by another user");
+      checkContent(body);
+      const gate = limited(channelId);
+      if ("status" in gate) return gate as Reply;
+      const message = model.editMessage(channelId, p3!, String(body.content ?? ""));
+      return { status: 200, body: apiMessage(message, model, baseUrl), headers: gate as Record<string, string> };
+    }
+    if (parts.length === 4 && method === "DELETE") {
+      const existing = model.requireMessage(channelId, p3!);
+      if (existing.authorId !== model.botUser.id) throw new FakeDiscordError(403, 50013, "Missing Permissions");
+      model.deleteMessage(channelId, p3!);
+      return { status: 204 };
+    }
+    if (parts.length === 5 && p4 === "threads" && method === "POST") {
+      const thread = model.createThread({ parentId: channelId, name: String(body.name ?? "thread"), ownerId: model.botUser.id, fromMessageId: p3 });
+      return { status: 201, body: apiChannel(thread, model) };
+    }
+    throw new FakeDiscordError(404, 0, "404: Not Found");
+  }
+
+  function serveAttachment(path: string, res: ServerResponse): void {
+    const [, , channelId, attachmentId] = path.split("/");
+    const attachment = attachmentId ? model.attachments.get(attachmentId) : undefined;
+    if (!attachment || !channelId) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": attachment.contentType, "content-length": attachment.data.length });
+    res.end(attachment.data);
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (req.method === "GET" && url.pathname.startsWith("/attachments/")) {
+      serveAttachment(url.pathname, res);
+      return;
+    }
+    const prefix = "/api/v10";
+    const method = req.method ?? "GET";
+    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
+    const raw = await readBody(req);
+    let reply: Reply;
+    let body: Json = {};
+    try {
+      if (!url.pathname.startsWith(prefix)) throw new FakeDiscordError(404, 0, "404: Not Found");
+      if (req.headers.authorization !== `Bot ${options.token}`) throw new FakeDiscordError(401, 0, "401: Unauthorized");
+      body = raw.length ? (JSON.parse(raw.toString("utf8")) as Json) : {};
+      reply = await route(method, path, url.searchParams, body);
+    } catch (error) {
+      reply =
+        error instanceof FakeDiscordError
+          ? { status: error.status, body: { code: error.code, message: error.message, ...(error.errors ? { errors: error.errors } : {}) } }
+          : { status: 400, body: { code: 50109, message: "The request body contains invalid JSON." } };
+    }
+    const call: RestCall = {
+      method,
+      path,
+      route: `${method} ${path.replace(/\d{17,20}/g, ":id")}`,
+      status: reply.status,
+      at: Date.now(),
+    };
+    const channelMatch = /^\/channels\/(\d+)/.exec(path);
+    if (channelMatch) call.channelId = channelMatch[1];
+    if (method !== "GET" && raw.length) call.body = body;
+    options.onCall(call);
+
+    const headers: Record<string, string> = { ...reply.headers };
+    if (reply.body === undefined) {
+      res.writeHead(reply.status, headers).end();
+      return;
+    }
+    const payload = JSON.stringify(reply.body);
+    headers["content-type"] = "application/json";
+    res.writeHead(reply.status, headers).end(payload);
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,146 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { FakeGateway, Intent, type ReconnectMode } from "./gateway.js";
+import { FakeDiscordModel, MessageType, type FakeAttachment, type FakeMessage } from "./model.js";
+import { ChannelRateLimiter } from "./rate-limit.js";
+import { createRestHandler, type RestCall } from "./rest.js";
+
+export { ChannelType, MessageType, type FakeChannel, type FakeGuild, type FakeMessage, type FakeUser } from "./model.js";
+export type { RestCall } from "./rest.js";
+
+export interface FakeDiscordOptions {
+  /** The bot token the fake accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
+  token?: string;
+  botName?: string;
+  /** Message creates + edits allowed per channel per window (Discord: about 5 per 5 s). */
+  messageRateLimit?: { limit: number; windowMs: number };
+  maxContentLength?: number;
+  heartbeatIntervalMs?: number;
+  /** The application enabled the Message Content intent in the Developer Portal (default true). */
+  messageContentIntent?: boolean;
+  /** Keep every REST call in `calls` (default true; a benchmark turns it off). */
+  recordCalls?: boolean;
+}
+
+/**
+ * A Discord on 127.0.0.1 for the real discord.js: REST under `/api/v10`, the gateway at `/gateway`, attachment
+ * files at `/attachments/...`, over one in-memory guild model. Point discord.js at it with
+ * `rest: { api: fake.apiUrl }`.
+ */
+export interface FakeDiscord {
+  /** For discord.js `rest.api` (no `/v10`). */
+  apiUrl: string;
+  baseUrl: string;
+  token: string;
+  model: FakeDiscordModel;
+  gateway: FakeGateway;
+  /** Every REST call, in order (empty when `recordCalls` is false). */
+  calls: RestCall[];
+  /** How many REST calls were answered 429, whatever `recordCalls` says. */
+  rateLimitedCount(): number;
+  /** A person (or another bot) writes in a channel; mentions are parsed from `<@id>` / `<@&id>` in the text. */
+  say(input: {
+    channelId: string;
+    authorId: string;
+    content: string;
+    attachments?: Omit<FakeAttachment, "id">[];
+    replyTo?: string;
+  }): FakeMessage;
+  /** Messages the bot posted in a channel (none if there is no such channel yet), oldest first. */
+  botMessages(channelId: string): FakeMessage[];
+  /** Resolves when `predicate` holds, checking after every change to the model (and every 20 ms); rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  forceReconnect(mode: ReconnectMode): Promise<"ready" | "resumed">;
+  replayMessageCreate(messageId: string): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  const token = options.token ?? "fake-discord-token";
+  const model = new FakeDiscordModel({ username: options.botName });
+  const rate = options.messageRateLimit ?? { limit: 5, windowMs: 5000 };
+  const limiter = new ChannelRateLimiter(rate.limit, rate.windowMs);
+  const calls: RestCall[] = [];
+  const recordCalls = options.recordCalls ?? true;
+  let limitedCount = 0;
+  let baseUrl = "";
+
+  const handleRest = createRestHandler({
+    model,
+    token,
+    limiter,
+    baseUrl: () => baseUrl,
+    gatewayUrl: () => `${baseUrl.replace(/^http/, "ws")}/gateway`,
+    maxContentLength: options.maxContentLength ?? 2000,
+    onCall: (call) => {
+      if (call.status === 429) limitedCount++;
+      if (recordCalls) calls.push(call);
+    },
+  });
+  const gateway = new FakeGateway({
+    model,
+    token,
+    baseUrl: () => baseUrl,
+    gatewayUrl: () => `${baseUrl.replace(/^http/, "ws")}/gateway`,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+    allowedPrivilegedIntents: options.messageContentIntent === false ? 0 : Intent.MessageContent,
+  });
+
+  const server = createServer((req, res) => {
+    handleRest(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.on("upgrade", (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl: `${baseUrl}/api`,
+    baseUrl,
+    token,
+    model,
+    gateway,
+    calls,
+    rateLimitedCount: () => limitedCount,
+    say: (input) => model.postMessage(input),
+    botMessages: (channelId) =>
+      (model.channels.get(channelId)?.messages ?? []).filter(
+        (m) => m.authorId === model.botUser.id && m.type !== MessageType.ThreadStarterMessage,
+      ),
+    waitFor(predicate, timeoutMs = 30_000, what = "condition") {
+      if (predicate()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!predicate()) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`fake Discord: timed out waiting for ${what}`));
+        }, timeoutMs);
+        // Predicates may look beyond the model (the client's cache, the adapter): look now and then as well.
+        const poll = setInterval(check, 20);
+        const cleanup = () => {
+          clearTimeout(timer);
+          clearInterval(poll);
+          model.off("change", check);
+        };
+        model.on("change", check);
+      });
+    },
+    forceReconnect: (mode) => gateway.forceReconnect(mode),
+    replayMessageCreate(messageId) {
+      const message = model.messages.get(messageId);
+      if (!message) throw new Error(`fake Discord: no message ${messageId}`);
+      gateway.replayMessageCreate(message);
+    },
+    async close() {
+      gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

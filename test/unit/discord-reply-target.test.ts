@@ -1,0 +1,93 @@
+import { DiscordAPIError, RateLimitError, type Message, type SendableChannels } from "discord.js";
+import { describe, expect, test, vi } from "vitest";
+import { rejectMessageWrites } from "../../src/adapters/discord/connection.js";
+import { DiscordReplyTarget } from "../../src/adapters/discord/reply-target.js";
+import { RateLimitedError, type EditBudget } from "../../src/reply/target.js";
+
+const budget: EditBudget = { take: async () => {}, pause: () => {} };
+
+function rateLimitError(retryAfter: number, timeToReset = 0) {
+  return new RateLimitError({
+    timeToReset,
+    limit: 5,
+    method: "PATCH",
+    hash: "h",
+    url: "http://x/api/v10/channels/1/messages/2",
+    route: "/channels/:id/messages/:id",
+    majorParameter: "1",
+    global: false,
+    retryAfter,
+    sublimitTimeout: 0,
+    scope: "user",
+  });
+}
+
+function setup() {
+  let next = 100;
+  const channel = {
+    send: vi.fn(async () => ({ id: String(next++) })),
+    sendTyping: vi.fn(async () => {}),
+    messages: { edit: vi.fn(async () => ({})), delete: vi.fn(async () => {}) },
+  };
+  const question = { reply: vi.fn(async () => ({ id: String(next++) })) };
+  const target = new DiscordReplyTarget({
+    channel: channel as unknown as SendableChannels,
+    replyTo: question as unknown as Message,
+    budget,
+  });
+  return { channel, question, target };
+}
+
+describe("DiscordReplyTarget", () => {
+  test("the first message replies to the question, continuations follow in the channel, mentions never ping", async () => {
+    const { channel, question, target } = setup();
+    expect(await target.post("first")).toEqual({ id: "100" });
+    expect(await target.post("second")).toEqual({ id: "101" });
+    expect(question.reply).toHaveBeenCalledTimes(1);
+    expect(question.reply.mock.calls[0]).toMatchObject([{ content: "first", allowedMentions: { parse: [], repliedUser: false } }]);
+    expect(channel.send.mock.calls[0]).toMatchObject([{ content: "second", allowedMentions: { parse: [] } }]);
+    await target.edit({ id: "100" }, "first, longer");
+    expect(channel.messages.edit).toHaveBeenCalledWith("100", expect.objectContaining({ content: "first, longer" }));
+    expect(target.maxMessageLength).toBe(2000);
+  });
+
+  test("discord.js's rate-limit rejection becomes RateLimitedError, and a refused first post still replies when retried", async () => {
+    const { question, target } = setup();
+    question.reply.mockRejectedValueOnce(rateLimitError(1_200));
+    const error = await target.post("first").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBe(1_200);
+    await target.post("first");
+    expect(question.reply).toHaveBeenCalledTimes(2);
+  });
+
+  test("a pre-emptive limit (no retry-after yet) waits for the bucket's reset", async () => {
+    const { channel, target } = setup();
+    channel.messages.edit.mockRejectedValueOnce(rateLimitError(0, 2_500));
+    const error = await target.edit({ id: "1" }, "x").catch((e: unknown) => e);
+    expect((error as RateLimitedError).retryAfterMs).toBe(2_500);
+  });
+
+  test("a 429 discord.js lets through becomes RateLimitedError; other errors stay what they are", async () => {
+    const { channel, target } = setup();
+    const tooMany = new DiscordAPIError({ message: "You are being rate limited.", code: 0, retry_after: 0.8 } as never, 0, 429, "PATCH", "/x", {});
+    channel.messages.edit.mockRejectedValueOnce(tooMany);
+    expect(((await target.edit({ id: "1" }, "x").catch((e: unknown) => e)) as RateLimitedError).retryAfterMs).toBe(800);
+    const missing = new DiscordAPIError({ message: "Missing Access", code: 50001 }, 50001, 403, "PATCH", "/x", {});
+    channel.messages.edit.mockRejectedValueOnce(missing);
+    expect(await target.edit({ id: "1" }, "x").catch((e: unknown) => e)).toBe(missing);
+  });
+});
+
+describe("rejectMessageWrites", () => {
+  test.each([
+    ["/channels/:id/messages", "POST", true],
+    ["/channels/:id/messages/:id", "patch", true],
+    ["/channels/:id/messages/:id", "DELETE", true],
+    ["/channels/:id/messages", "GET", false],
+    ["/channels/:id/typing", "POST", false],
+    ["/channels/:id/messages/:id/threads", "GET", false],
+  ])("%s %s → %s", (route, method, expected) => {
+    expect(rejectMessageWrites({ route, method })).toBe(expected);
+  });
+});
