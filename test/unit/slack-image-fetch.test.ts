@@ -60,18 +60,27 @@ test("images are downloaded with the bot token, typed by content, capped in size
   const gif = slack.addFile("g.gif", "image/gif", GIF);
   const files = [png, fake, big, pdf, gif, { mimetype: "image/png", url_private: elsewhereUrl }].map((f) => ({ ...f, size: undefined }));
 
-  const images = await fetchImages(files, { botToken: slack.botToken, apiUrl: slack.apiUrl, maxBytes: 1000, logger });
+  const { images, skips } = await fetchImages(files, { botToken: slack.botToken, apiUrl: slack.apiUrl, maxBytes: 1000, logger });
   expect(images.map((i) => [i.displayName, i.mimeType])).toEqual([
     ["photo.jpg", "image/png"],
     ["g.gif", "image/gif"],
   ]);
   expect(images[0]!.data.equals(PNG)).toBe(true);
+  // The PDF is not presented as an image; the host outside Slack is a failed download, not the user's fault.
+  expect(skips).toEqual({ tooMany: 0, tooLarge: 1, notImage: 1 });
   expect(slack.fileRequests.every((r) => r.authorized)).toBe(true);
   expect(elsewhereHeaders).toEqual([]); // never even asked
 
   const capped = await fetchImages([png, gif, png], { botToken: slack.botToken, apiUrl: slack.apiUrl, maxCount: 2, logger });
-  expect(capped).toHaveLength(2);
+  expect(capped.images).toHaveLength(2);
+  expect(capped.skips.tooMany).toBe(1);
+
+  // A fake among the first ones does not take a real image's place.
+  const text = slack.addFile("notes.txt", "text/plain", Buffer.from("hello"));
+  const mixed = await fetchImages([fake, png, gif, text], { botToken: slack.botToken, apiUrl: slack.apiUrl, maxCount: 2, logger });
+  expect(mixed.images.map((i) => i.displayName)).toEqual(["photo.jpg", "g.gif"]);
+  expect(mixed.skips).toEqual({ tooMany: 0, tooLarge: 0, notImage: 1 });
 
   const wrongToken = await fetchImages([png], { botToken: "xoxb-wrong", apiUrl: slack.apiUrl, logger });
-  expect(wrongToken).toEqual([]); // Slack's login page is not an image
+  expect(wrongToken.images).toEqual([]); // Slack's login page is not an image
 });

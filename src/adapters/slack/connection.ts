@@ -5,7 +5,15 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, LogLevel, webApi, type Logger as BoltLogger } from "@slack/bolt";
+import {
+  App,
+  LogLevel,
+  SocketModeReceiver,
+  defaultProcessEventErrorHandler,
+  webApi,
+  type Logger as BoltLogger,
+  type SocketModeReceiverProcessEventErrorHandlerArgs,
+} from "@slack/bolt";
 import type { Logger } from "pino";
 
 export interface SlackConnectionOptions {
@@ -57,13 +65,22 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
   const retryConfig = options.retryConfig ?? DEFAULT_RETRY;
   const clientOptions: webApi.WebClientOptions = { slackApiUrl, retryConfig, logger };
 
+  // Our own receiver in Socket Mode, so its WebSocket client can be guarded against malformed frames.
+  const receiver =
+    mode === "socket"
+      ? new SocketModeReceiver({
+          appToken: options.appToken!,
+          logger,
+          installerOptions: { clientOptions },
+          processEventErrorHandler: (args) => onProcessEventError(args, options.logger),
+        })
+      : undefined;
+  if (receiver) guardSocketFrames(receiver.client, options.logger);
   const app = new App({
     token: options.botToken,
     logger,
     clientOptions,
-    ...(mode === "socket"
-      ? { socketMode: true, appToken: options.appToken }
-      : { signingSecret: options.signingSecret }),
+    ...(receiver ? { socketMode: true, receiver } : { signingSecret: options.signingSecret }),
   });
   const writeClient = new webApi.WebClient(options.botToken, {
     slackApiUrl,
@@ -89,6 +106,41 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       await app.stop();
     },
   };
+}
+
+/**
+ * The Socket Mode client parses every frame in an async listener, and a frame such as `{"type":"events_api"}`
+ * without a payload makes it throw, which would surface as an unhandled rejection and could end the process.
+ * Such a frame is dropped with a debug line instead; well-formed frames go through untouched.
+ */
+function guardSocketFrames(client: SocketModeReceiver["client"], logger: Logger): void {
+  const log = logger.child({ component: "slack-socket" });
+  for (const listener of client.listeners("ws_message")) {
+    client.off("ws_message", listener);
+    client.on("ws_message", (...args: unknown[]) => {
+      try {
+        void Promise.resolve(listener(...args)).catch((error: unknown) => dropFrame(log, error));
+      } catch (error) {
+        dropFrame(log, error);
+      }
+    });
+  }
+}
+
+/**
+ * A frame without a proper body (`{"type": 12}`) makes Bolt throw before any listener runs; Bolt would log that
+ * as an error. It is someone else's garbage, not our failure: a debug line, and acked so it is not resent.
+ */
+async function onProcessEventError(args: SocketModeReceiverProcessEventErrorHandlerArgs, logger: Logger): Promise<boolean> {
+  const body = args.event.body as unknown;
+  const wellFormed = typeof body === "object" && body !== null && typeof (body as { type?: unknown }).type === "string";
+  if (wellFormed) return defaultProcessEventErrorHandler(args);
+  dropFrame(logger.child({ component: "slack-socket" }), args.error);
+  return true;
+}
+
+function dropFrame(log: Logger, error: unknown): void {
+  log.debug({ err: error instanceof Error ? error.message : String(error) }, "Malformed Socket Mode frame ignored");
 }
 
 /** Bolt's logger interface over pino, so Bolt's lines carry the same fields and redaction as ours. */

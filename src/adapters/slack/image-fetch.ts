@@ -34,29 +34,62 @@ export function isTrustedFileHost(url: URL, apiUrl?: string): boolean {
   return SLACK_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
 }
 
-export async function fetchImages(files: readonly SlackFile[], options: ImageFetchOptions): Promise<ImageInput[]> {
-  const maxCount = options.maxCount ?? 10;
-  const candidates = files.filter(isImageFile).slice(0, maxCount);
-  const results = await Promise.all(candidates.map((file) => fetchOne(file, options)));
-  return results.filter((image): image is ImageInput => image !== undefined);
+/** The images the model gets, and how many attachments that look like images it does not (for the user's notice). */
+export interface FetchedImages {
+  images: ImageInput[];
+  skips: { tooMany: number; tooLarge: number; notImage: number };
 }
 
-async function fetchOne(file: SlackFile, options: ImageFetchOptions): Promise<ImageInput | undefined> {
+/** Files presented as images: by their claimed type or their name. Their bytes decide what they really are. */
+export function looksLikeImage(file: SlackFile): boolean {
+  return isImageFile(file) || /\.(png|jpe?g|gif|webp)$/i.test(file.name ?? "");
+}
+
+type FetchResult = ImageInput | "too_large" | "not_image" | "failed";
+
+export async function fetchImages(files: readonly SlackFile[], options: ImageFetchOptions): Promise<FetchedImages> {
+  const maxCount = options.maxCount ?? 10;
+  const claimed = files.filter(looksLikeImage);
+  const results: FetchResult[] = [];
+  // In order, until `maxCount` real images are in: a fake among the first ones does not use up a place.
+  let next = 0;
+  while (next < claimed.length) {
+    const wanted = maxCount - results.filter(isImage).length;
+    if (wanted <= 0) break;
+    const batch = claimed.slice(next, next + wanted);
+    next += batch.length;
+    results.push(...(await Promise.all(batch.map((file) => fetchOne(file, options)))));
+  }
+  return {
+    images: results.filter(isImage),
+    skips: {
+      tooMany: claimed.length - next,
+      tooLarge: results.filter((r) => r === "too_large").length,
+      notImage: results.filter((r) => r === "not_image").length,
+    },
+  };
+}
+
+function isImage(result: FetchResult): result is ImageInput {
+  return typeof result === "object";
+}
+
+async function fetchOne(file: SlackFile, options: ImageFetchOptions): Promise<FetchResult> {
   const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const log = options.logger.child({ fileId: file.id });
   if (file.size !== undefined && file.size > maxBytes) {
     log.info({ size: file.size, maxBytes }, "Skipping a Slack image larger than the limit");
-    return undefined;
+    return "too_large";
   }
   const address = file.url_private_download ?? file.url_private;
-  if (!address) return undefined;
+  if (!address) return "failed";
   try {
     let url = new URL(address);
     const doFetch = options.fetch ?? fetch;
     for (let hop = 0; hop < 4; hop++) {
       if (!isTrustedFileHost(url, options.apiUrl)) {
         log.warn({ host: url.host }, "Not sending the Slack token to a host outside Slack; image skipped");
-        return undefined;
+        return "failed";
       }
       const response = await doFetch(url, {
         headers: { authorization: `Bearer ${options.botToken}` },
@@ -71,24 +104,24 @@ async function fetchOne(file: SlackFile, options: ImageFetchOptions): Promise<Im
       if (!response.ok) {
         await response.body?.cancel();
         log.warn({ status: response.status }, "Slack image download failed");
-        return undefined;
+        return "failed";
       }
       const data = await readCappedBody(response, maxBytes);
       if (!data) {
         log.info({ maxBytes }, "Skipping a Slack image larger than the limit");
-        return undefined;
+        return "too_large";
       }
       const mimeType = detectImageType(data);
       if (!mimeType) {
         log.info({ claimed: file.mimetype }, "Slack file is not a PNG, JPEG, GIF or WebP image; skipped");
-        return undefined;
+        return "not_image";
       }
       return { data, mimeType, ...(file.name ? { displayName: file.name } : {}) };
     }
     log.warn("Too many redirects downloading a Slack image; skipped");
-    return undefined;
+    return "failed";
   } catch (error) {
     log.warn({ err: error instanceof Error ? error.message : String(error) }, "Slack image download failed");
-    return undefined;
+    return "failed";
   }
 }

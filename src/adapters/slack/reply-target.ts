@@ -22,6 +22,8 @@ export interface SlackReplyTargetOptions {
   /** The channel's chat.postMessage budget. */
   postBudget: EditBudget;
   maxMessageLength?: number;
+  /** Told the ts of every message this target posts (the adapter remembers its replies for stop reactions). */
+  onPosted?: (ts: string) => Promise<void>;
 }
 
 export class SlackReplyTarget implements ReplyTarget {
@@ -50,6 +52,8 @@ export class SlackReplyTarget implements ReplyTarget {
         unfurl_media: false,
       });
       if (!response.ts) throw new Error("Slack accepted the message but returned no ts.");
+      // The message is out: bookkeeping that fails must not make the streamer post it again.
+      await this.options.onPosted?.(response.ts).catch(() => undefined);
       return { id: response.ts };
     } catch (error) {
       const mapped = toReplyError(error, "chat.postMessage");

@@ -1,29 +1,45 @@
 /**
- * The Slack adapter: receives events through Bolt, decides which deserve an answer, reads the thread into the
- * shared history, fetches the answered message's images, and hands the turn to the core with a Slack reply
- * target. Each Slack message is answered at most once, across redeliveries and restarts (claimed in the store).
+ * The Slack adapter: receives events through Bolt, decides which deserve an answer, checks them against the
+ * safety gate and hands them to the thread coordinator, which answers one thread at a time: messages that
+ * arrive while the bot answers wait, and are answered together by the next run. Each Slack message is answered
+ * at most once, across redeliveries and restarts (claimed in the store). "stop" or a ✋/❌ reaction on the
+ * bot's reply stops the thread's running answer.
  */
 import type { Logger } from "pino";
 import type { webApi } from "@slack/bolt";
 import type { ConversationTurn } from "../../core/answer.js";
-import type { HistoryMessage } from "../../history/types.js";
+import { ThreadCoordinator, type ThreadCoordinatorOptions } from "../../core/thread-coordinator.js";
 import { budgets as defaultBudgets, type BudgetRate, type BudgetRegistry } from "../../reply/budget.js";
-import type { StateStore } from "../../store/types.js";
+import type { AccessRequest } from "../../safety/access.js";
+import type { GateDecision } from "../../safety/request-gate.js";
+import type { StateStore, StateStoreWithQueues } from "../../store/types.js";
 import { createSlackConnection, type SlackConnection, type SlackMode } from "./connection.js";
-import { classifyEvent, type SlackMessageEvent } from "./event-filter.js";
-import { readThread, toHistory, type SlackFile, type ThreadMessage } from "./history-reader.js";
-import { fetchImages } from "./image-fetch.js";
+import { classifyEvent } from "./event-filter.js";
+import { parseEventBody, parseMessageEvent, parseReactionEvent } from "./event-shape.js";
+import { compareTs } from "./history-reader.js";
 import { SlackReplyTarget } from "./reply-target.js";
-import { slackToPlainText } from "./slack-text.js";
+import { isStopReaction, isStopText } from "./stop-request.js";
+import { buildThreadTurn, describeError, type QueuedSlackMessage } from "./thread-turn.js";
 import { UserDirectory } from "./user-directory.js";
 
 export type SlackTurn = ConversationTurn;
+export type { QueuedSlackMessage } from "./thread-turn.js";
 
 /** The core's Answerer (src/core/answer.ts), or anything that answers a turn the same way. */
 export interface TurnAnswerer {
   /** Builds the prompt, streams the answer into the target; never throws. */
   answer(turn: ConversationTurn): Promise<unknown>;
 }
+
+/** The safety gate (src/safety/request-gate.ts `RequestGate`): access allow-lists, then the per-user rate. */
+export interface SlackRequestGate {
+  check(request: AccessRequest): GateDecision;
+}
+
+/** Tuning of the per-thread coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
+export type SlackCoordinatorOptions = Partial<
+  Pick<ThreadCoordinatorOptions<QueuedSlackMessage>, "lockTtlMs" | "stopPollMs" | "queueTtlMs" | "replicaId">
+>;
 
 export interface SlackAdapterOptions {
   /** SLACK_BOT_TOKEN (xoxb-). */
@@ -40,11 +56,20 @@ export interface SlackAdapterOptions {
   answerThreadFollowUps?: boolean;
   /** ANSWER_OTHER_BOTS (default false). */
   answerOtherBots?: boolean;
-  /** COPILOT_VISION: download the answered message's images for the model (default false). */
+  /** COPILOT_VISION: download the answered messages' images for the model (default false). */
   downloadImages?: boolean;
   answerer: TurnAnswerer;
+  /** Must keep queues (every store of src/store does): waiting thread messages live there. */
   store: StateStore;
   logger: Logger;
+  /** Checked for every accepted message and stop, before anything costs a model call. */
+  gate?: SlackRequestGate;
+  /** The Answerer's history budget, so read_thread starts exactly where the prompt's history ends. */
+  historyCharBudget?: number;
+  /** The Answerer's MAX_MESSAGE_CHARS, for the same reason (long messages are cut before the budget applies). */
+  maxMessageChars?: number;
+  /** Per-thread coordinator tuning (lock lifetime, stop polling, queue lifetime). */
+  coordinator?: SlackCoordinatorOptions;
   budgets?: BudgetRegistry;
   /** chat.update per workspace (default 50 per minute). */
   updateRate?: BudgetRate;
@@ -53,7 +78,7 @@ export interface SlackAdapterOptions {
   maxMessageLength?: number;
   /** How long handled messages are remembered (default 24 h). */
   handledTtlMs?: number;
-  /** How long a thread the bot answered in stays "followed" (default 7 days). */
+  /** How long a thread the bot answered in stays "followed", and its replies stoppable (default 7 days). */
   followTtlMs?: number;
   /** Web API read retries (tests: `{ retries: 0 }`). */
   retryConfig?: webApi.RetryOptions;
@@ -71,6 +96,7 @@ export interface SlackAdapter {
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+const PREPARE_FAILED = "Sorry, I could not reach Slack to read this thread; please try again in a minute.";
 
 interface Identity {
   botUserId: string;
@@ -78,8 +104,16 @@ interface Identity {
   teamId?: string;
 }
 
+interface BoltContext {
+  botUserId?: string;
+  botId?: string;
+  teamId?: string;
+  retryNum?: number;
+}
+
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = options.logger.child({ platform: "slack" });
+  const store = withQueues(options.store);
   const connection: SlackConnection = createSlackConnection({
     botToken: options.botToken,
     appToken: options.appToken,
@@ -94,24 +128,69 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const budgets = options.budgets ?? defaultBudgets;
   const updateRate = options.updateRate ?? { calls: 50, perMs: 60_000 };
   const postRate = options.postRate ?? { calls: 1, perMs: 1_000 };
+  const followTtlMs = options.followTtlMs ?? 7 * DAY_MS;
   const running = new Set<Promise<void>>();
-  const shutdown = new AbortController();
+  let stopping = false;
   let identity: Identity | undefined;
 
-  async function whoAmI(context: { botUserId?: string; botId?: string; teamId?: string }): Promise<Identity> {
-    if (context.botUserId) return { botUserId: context.botUserId, botId: context.botId, teamId: context.teamId };
-    if (!identity) {
-      const auth = await app.client.auth.test();
-      identity = { botUserId: auth.user_id ?? "", botId: auth.bot_id, teamId: auth.team_id };
+  const coordinator = new ThreadCoordinator<QueuedSlackMessage>({
+    ...options.coordinator,
+    store,
+    logger,
+    run: (threadKey, items, signal) => answerThread(threadKey, items, signal),
+  });
+
+  async function whoAmI(context: BoltContext): Promise<Identity> {
+    if (identity) return identity;
+    if (context.botUserId) {
+      identity = { botUserId: context.botUserId, botId: context.botId, teamId: context.teamId };
+      return identity;
     }
+    const auth = await app.client.auth.test();
+    identity = { botUserId: auth.user_id ?? "", botId: auth.bot_id, teamId: auth.team_id };
     return identity;
   }
 
-  async function onEvent(
-    event: SlackMessageEvent & { files?: SlackFile[] },
-    body: { team_id?: string; event_id?: string },
-    context: { botUserId?: string; botId?: string; teamId?: string; retryNum?: number },
-  ): Promise<void> {
+  function replyTarget(team: string, channel: string, threadTs: string, threadKey?: string): SlackReplyTarget {
+    return new SlackReplyTarget({
+      client: writeClient,
+      channel,
+      threadTs,
+      budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
+      postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
+      maxMessageLength: options.maxMessageLength,
+      // Remember which thread each reply belongs to: a stop reaction names only the message.
+      ...(threadKey ? { onPosted: (ts: string) => store.set(replyKey(channel, ts), threadKey, followTtlMs) } : {}),
+    });
+  }
+
+  /**
+   * The gate's verdict; on a refusal, its one sentence goes into the thread (unless silenced). An access refusal
+   * is said once per person and thread: someone outside the allow-list talking in a thread the bot follows
+   * must not get the sentence after every message.
+   */
+  async function admitted(request: AccessRequest, place: { team: string; channel: string; threadTs: string }, log: Logger): Promise<boolean> {
+    const decision = options.gate?.check(request);
+    if (!decision || decision.allowed) return true;
+    log.info({ because: decision.because }, "Slack request refused by the safety gate");
+    const refusalKey = `slack:refused:${place.team}:${place.channel}:${place.threadTs}:${request.userId}`;
+    if (decision.reply && (decision.because !== "access" || (await store.claimOnce(refusalKey, followTtlMs)))) {
+      const target = replyTarget(place.team, place.channel, place.threadTs);
+      await target.post(target.render(decision.reply)).catch((error: unknown) => {
+        log.warn({ err: describeError(error) }, "Could not post the refusal in Slack");
+      });
+    }
+    return false;
+  }
+
+  async function onMessage(rawEvent: unknown, rawBody: unknown, context: BoltContext): Promise<void> {
+    const body = parseEventBody(rawBody);
+    const parsed = parseMessageEvent(rawEvent);
+    if (!parsed.ok) {
+      logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
+      return;
+    }
+    const event = parsed.value;
     const me = await whoAmI(context);
     const verdict = classifyEvent(event, {
       botUserId: me.botUserId,
@@ -121,75 +200,117 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     });
     const log = logger.child({ eventId: body.event_id, channel: event.channel, ts: event.ts, retry: context.retryNum });
     if (verdict.kind === "ignore") {
-      log.trace({ reason: verdict.reason }, "Slack event ignored");
+      if (verdict.reason === "no channel or ts") log.debug({ type: event.type }, "Malformed Slack event ignored");
+      else log.trace({ reason: verdict.reason }, "Slack event ignored");
       return;
     }
     const team = body.team_id ?? event.team ?? me.teamId ?? "unknown";
     const { channel, ts, threadTs } = verdict;
     const threadKey = `slack:${team}:${channel}:${threadTs}`;
     const followKey = `slack:followed:${team}:${channel}:${threadTs}`;
-    if (verdict.kind === "followup" && !(await options.store.get<boolean>(followKey))) {
+    if (verdict.kind === "followup" && !(await store.get<boolean>(followKey))) {
       log.trace("Thread reply in a thread the bot has not answered in; ignored");
       return;
     }
     // One answer per Slack message: redeliveries (same event_id) and the app_mention + message pair both land here.
-    if (!(await options.store.claimOnce(`slack:handled:${team}:${channel}:${ts}`, options.handledTtlMs ?? DAY_MS))) {
+    if (!(await store.claimOnce(`slack:handled:${team}:${channel}:${ts}`, options.handledTtlMs ?? DAY_MS))) {
       log.info({ kind: verdict.kind }, "Slack message already handled; not answering again");
       return;
     }
-    await options.store.set(followKey, true, options.followTtlMs ?? 7 * DAY_MS);
-    log.info({ kind: verdict.kind }, "Answering a Slack message");
+    const request = { platform: "slack" as const, userId: event.user ?? event.bot_id ?? "", channelId: channel };
+    if (!(await admitted(request, { team, channel, threadTs }, log))) return;
 
-    const { history, files } = await buildHistory(event, channel, threadTs, ts, me, log);
-    const images =
-      options.downloadImages && files.length > 0
-        ? await fetchImages(files, {
-            botToken: options.botToken,
-            apiUrl: options.apiUrl,
-            maxCount: options.maxImages,
-            maxBytes: options.maxImageBytes,
-            logger: log,
-          })
-        : [];
-    const target = new SlackReplyTarget({
-      client: writeClient,
+    if (isStopText(event.text, me.botUserId)) {
+      const here = await coordinator.stop(threadKey);
+      log.info({ thread: threadKey, runningHere: here }, "Stop asked for the thread's answer");
+      return;
+    }
+    if (stopping) {
+      log.warn("The Slack adapter is stopping; message not answered");
+      return;
+    }
+    await store.set(followKey, true, followTtlMs);
+    const item: QueuedSlackMessage = {
+      team,
       channel,
       threadTs,
-      budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
-      postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
-      maxMessageLength: options.maxMessageLength,
-    });
-    await options.answerer.answer({ platform: "slack", threadKey, history, images, target, signal: shutdown.signal });
+      ts,
+      ...(event.user ? { user: event.user } : {}),
+      ...(event.bot_id ? { botId: event.bot_id } : {}),
+      text: event.text ?? "",
+      files: event.files ?? [],
+    };
+    const outcome = await coordinator.submit(threadKey, item);
+    log.info(
+      { kind: verdict.kind, thread: threadKey },
+      outcome === "started" ? "Answering a Slack message" : "Slack message queued behind the thread's running answer",
+    );
   }
 
-  /** The thread as history; if Slack cannot give it, the answered message alone (an answer beats none). */
-  async function buildHistory(
-    event: SlackMessageEvent & { files?: SlackFile[] },
-    channel: string,
-    threadTs: string,
-    ts: string,
-    me: Identity,
-    log: Logger,
-  ): Promise<{ history: HistoryMessage[]; files: SlackFile[] }> {
-    let messages: ThreadMessage[] = [];
-    try {
-      messages = await readThread(app.client, channel, threadTs);
-    } catch (error) {
-      log.warn({ err: describeError(error) }, "Could not read the Slack thread; answering the message alone");
+  async function onReaction(rawEvent: unknown, rawBody: unknown, context: BoltContext): Promise<void> {
+    const body = parseEventBody(rawBody);
+    const parsed = parseReactionEvent(rawEvent);
+    if (!parsed.ok) {
+      logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
+      return;
     }
-    const { history, answered } = await toHistory(messages, ts, { botUserId: me.botUserId, botId: me.botId, directory });
-    if (answered) return { history, files: answered.files ?? [] };
-    // Not in the thread (yet): build it from the event itself.
-    const speaker = event.user ? await directory.userName(event.user) : "";
-    const files = event.files ?? [];
-    history.push({
-      role: "user",
-      speaker,
-      text: slackToPlainText(event.text ?? "", me.botUserId),
-      imageCount: files.filter((f) => f.mimetype?.startsWith("image/")).length,
-      ...(event.bot_id ? { isBot: true } : {}),
+    const event = parsed.value;
+    const { channel, ts } = event.item;
+    if (!isStopReaction(event.reaction) || event.item.type !== "message" || !channel || !ts) return;
+    const me = await whoAmI(context);
+    if (event.user === me.botUserId || (event.item_user && event.item_user !== me.botUserId)) return;
+    const log = logger.child({ eventId: body.event_id, channel, ts, reaction: event.reaction });
+    const threadKey = await store.get<string>(replyKey(channel, ts));
+    if (typeof threadKey !== "string") {
+      log.debug("Stop reaction on a message that is not one of the bot's answers; ignored");
+      return;
+    }
+    const team = body.team_id ?? me.teamId ?? "unknown";
+    const threadTs = threadKey.split(":").at(-1) ?? ts;
+    if (!(await admitted({ platform: "slack", userId: event.user, channelId: channel }, { team, channel, threadTs }, log))) return;
+    const here = await coordinator.stop(threadKey);
+    log.info({ thread: threadKey, runningHere: here }, "Stop asked for the thread's answer");
+  }
+
+  /** One coordinator run: the thread's waiting messages, answered together (the newest is the question). */
+  async function answerThread(threadKey: string, items: QueuedSlackMessage[], signal: AbortSignal): Promise<void> {
+    const batch = items.filter(isQueuedMessage).sort((a, b) => compareTs(a.ts, b.ts));
+    const newest = batch.at(-1);
+    if (!newest) {
+      logger.warn({ thread: threadKey }, "A thread run had no readable message; nothing to answer");
+      return;
+    }
+    const log = logger.child({ thread: threadKey, ts: newest.ts, batch: batch.length });
+    const target = replyTarget(newest.team, newest.channel, newest.threadTs, threadKey);
+    let parts: Awaited<ReturnType<typeof buildThreadTurn>>;
+    try {
+      parts = await prepareTurn(batch, log);
+    } catch (error) {
+      // Nothing reached the model; the people waiting in the thread still hear what happened.
+      log.error({ err: describeError(error) }, "Could not prepare the Slack thread for an answer");
+      await target.post(target.render(PREPARE_FAILED)).catch(() => undefined);
+      return;
+    }
+    if (batch.length > 1) log.info("Answering the thread's waiting messages together");
+    await options.answerer.answer({ platform: "slack", threadKey, ...parts, target, signal });
+  }
+
+  async function prepareTurn(batch: QueuedSlackMessage[], log: Logger) {
+    const me = await whoAmI({});
+    return buildThreadTurn(batch, {
+      client: app.client,
+      directory,
+      botUserId: me.botUserId,
+      ...(me.botId ? { botId: me.botId } : {}),
+      downloadImages: options.downloadImages ?? false,
+      botToken: options.botToken,
+      ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+      ...(options.maxImages !== undefined ? { maxImages: options.maxImages } : {}),
+      ...(options.maxImageBytes !== undefined ? { maxImageBytes: options.maxImageBytes } : {}),
+      ...(options.historyCharBudget !== undefined ? { historyCharBudget: options.historyCharBudget } : {}),
+      ...(options.maxMessageChars !== undefined ? { maxMessageChars: options.maxMessageChars } : {}),
+      logger: log,
     });
-    return { history, files };
   }
 
   function track(work: Promise<void>): void {
@@ -200,19 +321,25 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     void tracked.finally(() => running.delete(tracked));
   }
 
-  // Listeners return at once (Bolt has acked already); the answer runs on, tracked for shutdown.
+  // Listeners return at once (Bolt has acked already); the work goes on, tracked for shutdown.
   app.event("app_mention", async ({ event, body, context }) => {
-    track(onEvent(event as SlackMessageEvent, body, context));
+    track(onMessage(event, body, context));
   });
   app.event("message", async ({ event, body, context }) => {
-    track(onEvent(event as SlackMessageEvent, body, context));
+    track(onMessage(event, body, context));
+  });
+  app.event("reaction_added", async ({ event, body, context }) => {
+    track(onReaction(event, body, context));
   });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");
   });
 
   async function whenIdle(): Promise<void> {
-    while (running.size > 0) await Promise.allSettled([...running]);
+    do {
+      await Promise.allSettled([...running]);
+      await coordinator.idle();
+    } while (running.size > 0);
   }
 
   return {
@@ -223,6 +350,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return started;
     },
     async stop(graceMs = 30_000) {
+      stopping = true;
       await connection.stop();
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<void>((resolve) => {
@@ -230,16 +358,39 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       });
       await Promise.race([whenIdle(), graceOver]);
       clearTimeout(timer);
-      shutdown.abort();
-      await whenIdle();
+      // Aborts what still runs (the replies say they were stopped) and releases the threads' locks.
+      await coordinator.close();
+      await Promise.allSettled([...running]);
       logger.info("Slack adapter stopped");
     },
     whenIdle,
   };
 }
 
-function describeError(error: unknown): string {
-  const data = (error as { data?: { error?: string } }).data;
-  if (data?.error) return data.error;
-  return error instanceof Error ? error.message : String(error);
+/** Which thread a reply of the bot belongs to (channel ids are unique, so no team is needed). */
+function replyKey(channel: string, ts: string): string {
+  return `slack:reply:${channel}:${ts}`;
+}
+
+function withQueues(store: StateStore): StateStoreWithQueues {
+  const queues = store as Partial<StateStoreWithQueues>;
+  if (typeof queues.enqueue === "function" && typeof queues.dequeueAll === "function" && typeof queues.queueLength === "function") {
+    return store as StateStoreWithQueues;
+  }
+  throw new Error("The Slack adapter needs a state store that keeps queues (memory://, sqlite:// or redis://).");
+}
+
+/** Queue items come back from the store; one written by another version must not break the run. */
+function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
+  const m = item as Partial<QueuedSlackMessage> | null;
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    typeof m.team === "string" &&
+    typeof m.channel === "string" &&
+    typeof m.threadTs === "string" &&
+    typeof m.ts === "string" &&
+    typeof m.text === "string" &&
+    Array.isArray(m.files)
+  );
 }

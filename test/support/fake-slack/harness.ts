@@ -4,7 +4,7 @@
  * adapter (real Bolt) in Socket Mode or HTTP mode.
  */
 import { pino, type Logger } from "pino";
-import { Answerer } from "../../../src/core/answer.js";
+import { Answerer, type AnswererDeps } from "../../../src/core/answer.js";
 import { BudgetRegistry } from "../../../src/reply/budget.js";
 import { openStore } from "../../../src/store/open-store.js";
 import type { StateStore } from "../../../src/store/types.js";
@@ -12,7 +12,7 @@ import type { AnswerRuntime } from "../../../src/runtime/types.js";
 import { createSlackAdapter, type SlackAdapter, type SlackAdapterOptions } from "../../../src/adapters/slack/index.js";
 import { startFakeModel, type FakeModel } from "../fake-model/server.js";
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from "./server.js";
-import { startTestRuntime } from "./test-runtime.js";
+import { startTestRuntime, type TestRuntimeOptions } from "./test-runtime.js";
 
 export interface SlackHarness {
   slack: FakeSlack;
@@ -21,8 +21,10 @@ export interface SlackHarness {
   store: StateStore;
   /** HTTP mode: where Bolt listens for events. */
   eventsUrl?: string;
-  /** Every log line (info and above, or TEST_LOG_LEVEL), parsed. */
+  /** Every log line (info and above, or `logLevel` / TEST_LOG_LEVEL), parsed. */
   logs: Array<Record<string, unknown>>;
+  /** The same lines as written, for searching the raw output (a token must never be in it). */
+  logText(): string;
   /** Resolves once `count` log lines with this `msg` were written. */
   waitForLog(msg: string, count?: number): Promise<void>;
   /** A second adapter on the same store (a restart, or a second replica). */
@@ -36,17 +38,27 @@ export interface SlackHarnessOptions {
   adapter?: Partial<SlackAdapterOptions>;
   vision?: boolean;
   logger?: Logger;
+  /** Level of the captured log (default TEST_LOG_LEVEL or info). */
+  logLevel?: string;
+  /** Given to the Answerer and to the adapter (default 24,000). */
+  historyCharBudget?: number;
+  /** The rest of the Answerer's deps (maxMessageChars, toolsFor, ...). */
+  answerer?: Partial<Omit<AnswererDeps, "runtime" | "logger" | "historyCharBudget">>;
+  /** Tool policy and provider key of the real runtime. */
+  runtime?: Omit<TestRuntimeOptions, "vision" | "logger">;
 }
 
 export async function startSlackHarness(options: SlackHarnessOptions = {}): Promise<SlackHarness> {
   const logs: Array<Record<string, unknown>> = [];
+  const rawLines: string[] = [];
   const logWaiters = new Set<() => void>();
   const logger =
     options.logger ??
     pino(
-      { level: process.env.TEST_LOG_LEVEL ?? "info" },
+      { level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? "info" },
       {
         write(line: string) {
+          rawLines.push(line);
           logs.push(JSON.parse(line) as Record<string, unknown>);
           if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
           for (const wake of logWaiters) wake();
@@ -84,6 +96,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
     const model = await startFakeModel();
     cleanups.push(() => model.close());
     const runtime: AnswerRuntime & { stop(): Promise<void> } = await startTestRuntime(model.url, {
+      ...options.runtime,
       vision: options.vision ?? false,
       logger,
     });
@@ -91,7 +104,8 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
 
     const store = await openStore("memory://", logger);
     cleanups.push(() => store.close());
-    const answerer = new Answerer({ runtime, logger, historyCharBudget: 24_000 });
+    const historyCharBudget = options.historyCharBudget ?? 24_000;
+    const answerer = new Answerer({ ...options.answerer, runtime, logger, historyCharBudget });
     const budgets = new BudgetRegistry();
     const updateLimit = options.fakeSlack?.updateLimit ?? { calls: 50, perMs: 60_000 };
     const mode = options.mode ?? "socket";
@@ -107,6 +121,8 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
       budgets,
       updateRate: updateLimit,
       downloadImages: options.vision ?? false,
+      historyCharBudget,
+      ...(options.answerer?.maxMessageChars !== undefined ? { maxMessageChars: options.answerer.maxMessageChars } : {}),
       ...options.adapter,
     };
     const adapters: SlackAdapter[] = [];
@@ -128,6 +144,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
       store,
       eventsUrl: slack.eventsUrl,
       logs,
+      logText: () => rawLines.join(""),
       waitForLog,
       startAnotherAdapter: startAdapter,
       close,

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { EventEmitter } from "node:events";
-import { createHmac, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { WebSocketServer, WebSocket } from "ws";
 import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
 import { handleApiCall, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
@@ -94,6 +94,11 @@ export class FakeSlack extends EventEmitter {
   readonly postLimiter: SlidingWindowLimiter;
   /** When set, events are POSTed here signed instead of sent over Socket Mode. */
   eventsUrl: string | undefined;
+  /**
+   * Send each Socket Mode event to EVERY open connection instead of one of them (Slack picks one). Replica tests
+   * use it to prove that two processes receiving the same event still answer it once.
+   */
+  deliverToEverySocket = false;
   echoBotMessages: boolean;
 
   private readonly server: Server;
@@ -241,6 +246,38 @@ export class FakeSlack extends EventEmitter {
     this.envelopes.set(eventId, envelope);
     this.send(envelope, 0);
     return eventId;
+  }
+
+  /**
+   * A person reacts to a message with `:name:`: stored on the message, and `reaction_added` delivered as Slack
+   * does (`item_user` is the message's author). Returns the event_id.
+   */
+  userReacts(input: { channel: string; ts: string; user: string; name: string }): string {
+    const message = this.workspace.message(input.channel, input.ts);
+    if (!message) throw new Error(`fake Slack: no message ${input.channel}/${input.ts}`);
+    const users = message.reactions.get(input.name) ?? new Set<string>();
+    users.add(input.user);
+    message.reactions.set(input.name, users);
+    this.emit("change");
+    return this.deliverEvent({
+      type: "reaction_added",
+      user: input.user,
+      reaction: input.name,
+      item: { type: "message", channel: input.channel, ts: input.ts },
+      ...(message.user ? { item_user: message.user } : {}),
+      event_ts: this.workspace.nextTs(),
+    });
+  }
+
+  /**
+   * Sends a raw Socket Mode frame to every connected client: a string as is (garbage), an object as JSON (an
+   * envelope of any shape, missing parts included). Nothing is recorded or retried; returns how many got it.
+   */
+  sendRawFrame(frame: string | Record<string, unknown>): number {
+    const data = typeof frame === "string" ? frame : JSON.stringify(frame);
+    const sockets = [...this.sockets].filter((s) => s.readyState === WebSocket.OPEN);
+    for (const ws of sockets) ws.send(data);
+    return sockets.length;
   }
 
   /** Delivers an earlier event again, as Slack does when it thinks it was not acknowledged. */
@@ -511,19 +548,30 @@ export class FakeSlack extends EventEmitter {
       this.queued.push({ envelope, attempt: retryAttempt });
       return;
     }
-    this.deliveries.push(delivery);
-    this.pendingAcks.set(delivery.envelopeId, delivery);
-    const ws = sockets[this.nextSocket++ % sockets.length]!;
-    ws.send(
-      JSON.stringify({
-        envelope_id: delivery.envelopeId,
-        type: "events_api",
-        accepts_response_payload: false,
-        retry_attempt: retryAttempt,
-        retry_reason: retryAttempt > 0 ? "timeout" : "",
-        payload: envelope.payload,
-      }),
-    );
+    let targets: WebSocket[];
+    if (this.deliverToEverySocket) {
+      // Who hears first depends on the event (a hash of its id), so no replica always wins the race for a message.
+      const first = createHash("sha1").update(envelope.eventId).digest()[0]! % sockets.length;
+      targets = [...sockets.slice(first), ...sockets.slice(0, first)];
+    } else {
+      targets = [sockets[this.nextSocket++ % sockets.length]!];
+    }
+    for (const [i, ws] of targets.entries()) {
+      // Every connection gets its own envelope (and is expected to ack it).
+      const copy = i === 0 ? delivery : { ...delivery, envelopeId: randomUUID() };
+      this.deliveries.push(copy);
+      this.pendingAcks.set(copy.envelopeId, copy);
+      ws.send(
+        JSON.stringify({
+          envelope_id: copy.envelopeId,
+          type: "events_api",
+          accepts_response_payload: false,
+          retry_attempt: retryAttempt,
+          retry_reason: retryAttempt > 0 ? "timeout" : "",
+          payload: envelope.payload,
+        }),
+      );
+    }
     this.emit("change");
   }
 

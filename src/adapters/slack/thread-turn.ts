@@ -1,0 +1,127 @@
+/**
+ * What one run of a Slack thread hands the core: the thread read fresh as history (answering the newest of the
+ * waiting messages, the others being context the model sees), the images of those messages, the notices about
+ * images it could not take, and the read_thread pages older than what the prompt keeps.
+ */
+import type { Logger } from "pino";
+import type { HistoryMessage, ImageInput } from "../../history/types.js";
+import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageLimitNotice } from "../../safety/input-limits.js";
+import type { ReadOlder } from "../../tools/read-thread.js";
+import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type SlackFile, type ThreadMessage } from "./history-reader.js";
+import { fetchImages } from "./image-fetch.js";
+import { readOlderThanPrompt } from "./older-messages.js";
+import { slackToPlainText } from "./slack-text.js";
+import { isStopWord } from "./stop-request.js";
+import type { UserDirectory } from "./user-directory.js";
+
+/**
+ * One accepted Slack message waiting in its thread's queue. Plain JSON: it is kept in the state store and may be
+ * answered by another replica.
+ */
+export interface QueuedSlackMessage {
+  team: string;
+  channel: string;
+  threadTs: string;
+  ts: string;
+  user?: string;
+  botId?: string;
+  text: string;
+  files: SlackFile[];
+}
+
+export interface ThreadTurnDeps {
+  client: RepliesApi;
+  directory: UserDirectory;
+  botUserId: string;
+  botId?: string;
+  /** Download images for a model that can see them. */
+  downloadImages: boolean;
+  botToken: string;
+  apiUrl?: string;
+  maxImages?: number;
+  maxImageBytes?: number;
+  historyCharBudget?: number;
+  maxMessageChars?: number;
+  logger: Logger;
+}
+
+export interface ThreadTurnParts {
+  history: HistoryMessage[];
+  images: ImageInput[];
+  notices: string[];
+  readOlder: ReadOlder;
+}
+
+/** `items` oldest first (the last one is answered); all of them share one thread. */
+export async function buildThreadTurn(items: readonly QueuedSlackMessage[], deps: ThreadTurnDeps): Promise<ThreadTurnParts> {
+  const newest = items.at(-1);
+  if (!newest) throw new Error("A thread run needs at least one message.");
+  const log = deps.logger;
+  let messages: ThreadMessage[] = [];
+  try {
+    messages = await readThread(deps.client, newest.channel, newest.threadTs);
+  } catch (error) {
+    log.warn({ err: describeError(error) }, "Could not read the Slack thread; answering the waiting messages alone");
+  }
+  const read = await toHistory(messages, newest.ts, {
+    botUserId: deps.botUserId,
+    ...(deps.botId ? { botId: deps.botId } : {}),
+    directory: deps.directory,
+  });
+  // A "stop" was said to the bot, not to the conversation; the stopped reply already says what happened.
+  const history = read.history.filter((m) => m.role !== "user" || !isStopWord(m.text));
+  // Messages Slack did not list (yet, or at all): taken from their events, so none is left unanswered.
+  const listed = new Map(messages.filter((m) => m.ts !== undefined).map((m) => [m.ts!, m]));
+  for (const item of items) {
+    if (!listed.has(item.ts)) history.push(await fromEvent(item, deps));
+  }
+
+  const { images, notices } = deps.downloadImages ? await imagesOf(items, listed, deps) : { images: [], notices: [] };
+  const readOlder = readOlderThanPrompt(history, {
+    ...(deps.historyCharBudget !== undefined ? { historyCharBudget: deps.historyCharBudget } : {}),
+    ...(deps.maxMessageChars !== undefined ? { maxMessageChars: deps.maxMessageChars } : {}),
+  });
+  return { history, images, notices, readOlder };
+}
+
+async function fromEvent(item: QueuedSlackMessage, deps: ThreadTurnDeps): Promise<HistoryMessage> {
+  return {
+    role: "user",
+    speaker: item.user ? await deps.directory.userName(item.user) : "",
+    text: slackToPlainText(item.text, deps.botUserId),
+    imageCount: item.files.filter(isImageFile).length,
+    ...(item.botId ? { isBot: true } : {}),
+  };
+}
+
+/** The images of every waiting message, oldest first, within the limits; a sentence for what was left out. */
+async function imagesOf(
+  items: readonly QueuedSlackMessage[],
+  listed: ReadonlyMap<string, ThreadMessage>,
+  deps: ThreadTurnDeps,
+): Promise<{ images: ImageInput[]; notices: string[] }> {
+  // The thread's copy of a message has its files as Slack keeps them; the event's copy is the fallback.
+  const files = [...items]
+    .sort((a, b) => compareTs(a.ts, b.ts))
+    .flatMap((item) => listed.get(item.ts)?.files ?? item.files);
+  if (files.length === 0) return { images: [], notices: [] };
+  const limits = {
+    maxCount: deps.maxImages ?? DEFAULT_MAX_IMAGES,
+    maxBytes: deps.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
+  };
+  const { images, skips } = await fetchImages(files, {
+    botToken: deps.botToken,
+    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+    maxCount: limits.maxCount,
+    maxBytes: limits.maxBytes,
+    logger: deps.logger,
+  });
+  const notice = imageLimitNotice(skips, limits);
+  return { images, notices: notice ? [notice] : [] };
+}
+
+export function describeError(error: unknown): string {
+  const data = (error as { data?: { error?: string } } | undefined)?.data;
+  if (data?.error) return data.error;
+  return error instanceof Error ? error.message : String(error);
+}
