@@ -36,7 +36,7 @@ export interface StartOptions {
 }
 
 /** Past the grace period, how long the rest of shutdown (runtime, store) may take before the process gives up. */
-const SHUTDOWN_MARGIN_MS = 20_000;
+const SHUTDOWN_MARGIN_MS = 30_000;
 
 /** The secret values of this configuration, scrubbed from every log line. */
 function secretsOf(env: NodeJS.ProcessEnv): string[] {
@@ -212,12 +212,11 @@ export async function runApp(config: Config): Promise<void> {
   let app: RunningApp | undefined;
   let shuttingDown = false;
   const forceExit = (reason: string) => {
-    const message = `threadpilot: ${reason}; exiting without waiting for running answers.`;
     if (app) {
       app.logger.warn({ reason }, "Forced exit");
       app.logger.flush?.();
     } else {
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`threadpilot: ${reason}; exiting at once.\n`);
     }
     process.exit(1);
   };
@@ -226,9 +225,13 @@ export async function runApp(config: Config): Promise<void> {
       forceExit(`a second ${signal} arrived during shutdown`);
       return;
     }
+    // During start-up there is nothing to drain, and start-up itself cannot be interrupted cleanly: leave now
+    // (the runtime process, if already started, ends with its stdio pipe).
+    if (!app) {
+      forceExit(`${signal} arrived during start-up`);
+      return;
+    }
     shuttingDown = true;
-    // A signal during start-up: stop as soon as start-up is done (or fails).
-    if (!app) return;
     const running = app;
     running.logger.info({ signal, graceMs: config.shutdown.graceMs }, "Shutting down");
     const watchdog = setTimeout(
@@ -254,8 +257,4 @@ export async function runApp(config: Config): Promise<void> {
 
   app = await startApp(config);
   app.logger.info("threadpilot is running");
-  if (shuttingDown) {
-    shuttingDown = false;
-    shutdown("signal received during start-up");
-  }
 }

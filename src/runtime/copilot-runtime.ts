@@ -68,6 +68,24 @@ export class CopilotRuntime implements AnswerRuntime {
     }
   }
 
+  /**
+   * Liveness for /healthz: true when the runtime process answers a ping. After a crash it starts a new one (as
+   * the next request would), so a probe sees the recovery rather than a dead runtime until the next mention.
+   */
+  async ping(): Promise<boolean> {
+    if (this.stopped) return false;
+    let client: CopilotClient | undefined;
+    try {
+      client = await this.ensureClient();
+      await client.ping();
+      return true;
+    } catch (error) {
+      // A dead runtime is forgotten, so the next probe (or request) starts a fresh one.
+      if (client && isConnectionLost(errorMessage(error))) this.discardClient(client, errorMessage(error));
+      return false;
+    }
+  }
+
   /** One answer as events: deltas in order, messages, tools, retries, then exactly one `done` or `error`. */
   async *stream(request: AnswerRequest): AsyncGenerator<RuntimeEvent, void, undefined> {
     const { retry } = this.options;

@@ -1,0 +1,83 @@
+/**
+ * The real bot process serves /healthz and /metrics: health is 200 with every check ok (Slack, runtime, store),
+ * threadpilot_answers_total moves when an answer is given, and a dependency that goes away turns health to 503.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotProcess, botEnvironment, counterValue, getOps } from "../support/bot-process.js";
+import { startFakeModel, type FakeModel } from "../support/fake-model/server.js";
+import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
+import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
+
+describe.skipIf(skipRedisTests())("health and metrics of the running bot", () => {
+  let slack: FakeSlack;
+  let model: FakeModel;
+  let redis: TestRedis;
+  let bot: BotProcess | undefined;
+
+  beforeAll(async () => {
+    [slack, model, redis] = await Promise.all([startFakeSlack(), startFakeModel(), startTestRedis()]);
+    slack.addChannel({ id: "C1", name: "general" });
+    slack.addUser({ id: "U1", name: "alice", displayName: "Alice" });
+    bot = await BotProcess.start({
+      name: "ops-bot",
+      env: botEnvironment({
+        slackApiUrl: slack.apiUrl,
+        botToken: slack.botToken,
+        appToken: slack.appToken,
+        modelUrl: model.url,
+        storeUrl: redis.url,
+      }),
+    });
+    await slack.waitForSocket(1);
+  });
+
+  afterAll(async () => {
+    await bot?.kill();
+    bot?.cleanup();
+    await Promise.all([slack?.close(), model?.close(), redis?.stop()]);
+  });
+
+  it("answers /healthz with 200 and every check ok", async () => {
+    const { status, body } = await getOps(bot!.healthPort, "/healthz");
+    const report = JSON.parse(body) as { status: string; checks: Record<string, { status: string }> };
+    expect(report.status, body).toBe("ok");
+    expect(status).toBe(200);
+    expect(Object.keys(report.checks).sort()).toEqual(["runtime", "slack", "store"]);
+    for (const [name, check] of Object.entries(report.checks)) expect(check.status, name).toBe("ok");
+  });
+
+  it("counts an answer in threadpilot_answers_total", async () => {
+    const before = counterValue((await getOps(bot!.healthPort, "/metrics")).body, "threadpilot_answers_total", {
+      platform: "slack",
+      status: "ok",
+    });
+    model.script({ text: "Metrics are moving." });
+    const posted = slack.userSays({ channel: "C1", user: "U1", text: `<@${slack.botUserId}> count me` });
+    await slack.waitFor(
+      () => slack.botReplies("C1", posted.message.ts).some((m) => m.text.includes("Metrics are moving.")),
+      30_000,
+      "the answer",
+    );
+    // The counter moves when the answer is finished, just after its final edit: poll /metrics for it.
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      const metrics = await getOps(bot!.healthPort, "/metrics");
+      expect(metrics.status).toBe(200);
+      after = counterValue(metrics.body, "threadpilot_answers_total", { platform: "slack", status: "ok" });
+      if (after === before) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after).toBe(before + 1);
+    expect(model.requests).toHaveLength(1);
+  });
+
+  it("answers /healthz with 503 naming the store once Redis is gone", async () => {
+    await redis.stop();
+    const { status, body } = await getOps(bot!.healthPort, "/healthz");
+    const report = JSON.parse(body) as { status: string; checks: Record<string, { status: string }> };
+    expect(status).toBe(503);
+    expect(report.status).toBe("fail");
+    expect(report.checks.store?.status).toBe("fail");
+    expect(report.checks.slack?.status).toBe("ok");
+    expect(report.checks.runtime?.status).toBe("ok");
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Two real bot processes on one Redis, one fake Slack that delivers every event to BOTH of them, one fake model:
+ * every message is still answered exactly once, and messages sent to a thread while its answer runs are answered
+ * together by one follow-up answer, whichever replica received them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitUntil, type BotProcess } from "../support/bot-process.js";
+import { startBotCluster, type BotCluster } from "../support/bot-cluster.js";
+import { lastUserText, messageText } from "../support/fake-model/server.js";
+import { skipRedisTests } from "../support/redis.js";
+
+const MENTIONS = 30;
+/** Spread over channels: the bot posts at most one message per second per channel, as Slack asks. */
+const CHANNELS = 15;
+/** What each replica logs for every message event it decides on (src/adapters/slack/slack-adapter.ts). */
+const ANSWERING = "Answering a Slack message";
+const ALREADY_HANDLED = "Slack message already handled; not answering again";
+const QUEUED = "Slack message queued behind the thread's running answer";
+
+const count = (bots: BotProcess[], msg: string) => bots.reduce((n, bot) => n + bot.linesWith(msg).length, 0);
+
+describe.skipIf(skipRedisTests())("two replicas that both receive every event", () => {
+  let cluster: BotCluster;
+
+  beforeAll(async () => {
+    // Slack's 50 chat.update per minute is per workspace, but each replica paces itself alone (50 each): let the
+    // fake take both replicas' edits, so this test is about exactly-once answers, not the edit budget.
+    cluster = await startBotCluster({ replicas: 2, fakeSlack: { updateLimit: { calls: 1_000, perMs: 60_000 } } });
+    for (let c = 1; c <= CHANNELS; c++) cluster.slack.addChannel({ id: `C${c}`, name: `channel-${c}` });
+    cluster.slack.addUser({ id: "U1", name: "alice", displayName: "Alice" });
+    cluster.slack.addUser({ id: "U2", name: "bob", displayName: "Bob" });
+  }, 90_000);
+  afterAll(async () => cluster?.close());
+
+  it(`answers ${MENTIONS} mentions exactly once each`, async () => {
+    const { slack, model, bots } = cluster;
+    // The answer names the question it answers, so a reply in the wrong thread would show.
+    model.setFallback((request) => ({
+      // One chunk ending in a newline (no half-written last word to hold back): the reply's first edit is also
+      // its last, so even a replica that answers most mentions stays inside its 50 edits a minute.
+      text: `Answer to question ${/question (\d+)/.exec(lastUserText(request.body))?.[1] ?? "?"}\n`,
+      chunk: { size: 100, unit: "words" },
+    }));
+    const threads = Array.from({ length: MENTIONS }, (_, i) => {
+      const channel = `C${(i % CHANNELS) + 1}`;
+      const { message } = slack.userSays({ channel, user: "U1", text: `<@${slack.botUserId}> question ${i}` });
+      return { channel, ts: message.ts, expected: `Answer to question ${i}` };
+    });
+
+    await slack
+      .waitFor(
+        () => threads.every((t) => slack.botReplies(t.channel, t.ts).some((m) => m.text === t.expected)),
+        50_000,
+        `${MENTIONS} answers`,
+      )
+      .catch((error: Error) => {
+        const missing = threads.filter((t) => !slack.botReplies(t.channel, t.ts).some((m) => m.text === t.expected));
+        const seen = missing.map((t) => `${t.expected} → ${JSON.stringify(slack.botReplies(t.channel, t.ts).map((m) => m.text))}`);
+        const split = bots.map((b) => `${b.name}=${b.linesWith(ANSWERING).length}`).join(", ");
+        throw new Error(`${error.message}; missing ${missing.length}: ${seen.join("; ")}; answering ${split}; calls ${JSON.stringify([...slack.callCounts])}`);
+      });
+    // Every replica has decided on every mention it received (answer it, or leave it to the other).
+    for (const bot of bots) {
+      await waitUntil(() => bot.linesWith(ANSWERING).length + bot.linesWith(ALREADY_HANDLED).length >= MENTIONS, 30_000, `${bot.name} to decide on every mention`);
+    }
+    await waitUntil(() => count(bots, "answer finished") >= MENTIONS, 30_000, "every answer finished");
+
+    expect(slack.deliveries.filter((d) => d.eventType === "app_mention")).toHaveLength(MENTIONS * 2);
+    for (const t of threads) expect(slack.botReplies(t.channel, t.ts).map((m) => m.text)).toEqual([t.expected]);
+    expect(model.requests).toHaveLength(MENTIONS);
+    const asked = model.requests.map((r) => Number(/question (\d+)/.exec(lastUserText(r.body))?.[1])).sort((a, b) => a - b);
+    expect(asked).toEqual(Array.from({ length: MENTIONS }, (_, i) => i));
+    // One reply message per mention: nobody posted a second placeholder.
+    expect(slack.callCounts.get("chat.postMessage")?.ok).toBe(MENTIONS);
+    expect(count(bots, ANSWERING)).toBe(MENTIONS);
+    expect(count(bots, ALREADY_HANDLED)).toBe(MENTIONS);
+    expect(count(bots, "answer finished")).toBe(MENTIONS);
+    // Each replica received every mention (60 deliveries) and decided on each: whichever claimed it first answered,
+    // the other logged it as handled. The split between them varies with timing.
+    console.info(
+      `answers per replica: ${bots.map((b) => `${b.name}=${b.linesWith(ANSWERING).length}`).join(", ")}; ` +
+        `chat.update ${JSON.stringify(slack.callCounts.get("chat.update"))}`,
+    );
+  });
+
+  it("answers three messages sent during an answer with ONE follow-up answer that saw all three", async () => {
+    const { slack, model, bots } = cluster;
+    model.reset();
+    const first = "one two three four five six seven eight nine ten";
+    // The first answer is held at the model until the three messages have been received and queued, so they
+    // certainly arrive while it runs, however slow the machine.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    model.script(async () => {
+      await released;
+      return { text: first, paceMs: 50 };
+    }, { text: "Here is one answer to all three." });
+    const { message } = slack.userSays({ channel: "C1", user: "U1", text: `<@${slack.botUserId}> count to ten` });
+    await model.waitForRequests(1);
+
+    const followUps = ["kiwi is my favourite", "mango is better", "papaya beats both"];
+    for (const [i, text] of followUps.entries()) slack.userSays({ channel: "C1", user: i === 1 ? "U2" : "U1", text, threadTs: message.ts });
+    // Both replicas have decided on the mention and on each of the three messages before the answer goes on.
+    const decisions = () => count(bots, ANSWERING) + count(bots, ALREADY_HANDLED) + count(bots, QUEUED);
+    await waitUntil(() => decisions() >= 2 * (MENTIONS + 1 + followUps.length), 30_000, "every decision");
+    expect(count(bots, QUEUED)).toBe(followUps.length);
+    release();
+
+    await slack.waitFor(
+      () => slack.botReplies("C1", message.ts).some((m) => m.text === "Here is one answer to all three."),
+      45_000,
+      "the follow-up answer",
+    );
+    await waitUntil(() => count(bots, "answer finished") >= MENTIONS + 2, 30_000, "both answers finished");
+
+    expect(slack.botReplies("C1", message.ts).map((m) => m.text)).toEqual([first, "Here is one answer to all three."]);
+    expect(model.requests).toHaveLength(2);
+    // Each follow-up was claimed once and queued (the thread was busy); the other replica left it alone.
+    expect(count(bots, QUEUED)).toBe(followUps.length);
+    expect(count(bots, ALREADY_HANDLED)).toBe(MENTIONS + 1 + followUps.length);
+    const followUpPrompt = (model.requests[1]!.body.messages ?? []).map(messageText).join("\n");
+    for (const text of followUps) expect(followUpPrompt).toContain(text);
+    // In the order they were sent.
+    const positions = followUps.map((text) => followUpPrompt.lastIndexOf(text));
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    const firstPrompt = (model.requests[0]!.body.messages ?? []).map(messageText).join("\n");
+    for (const text of followUps) expect(firstPrompt).not.toContain(text);
+  });
+});
