@@ -137,6 +137,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       answerOtherBots: config.answering.otherBots,
       downloadImages: config.copilot.vision,
       historyCharBudget: config.history.charBudget,
+      maxMessageChars: config.safety.maxMessageChars,
       maxImages: config.safety.images.maxCount,
       maxImageBytes: config.safety.images.maxBytes,
     };
@@ -184,13 +185,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   }
 }
 
-/**
- * THREAD_LOCK_TTL_MS (config.threads.lockTtlMs) when the configuration has it: how soon a crashed replica's
- * threads are taken over. Otherwise the coordinator's default (30 s).
- */
-function coordinatorOptions(config: Config): { lockTtlMs?: number } {
-  const threads = (config as Config & { threads?: { lockTtlMs?: number } }).threads;
-  return threads?.lockTtlMs ? { lockTtlMs: threads.lockTtlMs } : {};
+/** THREAD_LOCK_TTL_MS: how soon a crashed replica's threads are taken over. */
+function coordinatorOptions(config: Config): { lockTtlMs: number } {
+  return { lockTtlMs: config.threads.lockTtlMs };
 }
 
 /**

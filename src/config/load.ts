@@ -64,6 +64,8 @@ export interface Config {
   log: { level: string };
   health: { port?: number };
   shutdown: { graceMs: number };
+  /** How long a replica's hold on a thread lasts without renewal: a crashed replica's threads free up after it. */
+  threads: { lockTtlMs: number };
 }
 
 /** One bad or missing variable, and what to do about it. */
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     log: { level: raw.LOG_LEVEL },
     health: raw.HEALTH_PORT === undefined ? {} : { port: raw.HEALTH_PORT },
     shutdown: { graceMs: raw.SHUTDOWN_GRACE_MS },
+    threads: { lockTtlMs: raw.THREAD_LOCK_TTL_MS },
   };
 }
 

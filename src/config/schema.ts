@@ -119,6 +119,7 @@ export const envSchema = z.object({
     z.coerce.number<string>({ error: "must be a port number" }).int().min(0).max(65535, { error: "must be a port number" }).optional(),
   ),
   SHUTDOWN_GRACE_MS: int(30_000, 0, 3_600_000),
+  THREAD_LOCK_TTL_MS: int(30_000, 1_000, 600_000),
 });
 
 export type RawEnv = z.output<typeof envSchema>;
