@@ -6,7 +6,9 @@ import { streamReply, type ReplyObserver, type ReplyOutcome } from "../reply/str
 import type { ReplyStrategy } from "../reply/strategies/types.js";
 import type { ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
+import { SHUTDOWN_NOTE, STOPPED_NOTE, TAKEN_OVER_NOTE } from "../reply/notices.js";
 import { limitMessageText } from "../safety/input-limits.js";
+import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
@@ -53,6 +55,14 @@ const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
   aborted: "stopped",
 };
 
+/** Why the answer was cut short, in the words the user sees. */
+function stoppedNote(signal: AbortSignal | undefined): string {
+  const kind = signal ? threadAbortKind(signal) : undefined;
+  if (kind === "shutdown") return SHUTDOWN_NOTE;
+  if (kind === "lock_lost") return TAKEN_OVER_NOTE;
+  return STOPPED_NOTE;
+}
+
 /**
  * The core of the product, shared by every platform: history → prompt → Copilot → a reply that grows in place.
  * It never throws: whatever goes wrong ends up as the reply's own error sentence and a log line.
@@ -83,6 +93,7 @@ export class Answerer {
       const stream = this.deps.replyStrategy ?? streamReply;
       const outcome = await stream(runtime.stream(request), turn.target, {
         ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
+        stoppedNote: () => stoppedNote(turn.signal),
         ...(metrics ? { observer: this.observer(turn.platform, tracker!) } : {}),
       });
       if (outcome.status !== "failed" || outcome.messages.length > 0) tracker?.finalEdit();

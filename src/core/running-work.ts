@@ -1,3 +1,5 @@
+import { ThreadRunAbort } from "./thread-run-abort.js";
+
 /**
  * The answers an adapter has in flight: tracked so shutdown can let them finish within a grace period, then abort
  * the rest and wait for them to end. Shared by every platform adapter.
@@ -35,7 +37,8 @@ export class RunningWork {
     });
     await Promise.race([this.whenIdle(), graceOver]);
     clearTimeout(timer);
-    this.controller.abort();
+    // The reason tells the answer to end with the "bot is restarting" note rather than a plain stop.
+    this.controller.abort(new ThreadRunAbort("shutdown"));
     await this.whenIdle();
   }
 }

@@ -32,6 +32,12 @@ export const RETRY_STATUS = "_Something went wrong; trying again…_";
 /** Ends a reply whose answer was stopped before it was complete. */
 export const STOPPED_NOTE = "_(Stopped.)_";
 
+/** Ends a reply cut short because the bot is restarting (its grace period ran out). */
+export const SHUTDOWN_NOTE = "_(Stopped: the bot is restarting. Ask again in a minute.)_";
+
+/** Ends a reply another replica took over (this one lost the thread's lock). */
+export const TAKEN_OVER_NOTE = "_(Stopped: another instance of the bot took over this thread.)_";
+
 /** The whole reply when the model answered with nothing. */
 export const EMPTY_ANSWER_NOTE = "_The model returned an empty answer._";
 

@@ -52,6 +52,8 @@ export interface StreamReplyOptions {
   observer?: ReplyObserver;
   /** A floor for the gap between two streaming edits of this reply, on top of its fair share. */
   minEditIntervalMs?: number;
+  /** The note that ends an aborted reply, read when it ends (default "_(Stopped.)_"). */
+  stoppedNote?: () => string;
   /** Tries of one call that fails other than by a 429 before the reply gives up (default 3). */
   maxSendAttempts?: number;
 }
@@ -239,7 +241,7 @@ class ReplyStream {
     if (terminal.kind === "done" && !terminal.aborted) {
       this.finalMarkdown = partial === "" ? EMPTY_ANSWER_NOTE : partial;
     } else {
-      const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : STOPPED_NOTE;
+      const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : (this.options.stoppedNote?.() ?? STOPPED_NOTE);
       // Close what the cut-off answer left open, so the note does not land inside a code block.
       const kept = partial === "" ? "" : healPartial(partial).trimEnd();
       this.finalMarkdown = kept === "" ? note : `${kept}\n\n${note}`;
