@@ -10,6 +10,7 @@ import { createLogger } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
 import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
+import { budgetRegistryFor } from "./reply/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
 import { RequestGate } from "./safety/request-gate.js";
 import { logToolPolicy, toolPolicy } from "./safety/tool-policy.js";
@@ -132,6 +133,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       answerer,
       store,
       logger,
+      // Platform limits bind every replica of a workspace/channel: budgets live in the store when it is shared.
+      budgets: budgetRegistryFor(store, logger),
       gate,
       answerThreadFollowUps: config.answering.threadFollowups,
       answerOtherBots: config.answering.otherBots,

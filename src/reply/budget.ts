@@ -8,6 +8,16 @@ export interface BudgetRate {
   perMs: number;
 }
 
+/** What the registry hands out: an EditBudget that tells its rate, counts its replies and knows when it is idle. */
+export interface ScopeEditBudget extends EditBudget {
+  readonly calls: number;
+  readonly perMs: number;
+  readonly active: number;
+  join(): () => void;
+  /** Whether nothing is waiting, running or remembered here: such a budget can be forgotten. */
+  readonly idle: boolean;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -21,7 +31,7 @@ interface Waiter {
  * waiting, so FIFO serves the replies of a scope round-robin. `pause` holds every grant until a 429's
  * retry-after has passed.
  */
-export class ScopeBudget implements EditBudget {
+export class ScopeBudget implements ScopeEditBudget {
   readonly calls: number;
   readonly perMs: number;
   private readonly grants: number[] = [];
@@ -123,20 +133,25 @@ function abortError(signal: AbortSignal): unknown {
  * Adapters call `forScope` for each reply (do not cache the result for long: idle budgets are forgotten).
  */
 export class BudgetRegistry {
-  private readonly scopes = new Map<string, ScopeBudget>();
+  private readonly scopes = new Map<string, ScopeEditBudget>();
   private lookups = 0;
 
-  constructor(private readonly clock: Clock = realClock) {}
+  constructor(protected readonly clock: Clock = realClock) {}
 
   /** The budget of `key` (e.g. `slack:T123:chat.update`, `discord:channel:456`); created on first use. */
-  forScope(key: string, rate: BudgetRate): ScopeBudget {
+  forScope(key: string, rate: BudgetRate): ScopeEditBudget {
     if (++this.lookups % 256 === 0) this.forgetIdle();
     let budget = this.scopes.get(key);
     if (!budget) {
-      budget = new ScopeBudget(rate, this.clock);
+      budget = this.create(key, rate);
       this.scopes.set(key, budget);
     }
     return budget;
+  }
+
+  /** This process's own window; a registry over a shared store makes shared ones (src/reply/shared-budget.ts). */
+  protected create(_key: string, rate: BudgetRate): ScopeEditBudget {
+    return new ScopeBudget(rate, this.clock);
   }
 
   get size(): number {

@@ -11,3 +11,13 @@ export function checkTtl(ttlMs: number): number {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`A store TTL must be a positive number of milliseconds, got ${ttlMs}.`);
   return Math.ceil(ttlMs);
 }
+
+export const rateKey = (key: string): string => `${NAMESPACE}:rate:${key}`;
+export const ratePauseKey = (key: string): string => `${NAMESPACE}:rate-pause:${key}`;
+
+/** Rejects a window that would allow nothing, or everything. */
+export function checkRate(calls: number, perMs: number): { calls: number; perMs: number } {
+  if (!Number.isInteger(calls) || calls < 1) throw new RangeError(`A rate needs a whole number of calls of at least 1, got ${calls}.`);
+  if (!Number.isFinite(perMs) || perMs <= 0) throw new RangeError(`A rate needs a positive window in milliseconds, got ${perMs}.`);
+  return { calls, perMs: Math.ceil(perMs) };
+}

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
 import { checkTtl } from "./keys.js";
-import type { StateStoreWithQueues } from "./types.js";
+import { RateWindows } from "./rate-windows.js";
+import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
 
 interface Lease {
   owner: string;
@@ -12,9 +13,12 @@ interface Lease {
  * In-process store for tests and single-process development. Atomicity comes from JavaScript running one
  * callback at a time: every check-and-set below happens without an await in between.
  */
-export class MemoryStore extends KeyvValues implements StateStoreWithQueues {
+export class MemoryStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+  /** Only this process sees it: a rate kept here binds this process alone. */
+  readonly sharedBetweenProcesses = false;
   private readonly leases = new Map<string, Lease>();
   private readonly queues = new Map<string, { values: string[]; expiresAt: number }>();
+  private readonly rates = new RateWindows();
 
   constructor(logger: Logger) {
     super(new Map(), logger);
@@ -59,6 +63,14 @@ export class MemoryStore extends KeyvValues implements StateStoreWithQueues {
     return this.liveQueue(key)?.values.length ?? 0;
   }
 
+  async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
+    return this.rates.take(key, calls, perMs);
+  }
+
+  async pauseRate(key: string, ms: number): Promise<void> {
+    this.rates.pause(key, ms);
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -66,6 +78,7 @@ export class MemoryStore extends KeyvValues implements StateStoreWithQueues {
   async close(): Promise<void> {
     this.leases.clear();
     this.queues.clear();
+    this.rates.clear();
     await this.keyv.disconnect();
   }
 

@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
-import { checkTtl, claimKey, lockKey, queueKey } from "./keys.js";
-import type { StateStoreWithQueues } from "./types.js";
+import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
+import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
 
 /** Take the lock if it is free or already ours (then extend it). */
 const TRY_LOCK = `
@@ -29,10 +30,43 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+/**
+ * One slot of a sliding window, or the wait for one. KEYS: the window (a sorted set of grant times) and its pause
+ * (absolute end time). ARGV: calls, perMs, a unique member. Time is the Redis server's TIME, the one clock every
+ * replica shares, so clock skew between replicas cannot stretch or shrink the window.
+ */
+const TAKE_RATE_SLOT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local calls = tonumber(ARGV[1])
+local per = tonumber(ARGV[2])
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused > now then return math.ceil(paused - now) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
+local n = redis.call('ZCARD', KEYS[1])
+if n < calls then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], per)
+  return 0
+end
+local freeing = redis.call('ZRANGE', KEYS[1], n - calls, n - calls, 'WITHSCORES')
+return math.max(1, math.ceil(tonumber(freeing[2]) + per - now))`;
+
+/** Pauses a window until server time + ARGV[1] ms, unless it is already paused for longer. */
+const PAUSE_RATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local ms = tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current >= now + ms then return 0 end
+redis.call('SET', KEYS[1], string.format('%.3f', now + ms), 'PX', ms)
+return 1`;
+
 type RedisClient = ReturnType<typeof createClient>;
 
 /** Redis store for several replicas: keyv for values, the node-redis client for atomic SET NX / Lua / MULTI. */
-export class RedisStore extends KeyvValues implements StateStoreWithQueues {
+export class RedisStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+  readonly sharedBetweenProcesses = true;
   private closed = false;
 
   private constructor(private readonly client: RedisClient, logger: Logger) {
@@ -100,6 +134,19 @@ export class RedisStore extends KeyvValues implements StateStoreWithQueues {
 
   async queueLength(key: string): Promise<number> {
     return this.client.lLen(queueKey(key));
+  }
+
+  async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
+    const rate = checkRate(calls, perMs);
+    const reply = await this.client.eval(TAKE_RATE_SLOT, {
+      keys: [rateKey(key), ratePauseKey(key)],
+      arguments: [String(rate.calls), String(rate.perMs), randomUUID()],
+    });
+    return Number(reply);
+  }
+
+  async pauseRate(key: string, ms: number): Promise<void> {
+    await this.client.eval(PAUSE_RATE, { keys: [ratePauseKey(key)], arguments: [String(checkTtl(ms))] });
   }
 
   async ping(): Promise<boolean> {

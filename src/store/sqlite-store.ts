@@ -3,11 +3,15 @@ import { dirname } from "node:path";
 import KeyvSqlite from "@keyv/sqlite";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
-import { checkTtl, claimKey, lockKey, queueKey } from "./keys.js";
-import type { StateStoreWithQueues } from "./types.js";
+import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
+import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
 
 const LEASES = "threadpilot_leases";
 const QUEUES = "threadpilot_queues";
+/** One row per granted call of a rate window; pauses are leases (owner "paused") in LEASES. */
+const RATE_SLOTS = "threadpilot_rate_slots";
+/** The time in ms since the epoch, read by SQLite when the statement runs (the host's clock, like Date.now()). */
+const SQL_NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)";
 /** Expired rows are only skipped on read; sweep them out now and then so the file does not grow forever. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -15,7 +19,9 @@ const SWEEP_EVERY_MS = 60_000;
  * SQLite file store. Claims, locks and queues are single SQL statements on the keyv-sqlite connection, so
  * they stay exclusive even between processes sharing the file (SQLite serialises writers; busy_timeout waits).
  */
-export class SqliteStore extends KeyvValues implements StateStoreWithQueues {
+export class SqliteStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+  /** Every process opening the same file shares it (they run on one host, so they also share its clock). */
+  readonly sharedBetweenProcesses = true;
   private lastSweep = 0;
 
   private constructor(private readonly adapter: KeyvSqlite, logger: Logger) {
@@ -39,6 +45,10 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues {
         `CREATE TABLE IF NOT EXISTS ${QUEUES}(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
       );
       await adapter.query(`CREATE INDEX IF NOT EXISTS ${QUEUES}_by_key ON ${QUEUES}(key, seq)`);
+      await adapter.query(
+        `CREATE TABLE IF NOT EXISTS ${RATE_SLOTS}(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
+      );
+      await adapter.query(`CREATE INDEX IF NOT EXISTS ${RATE_SLOTS}_by_key ON ${RATE_SLOTS}(key, at)`);
     } catch (error) {
       await adapter.close().catch(() => undefined);
       throw new Error(`Could not open the SQLite store at ${path}: ${(error as Error).message}`, { cause: error });
@@ -95,6 +105,46 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues {
     return rows[0]?.n ?? 0;
   }
 
+  async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
+    const rate = checkRate(calls, perMs);
+    const window = rateKey(key);
+    const pause = ratePauseKey(key);
+    // One statement, so one write transaction: the count and the insert cannot interleave with another
+    // process's (SQLite serialises writers). Its time is read when it runs, not when it was queued, so a
+    // statement that waited for the write lock records when it really took the slot.
+    const [row] = (await this.query(
+      `WITH clock(now) AS (SELECT ${SQL_NOW_MS}),
+       taken AS (SELECT now FROM clock
+         WHERE (SELECT COUNT(*) FROM ${RATE_SLOTS} WHERE key = ? AND at > now - ?) < ?
+           AND NOT EXISTS (SELECT 1 FROM ${LEASES} WHERE key = ? AND expires_at > now))
+       INSERT INTO ${RATE_SLOTS}(key, at, expires_at)
+       SELECT ?, now, now + ? FROM taken
+       RETURNING at`,
+      window, rate.perMs, rate.calls, pause, window, rate.perMs,
+    )) as { at: number }[];
+    if (row) return 0;
+    // Refused: how long until a slot may free. Only advisory, so separate reads are fine.
+    const now = Date.now();
+    const [paused] = (await this.query(`SELECT expires_at FROM ${LEASES} WHERE key = ? AND expires_at > ?`, pause, now)) as {
+      expires_at: number;
+    }[];
+    if (paused) return Math.max(1, paused.expires_at - now);
+    const newest = (await this.query(
+      `SELECT at FROM ${RATE_SLOTS} WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?`,
+      window, now - rate.perMs, rate.calls,
+    )) as { at: number }[];
+    const freeing = newest.length >= rate.calls ? newest[newest.length - 1]!.at : now;
+    return Math.max(1, freeing + rate.perMs - now);
+  }
+
+  async pauseRate(key: string, ms: number): Promise<void> {
+    await this.query(
+      `INSERT INTO ${LEASES}(key, owner, expires_at) VALUES (?, 'paused', ?)
+       ON CONFLICT(key) DO UPDATE SET expires_at = MAX(${LEASES}.expires_at, excluded.expires_at)`,
+      ratePauseKey(key), Date.now() + checkTtl(ms),
+    );
+  }
+
   async ping(): Promise<boolean> {
     try {
       await this.adapter.query("SELECT 1");
@@ -137,6 +187,7 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues {
     void Promise.all([
       this.adapter.query(`DELETE FROM ${LEASES} WHERE expires_at <= ?`, now),
       this.adapter.query(`DELETE FROM ${QUEUES} WHERE expires_at <= ?`, now),
+      this.adapter.query(`DELETE FROM ${RATE_SLOTS} WHERE expires_at <= ?`, now),
     ]).catch((error: unknown) => this.logger.warn({ err: error }, "sweeping expired SQLite store rows failed"));
   }
 }

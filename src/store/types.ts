@@ -35,3 +35,24 @@ export interface StateStoreWithQueues extends StateStore {
   /** How many values wait in the queue `key`. */
   queueLength(key: string): Promise<number>;
 }
+
+/**
+ * A StateStore that also keeps shared sliding-window rate limits, so replicas sharing a platform scope (a Slack
+ * workspace, a Discord channel) share its call budget instead of each spending the platform's whole allowance.
+ * (Added alongside StateStore so existing implementations and fakes of StateStore stay valid.)
+ */
+export interface StateStoreWithRates extends StateStore {
+  /**
+   * Whether other processes can see this store's data (Redis, a SQLite file), so a rate kept here binds them
+   * all; false for the in-process memory store.
+   */
+  readonly sharedBetweenProcesses: boolean;
+  /**
+   * Takes one call of the window `key` — at most `calls` in any `perMs` milliseconds, counted over every
+   * replica — unless the window is full or paused. Atomic across replicas. Resolves 0 when the call was taken
+   * (and recorded); otherwise the milliseconds until one may be free (nothing is recorded then).
+   */
+  takeRateSlot(key: string, calls: number, perMs: number): Promise<number>;
+  /** Holds the window `key` for every replica: no slot is granted for `ms` from now (a pause only lengthens). */
+  pauseRate(key: string, ms: number): Promise<void>;
+}

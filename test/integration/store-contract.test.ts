@@ -10,7 +10,7 @@ import { createClient } from "@keyv/redis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
-import type { StateStoreWithQueues } from "../../src/store/types.js";
+import type { StateStoreWithQueues, StateStoreWithRates } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
 
 const logger = pino({ level: "silent" });
@@ -24,9 +24,11 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   throw new Error(`never happened: ${what}`);
 }
 
+type Store = StateStoreWithQueues & StateStoreWithRates;
+
 interface Backend {
   /** Opens one store on the backend; calling it twice gives two instances sharing the same data. */
-  open(): Promise<StateStoreWithQueues>;
+  open(): Promise<Store>;
   shared: boolean;
   /** Every raw key in the backend, where the test can list them. */
   keys?: () => Promise<string[]>;
@@ -36,8 +38,8 @@ interface Backend {
 
 function contract(name: string, backend: Backend, skip = false): void {
   describe.skipIf(skip)(`${name} store contract`, () => {
-    let store: StateStoreWithQueues;
-    let other: StateStoreWithQueues;
+    let store: Store;
+    let other: Store;
     const key = (label: string): string => `${label}-${randomUUID()}`;
 
     beforeAll(async () => {
@@ -169,14 +171,101 @@ function contract(name: string, backend: Backend, skip = false): void {
       expect(await store.dequeueAll(q)).toEqual([]);
     });
 
+    it("says whether other processes share it", () => {
+      expect(store.sharedBetweenProcesses).toBe(backend.shared);
+    });
+
+    it("takeRateSlot grants `calls` slots, then tells how long until the window frees one", async () => {
+      const scope = key("rate");
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await (i % 2 ? other : store).takeRateSlot(scope, 3, LONG));
+      expect(results.slice(0, 3)).toEqual([0, 0, 0]);
+      expect(results[3]).toBeGreaterThan(0);
+      expect(results[3]).toBeLessThanOrEqual(LONG);
+      // Another scope has its own window.
+      expect(await store.takeRateSlot(key("rate"), 3, LONG)).toBe(0);
+    });
+
+    it("a full window frees a slot once its oldest grant is `perMs` old", async () => {
+      const scope = key("rate");
+      expect(await store.takeRateSlot(scope, 1, 300)).toBe(0);
+      const wait = await other.takeRateSlot(scope, 1, 300);
+      expect(wait).toBeGreaterThan(0);
+      await eventually(async () => (await other.takeRateSlot(scope, 1, 300)) === 0, "a slot freed");
+      expect(await store.takeRateSlot(scope, 1, 300)).toBeGreaterThan(0);
+    });
+
+    it("never grants more than `calls` in any `perMs` window to 50 concurrent takers on two instances", async () => {
+      const scope = key("rate");
+      const calls = 5;
+      const perMs = 400;
+      // Each grant happened somewhere between sending the call and reading its answer.
+      const granted: Array<{ sent: number; answered: number }> = [];
+      let refusals = 0;
+      // Each taker keeps asking (sleeping the wait it was told) until it got a slot, as a budget does.
+      const taker = async (i: number) => {
+        const on = i % 2 === 0 ? store : other;
+        for (;;) {
+          const sent = Date.now();
+          const wait = await on.takeRateSlot(scope, calls, perMs);
+          if (wait === 0) {
+            granted.push({ sent, answered: Date.now() });
+            return;
+          }
+          refusals++;
+          expect(wait).toBeLessThanOrEqual(perMs);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, (_, i) => taker(i)));
+      expect(granted).toHaveLength(50);
+      expect(refusals).toBeGreaterThan(0);
+      // calls + 1 grants that could not have been a window apart, however the machine delayed the answers,
+      // would prove an over-grant: the latest answer minus the earliest send of any such group must reach perMs.
+      granted.sort((a, b) => a.sent - b.sent);
+      for (let i = 0; i + calls < granted.length; i++) {
+        const group = granted.slice(i, i + calls + 1);
+        const spread = Math.max(...group.map((g) => g.answered)) - Math.min(...group.map((g) => g.sent));
+        expect(spread).toBeGreaterThanOrEqual(perMs);
+      }
+      // And the window was used, not starved: 50 grants at 5 per 400 ms need about 10 windows, not 50.
+      expect(granted[granted.length - 1]!.answered - granted[0]!.sent).toBeLessThan(50 * perMs);
+    });
+
+    it("a pause holds the window for every instance until it ends, and only ever lengthens", async () => {
+      const scope = key("rate");
+      await store.pauseRate(scope, 1_500);
+      const wait = await other.takeRateSlot(scope, 10, LONG);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(1_500);
+      await other.pauseRate(scope, 10);
+      expect(await store.takeRateSlot(scope, 10, LONG)).toBeGreaterThan(10);
+      await eventually(async () => (await store.takeRateSlot(scope, 10, LONG)) === 0, "pause ended");
+    });
+
+    it("rejects a nonsensical rate or pause with a clear error", async () => {
+      await expect(store.takeRateSlot(key("rate"), 0, LONG)).rejects.toThrow(/at least 1/);
+      await expect(store.takeRateSlot(key("rate"), 2, -5)).rejects.toThrow(/positive window/);
+      await expect(store.pauseRate(key("rate"), 0)).rejects.toThrow(/positive number of milliseconds/);
+    });
+
     it.skipIf(!backend.keys)("namespaces every key it writes under threadpilot:", async () => {
       const k = key("ns");
       await store.set(k, 1);
       await store.claimOnce(k, LONG);
       await store.tryLock(k, "o", LONG);
       await store.enqueue(k, 1, LONG);
+      await store.takeRateSlot(k, 1, LONG);
+      await store.pauseRate(k, LONG);
       const keys = (await backend.keys!()).filter((name) => name.includes(k));
-      expect(keys.sort()).toEqual([`threadpilot:claim:${k}`, `threadpilot:lock:${k}`, `threadpilot:queue:${k}`, `threadpilot:value:${k}`]);
+      expect(keys.sort()).toEqual([
+        `threadpilot:claim:${k}`,
+        `threadpilot:lock:${k}`,
+        `threadpilot:queue:${k}`,
+        `threadpilot:rate-pause:${k}`,
+        `threadpilot:rate:${k}`,
+        `threadpilot:value:${k}`,
+      ]);
     });
 
     it("rejects a non-positive TTL with a clear error", async () => {

@@ -1,0 +1,283 @@
+/**
+ * Edit budgets shared by every replica: the platforms limit a scope (Slack: 50 chat.update a minute per
+ * WORKSPACE; Discord: 5 per 5 s per CHANNEL), not a process, so replicas sharing a store must draw from one
+ * window kept in that store. Each replica still queues its own replies first come, first served; only the head
+ * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up).
+ */
+import type { Logger } from "pino";
+import type { StateStore, StateStoreWithRates } from "../store/types.js";
+import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } from "./budget.js";
+import { realClock, type Clock } from "./clock.js";
+
+/** The two store operations a shared budget needs. */
+export type RateStore = Pick<StateStoreWithRates, "takeRateSlot" | "pauseRate">;
+
+/** Longest wait for the store's answer before a grant comes from the local window instead. */
+const DEFAULT_STORE_TIMEOUT_MS = 2_000;
+/** After a store failure, how long grants come from the local window before the store is asked again. */
+const DEFAULT_LOCAL_FOR_MS = 5_000;
+/**
+ * The store's window is this much longer than the platform's: a grant is timed by the store, the platform times
+ * the call's arrival, and the hops in between (store reply, scheduling, network) vary from call to call. Two
+ * calls granted exactly a window apart could otherwise arrive less than a window apart and draw a 429.
+ */
+export function jitterMarginMs(perMs: number): number {
+  return Math.min(1_000, Math.max(100, Math.ceil(perMs * 0.02)));
+}
+/** Pause assumed for a 429 without a usable retry-after (as ScopeBudget does). */
+const DEFAULT_PAUSE_MS = 1_000;
+
+/**
+ * Says once that the store failed and budgets fell back to each replica's own window, and once that it answers
+ * again: one line per outage for the whole registry, not one per edit or scope.
+ */
+export class StoreOutage {
+  private down = false;
+
+  constructor(private readonly logger?: Logger) {}
+
+  failed(error: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    this.logger?.warn(
+      { err: error },
+      "The state store did not answer for the shared edit budget; each replica keeps its own budget until it does",
+    );
+  }
+
+  answered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.logger?.info("The state store answers again; replicas share their edit budgets again");
+  }
+}
+
+export interface SharedBudgetOptions {
+  clock?: Clock;
+  outage?: StoreOutage;
+  storeTimeoutMs?: number;
+  localForMs?: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/**
+ * One platform scope's budget, enforced across replicas by the store's sliding window (`takeRateSlot`), with
+ * a 429 seen by any replica pausing the scope for all (`pauseRate`). A store that fails or hangs never hangs a
+ * reply: grants then come from a local window of the same rate until the store answers again.
+ */
+export class SharedScopeBudget implements ScopeEditBudget {
+  readonly calls: number;
+  /** The platform's window, for the streamer's pacing; the store enforces it with `jitterMarginMs` on top. */
+  readonly perMs: number;
+  private readonly windowMs: number;
+  private readonly clock: Clock;
+  private readonly outage: StoreOutage;
+  private readonly storeTimeoutMs: number;
+  private readonly localForMs: number;
+  /** The window this replica falls back to while the store is failing. */
+  private readonly local: ScopeBudget;
+  private readonly waiters: Waiter[] = [];
+  private draining = false;
+  /** This replica's copy of a pause it set, so its replies do not ask the store during it. */
+  private pausedUntil = -Infinity;
+  /** Grants come from `local` until then (the store failed). */
+  private localUntil = -Infinity;
+  private activeReplies = 0;
+
+  constructor(
+    readonly key: string,
+    rate: BudgetRate,
+    private readonly store: RateStore,
+    options: SharedBudgetOptions = {},
+  ) {
+    this.clock = options.clock ?? realClock;
+    // Validates the rate with ScopeBudget's clear messages.
+    this.local = new ScopeBudget(rate, this.clock);
+    this.calls = rate.calls;
+    this.perMs = rate.perMs;
+    this.windowMs = rate.perMs + jitterMarginMs(rate.perMs);
+    this.outage = options.outage ?? new StoreOutage();
+    this.storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    this.localForMs = options.localForMs ?? DEFAULT_LOCAL_FOR_MS;
+  }
+
+  /**
+   * The replies streaming in this scope on THIS replica (the streamer paces each reply to calls/perMs times
+   * this). Replicas do not add up their counts, and need not: the window is enforced globally by the store, so
+   * a replica that underestimates the replies in the scope only paces its replies too eagerly — their extra
+   * calls wait in `take` — and can never make the scope exceed the platform's limit.
+   */
+  get active(): number {
+    return this.activeReplies;
+  }
+
+  /** Nothing waits or streams here and no pause is pending: forgetting it loses nothing (the store keeps the window). */
+  get idle(): boolean {
+    return (
+      this.activeReplies === 0 &&
+      this.waiters.length === 0 &&
+      !this.draining &&
+      this.clock.now() >= this.pausedUntil &&
+      this.local.idle
+    );
+  }
+
+  join(): () => void {
+    this.activeReplies++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.activeReplies--;
+    };
+  }
+
+  take(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(abortError(signal));
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+      void this.drain();
+    });
+  }
+
+  pause(retryAfterMs: number): void {
+    const ms = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : DEFAULT_PAUSE_MS;
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    this.local.pause(ms);
+    // Every other replica learns of it at its next ask; a store that cannot take the pause is reported, and this
+    // replica still holds it.
+    const report = (error: unknown) => this.outage.failed(error);
+    try {
+      void this.withTimeout(this.store.pauseRate(this.key, ms)).catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  /** Serves the queue, head first, until it is empty: one loop per budget, so only the head asks the store. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.waiters.length > 0) {
+        const now = this.clock.now();
+        if (now < this.pausedUntil) {
+          await this.clock.sleep(this.pausedUntil - now);
+        } else if (now < this.localUntil) {
+          await this.local.take();
+          this.grantNext();
+        } else {
+          const wait = await this.askStore();
+          if (wait === 0) this.grantNext();
+          // A slot frees within a window; a longer wait is another replica's pause: look again after a window.
+          else if (wait !== undefined) await this.clock.sleep(Math.min(wait, this.windowMs));
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** The store's answer (0: a slot was taken), or undefined after switching to the local window. */
+  private async askStore(): Promise<number | undefined> {
+    try {
+      const wait = await this.withTimeout(this.store.takeRateSlot(this.key, this.calls, this.windowMs));
+      if (typeof wait !== "number" || !Number.isFinite(wait) || wait < 0) {
+        throw new Error(`the state store answered ${String(wait)} for a rate slot`);
+      }
+      this.outage.answered();
+      return wait;
+    } catch (error) {
+      this.outage.failed(error);
+      this.localUntil = this.clock.now() + this.localForMs;
+      return undefined;
+    }
+  }
+
+  /** Gives the slot to the first waiter still waiting (one whose reply ended has left the queue). */
+  private grantNext(): void {
+    const waiter = this.waiters.shift();
+    if (!waiter) return;
+    if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    waiter.resolve();
+  }
+
+  /** `operation`, or a rejection once the store has taken `storeTimeoutMs` (a hung connection must not hang replies). */
+  private async withTimeout<T>(operation: Promise<T>): Promise<T> {
+    // A late rejection, after the timeout won, is already reported as the timeout.
+    operation.catch(() => undefined);
+    const done = new AbortController();
+    const timeout = this.clock.sleep(this.storeTimeoutMs, done.signal).then(() => {
+      if (!done.signal.aborted) throw new Error(`the state store did not answer within ${this.storeTimeoutMs} ms`);
+    });
+    try {
+      return (await Promise.race([operation, timeout])) as T;
+    } finally {
+      done.abort();
+    }
+  }
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The wait for the edit budget was aborted.", "AbortError");
+}
+
+export interface SharedBudgetRegistryOptions {
+  clock?: Clock;
+  logger?: Logger;
+  storeTimeoutMs?: number;
+  localForMs?: number;
+}
+
+/** A registry whose budgets are kept in a store that several replicas share. */
+export class SharedBudgetRegistry extends BudgetRegistry {
+  private readonly outage: StoreOutage;
+
+  constructor(
+    private readonly store: RateStore,
+    private readonly options: SharedBudgetRegistryOptions = {},
+  ) {
+    super(options.clock ?? realClock);
+    this.outage = new StoreOutage(options.logger);
+  }
+
+  protected override create(key: string, rate: BudgetRate): ScopeEditBudget {
+    return new SharedScopeBudget(key, rate, this.store, {
+      clock: this.clock,
+      outage: this.outage,
+      ...(this.options.storeTimeoutMs !== undefined ? { storeTimeoutMs: this.options.storeTimeoutMs } : {}),
+      ...(this.options.localForMs !== undefined ? { localForMs: this.options.localForMs } : {}),
+    });
+  }
+}
+
+/**
+ * The budgets for a process using `store`. A store other processes share (Redis; a SQLite file, which several
+ * processes on one host may open) gets shared budgets: the platform's limit binds them together, and one store
+ * call per edit is cheap next to the edit itself. The in-process memory store (tests, development) gets local
+ * budgets: nobody else could see its window, and the local budget runs on a virtual clock in tests.
+ */
+export function budgetRegistryFor(store: StateStore, logger?: Logger): BudgetRegistry {
+  if (hasRates(store) && store.sharedBetweenProcesses) return new SharedBudgetRegistry(store, { ...(logger ? { logger } : {}) });
+  return new BudgetRegistry();
+}
+
+function hasRates(store: StateStore): store is StateStoreWithRates {
+  const candidate = store as Partial<StateStoreWithRates>;
+  return typeof candidate.takeRateSlot === "function" && typeof candidate.pauseRate === "function";
+}

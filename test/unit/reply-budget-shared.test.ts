@@ -1,0 +1,319 @@
+/**
+ * Budgets shared between replicas through the store's rate window, on a virtual clock: two registries stand for
+ * two replicas, one in-process window (the memory store's, on the same virtual clock) for the shared store.
+ */
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import pino from "pino";
+import { ManualClock } from "../../src/reply/clock.js";
+import { BudgetRegistry, ScopeBudget } from "../../src/reply/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
+import {
+  SharedBudgetRegistry,
+  SharedScopeBudget,
+  StoreOutage,
+  budgetRegistryFor,
+  jitterMarginMs,
+  type RateStore,
+} from "../../src/reply/shared-budget.js";
+import { streamReply } from "../../src/reply/stream-reply.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import { RateWindows } from "../../src/store/rate-windows.js";
+import type { StateStore } from "../../src/store/types.js";
+import { answer, cutsFor } from "./reply-arbitraries.js";
+import { answerSteps, joinReply, play } from "./reply-support.js";
+
+function peakInWindow(times: number[], perMs: number): number {
+  let peak = 0;
+  let lo = 0;
+  const sorted = [...times].sort((a, b) => a - b);
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
+    peak = Math.max(peak, hi - lo + 1);
+  }
+  return peak;
+}
+
+/** The store's window on the test's virtual clock, counting the calls made to it. */
+class VirtualRateStore implements RateStore {
+  readonly windows: RateWindows;
+  takes = 0;
+  pauses = 0;
+  constructor(clock: ManualClock) {
+    this.windows = new RateWindows(() => clock.now());
+  }
+  async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
+    this.takes++;
+    return this.windows.take(key, calls, perMs);
+  }
+  async pauseRate(key: string, ms: number): Promise<void> {
+    this.pauses++;
+    this.windows.pause(key, ms);
+  }
+}
+
+/** A store that fails (or hangs) on demand. */
+class FlakyStore extends VirtualRateStore {
+  mode: "ok" | "fail" | "hang" = "ok";
+  override async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
+    if (this.mode === "fail") throw new Error("connection refused");
+    if (this.mode === "hang") return new Promise<number>(() => undefined);
+    return super.takeRateSlot(key, calls, perMs);
+  }
+}
+
+function capturedLogger(): { logger: pino.Logger; lines: Array<{ msg: string; level: number }> } {
+  const lines: Array<{ msg: string; level: number }> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: "info" }, stream), lines };
+}
+
+describe("SharedScopeBudget", () => {
+  it("two replicas never grant more than `calls` in any window together, whatever the demand and pauses", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 100, max: 5000 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 5 })), { maxLength: 30 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 3000 })), { maxLength: 3 }),
+        async (calls, perMs, demand, pauses) => {
+          const clock = new ManualClock();
+          const store = new VirtualRateStore(clock);
+          const replicas = [new SharedBudgetRegistry(store, { clock }), new SharedBudgetRegistry(store, { clock })];
+          const budget = (r: number) => replicas[r]!.forScope("slack:T1:chat.update", { calls, perMs });
+          const grants: number[] = [];
+          const pauseEnds: Array<[number, number]> = [];
+          const work: Promise<void>[] = [];
+          for (const [r, at, n] of demand) {
+            work.push(
+              (async () => {
+                await clock.sleep(at);
+                for (let i = 0; i < n; i++) {
+                  await budget(r).take();
+                  grants.push(clock.now());
+                }
+              })(),
+            );
+          }
+          for (const [r, at, ms] of pauses) {
+            work.push(
+              (async () => {
+                await clock.sleep(at);
+                budget(r).pause(ms);
+                pauseEnds.push([clock.now(), clock.now() + ms]);
+              })(),
+            );
+          }
+          await clock.runUntilSettled(Promise.all(work));
+          expect(grants).toHaveLength(demand.reduce((s, [, , n]) => s + n, 0));
+          expect(peakInWindow(grants, perMs)).toBeLessThanOrEqual(calls);
+          // A pause set by either replica holds both.
+          for (const [from, to] of pauseEnds) for (const g of grants) expect(g > from && g < to).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("the same demand through two local budgets exceeds the limit (what the shared window prevents)", async () => {
+    const clock = new ManualClock();
+    const replicas = [new BudgetRegistry(clock), new BudgetRegistry(clock)];
+    const grants: number[] = [];
+    await clock.runUntilSettled(
+      Promise.all(
+        replicas.map(async (registry) => {
+          for (let i = 0; i < 10; i++) {
+            await registry.forScope("slack:T1:chat.update", { calls: 10, perMs: 2_000 }).take();
+            grants.push(clock.now());
+          }
+        }),
+      ),
+    );
+    expect(peakInWindow(grants, 2_000)).toBe(20);
+  });
+
+  it("serves a replica's waiters first come, first served, and only the head asks the store", async () => {
+    const clock = new ManualClock();
+    const store = new VirtualRateStore(clock);
+    const budget = new SharedScopeBudget("s", { calls: 1, perMs: 1000 }, store, { clock });
+    const order: string[] = [];
+    const reply = async (name: string) => {
+      for (let i = 0; i < 3; i++) {
+        await budget.take();
+        order.push(name);
+      }
+    };
+    await clock.runUntilSettled(Promise.all([reply("a"), reply("b"), reply("c")]));
+    expect(order).toEqual(["a", "b", "c", "a", "b", "c", "a", "b", "c"]);
+    // One ask per grant, plus one refused ask per wait for the window (the head sleeps exactly until it frees).
+    expect(store.takes).toBe(9 + 8);
+  });
+
+  it("a take can be abandoned with a signal, and the queue moves on", async () => {
+    const clock = new ManualClock();
+    const store = new VirtualRateStore(clock);
+    const budget = new SharedScopeBudget("s", { calls: 1, perMs: 1000 }, store, { clock });
+    await clock.runUntilSettled(budget.take());
+    const controller = new AbortController();
+    const abandoned = budget.take(controller.signal);
+    const next = budget.take();
+    controller.abort(new Error("reply gone"));
+    await expect(abandoned).rejects.toThrow("reply gone");
+    await expect(clock.runUntilSettled(next)).resolves.toBeUndefined();
+    // The store's window carries a margin for the jitter between a grant and the call reaching the platform.
+    expect(clock.now()).toBe(1000 + jitterMarginMs(1000));
+    await expect(budget.take(AbortSignal.abort(new Error("already gone")))).rejects.toThrow("already gone");
+  });
+
+  it("tells the streamer its rate and its replies on this replica", () => {
+    const clock = new ManualClock();
+    const budget = new SharedScopeBudget("s", { calls: 50, perMs: 60_000 }, new VirtualRateStore(clock), { clock });
+    expect([budget.calls, budget.perMs, budget.active]).toEqual([50, 60_000, 0]);
+    const leave = budget.join();
+    budget.join();
+    expect(budget.active).toBe(2);
+    leave();
+    leave();
+    expect(budget.active).toBe(1);
+    expect(budget.idle).toBe(false);
+  });
+
+  it("rejects a nonsensical rate with a clear message", () => {
+    const store = new VirtualRateStore(new ManualClock());
+    expect(() => new SharedScopeBudget("s", { calls: 0, perMs: 1000 }, store)).toThrow(/at least 1/);
+    expect(() => new SharedScopeBudget("s", { calls: 5, perMs: -1 }, store)).toThrow(/positive/);
+  });
+
+  it("a failing store falls back to the local window, logs once, and shares again when it answers", async () => {
+    const clock = new ManualClock();
+    const store = new FlakyStore(clock);
+    const { logger, lines } = capturedLogger();
+    const registry = new SharedBudgetRegistry(store, { clock, logger, localForMs: 5_000 });
+    const budget = registry.forScope("slack:T1:chat.update", { calls: 2, perMs: 1_000 });
+    store.mode = "fail";
+    const grants: number[] = [];
+    const takeN = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await budget.take();
+        grants.push(clock.now());
+      }
+    };
+    await clock.runUntilSettled(takeN(6));
+    // The local window still holds the rate while the store is down.
+    expect(grants).toHaveLength(6);
+    expect(peakInWindow(grants, 1_000)).toBeLessThanOrEqual(2);
+    expect(lines.filter((l) => l.level === 40)).toHaveLength(1);
+    expect(lines[0]!.msg).toMatch(/did not answer/);
+    expect(store.takes).toBe(0);
+
+    store.mode = "ok";
+    await clock.advance(5_000);
+    await clock.runUntilSettled(takeN(2));
+    expect(store.takes).toBeGreaterThan(0);
+    expect(lines.map((l) => l.msg)).toEqual([expect.stringMatching(/did not answer/), expect.stringMatching(/answers again/)]);
+  });
+
+  it("a store that hangs does not hang replies: after the timeout the grant comes from the local window", async () => {
+    const clock = new ManualClock();
+    const store = new FlakyStore(clock);
+    store.mode = "hang";
+    const outage = new StoreOutage();
+    const budget = new SharedScopeBudget("s", { calls: 5, perMs: 1_000 }, store, { clock, outage, storeTimeoutMs: 2_000 });
+    await clock.runUntilSettled(budget.take());
+    expect(clock.now()).toBe(2_000);
+  });
+
+  it("a pause this replica cannot store still holds its own replies", async () => {
+    const clock = new ManualClock();
+    const store = new FlakyStore(clock);
+    store.pauseRate = async () => {
+      throw new Error("read-only replica");
+    };
+    const budget = new SharedScopeBudget("s", { calls: 5, perMs: 1_000 }, store, { clock });
+    budget.pause(3_000);
+    await clock.runUntilSettled(budget.take());
+    expect(clock.now()).toBe(3_000);
+  });
+});
+
+describe("budgetRegistryFor", () => {
+  const rate = { calls: 5, perMs: 1_000 };
+  const logger = pino({ level: "silent" });
+
+  it("gives local budgets over the in-process memory store", async () => {
+    const store = new MemoryStore(logger);
+    expect(budgetRegistryFor(store, logger).forScope("k", rate)).toBeInstanceOf(ScopeBudget);
+    await store.close();
+  });
+
+  it("gives shared budgets over a store other processes share, drawing from its window", async () => {
+    const clock = new ManualClock();
+    const windows = new VirtualRateStore(clock);
+    const shared = Object.assign(new MemoryStore(logger), {
+      sharedBetweenProcesses: true,
+      takeRateSlot: windows.takeRateSlot.bind(windows),
+      pauseRate: windows.pauseRate.bind(windows),
+    });
+    const budget = budgetRegistryFor(shared, logger).forScope("k", rate);
+    expect(budget).toBeInstanceOf(SharedScopeBudget);
+    await budget.take();
+    expect(windows.takes).toBe(1);
+    await shared.close();
+  });
+
+  it("gives local budgets over a store without rate windows", () => {
+    const plain = { claimOnce: async () => true } as unknown as StateStore;
+    expect(budgetRegistryFor(plain).forScope("k", rate)).toBeInstanceOf(ScopeBudget);
+  });
+});
+
+describe("replies of two replicas sharing one Slack workspace", () => {
+  it("ten answers (five per replica) stay inside the platform's limit together, and all complete", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(answer(2, 8).chain((t) => fc.tuple(fc.constant(t), cutsFor(t), fc.integer({ min: 0, max: 5000 }))), {
+          minLength: 10,
+          maxLength: 10,
+        }),
+        async (replies) => {
+          const clock = new ManualClock();
+          const rate = { calls: 10, perMs: 6_000 };
+          const store = new VirtualRateStore(clock);
+          const replicas = [new SharedBudgetRegistry(store, { clock }), new SharedBudgetRegistry(store, { clock })];
+          const server = new PlatformRateLimit(rate.calls, rate.perMs, clock);
+          const targets = replies.map(
+            (_, i) =>
+              new MemoryTarget({
+                clock,
+                budget: replicas[i % 2]!.forScope("slack:T1:chat.update", rate),
+                maxMessageLength: 4000,
+                latencyMs: 150,
+                limit: server,
+                postsCountAgainstLimit: false,
+                postUsesBudget: false,
+              }),
+          );
+          const outcomes = await clock.runUntilSettled(
+            Promise.all(
+              replies.map(([text, cuts, startAt], i) =>
+                streamReply(play(clock, [{ type: "wait", ms: startAt }, ...answerSteps(text, cuts, 40)]), targets[i]!, { clock }),
+              ),
+            ),
+          );
+          expect(server.rejected).toBe(0);
+          outcomes.forEach((o, i) => {
+            expect(o.status).toBe("complete");
+            expect(joinReply(targets[i]!.visibleTexts())).toBe(replies[i]![0].trim());
+          });
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+});
