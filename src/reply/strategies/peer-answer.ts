@@ -1,0 +1,103 @@
+/**
+ * What the peer strategies share: the answer as it builds up from the runtime's events, and its final Markdown
+ * (the same final text and notes as the product's streamer, so only the pacing differs in a comparison).
+ */
+import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../../runtime/events.js";
+import { AnswerText } from "../answer-text.js";
+import { healPartial } from "../partial-markdown.js";
+import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, failureSentence } from "../notices.js";
+import type { ReplyOutcome, ReplyStatus } from "../stream-reply.js";
+
+type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
+
+export class PeerAnswer {
+  private readonly answer = new AnswerText();
+  private terminal: Terminal | undefined;
+  /** Bumped on every change, so a sender can tell whether there is anything new to show. */
+  version = 0;
+  firstDeltaAt: number | undefined;
+  retries = 0;
+  private readonly ended = new AbortController();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Aborts when the answer is over (the final text is known). */
+  get endedSignal(): AbortSignal {
+    return this.ended.signal;
+  }
+
+  get isOver(): boolean {
+    return this.terminal !== undefined;
+  }
+
+  get text(): string {
+    return this.answer.text;
+  }
+
+  /** Reads every event; never throws (a failing event stream ends the answer as an error). */
+  async consume(events: AsyncIterable<RuntimeEvent>): Promise<void> {
+    try {
+      for await (const event of events) {
+        this.apply(event);
+        this.version++;
+        if (this.terminal) break;
+      }
+      this.terminal ??= { kind: "done", aborted: false };
+    } catch (error) {
+      this.terminal ??= { kind: "error", failure: { kind: "other", message: error instanceof Error ? error.message : String(error) } };
+    }
+    this.version++;
+    this.ended.abort();
+  }
+
+  private apply(event: RuntimeEvent): void {
+    if (!event || typeof event !== "object") return;
+    switch (event.type) {
+      case "delta":
+        if (typeof event.text !== "string" || event.text === "") return;
+        this.firstDeltaAt ??= this.now();
+        this.answer.addDelta(String(event.messageId ?? ""), event.text);
+        return;
+      case "message":
+        if (typeof event.content === "string") this.answer.setMessage(String(event.messageId ?? ""), event.content);
+        return;
+      case "message_discarded":
+        this.answer.discard(String(event.messageId ?? ""));
+        return;
+      case "retry":
+        this.answer.reset();
+        this.retries++;
+        return;
+      case "error":
+        this.terminal = { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
+        return;
+      case "done":
+        this.terminal = { kind: "done", aborted: event.aborted === true };
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The reply's last Markdown: the answer, or what is left of it plus the note a failure or stop adds. */
+  finalMarkdown(): string {
+    const terminal = this.terminal ?? { kind: "done", aborted: false };
+    const partial = this.answer.text.trim();
+    if (terminal.kind === "done" && !terminal.aborted) return partial === "" ? EMPTY_ANSWER_NOTE : partial;
+    const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : STOPPED_NOTE;
+    const kept = partial === "" ? "" : healPartial(partial).trimEnd();
+    return kept === "" ? note : `${kept}\n\n${note}`;
+  }
+
+  status(fatal: Error | undefined): { status: ReplyStatus; failure?: RuntimeFailure } {
+    if (fatal) return { status: "failed", failure: { kind: "other" as FailureKind, message: `the reply could not be delivered: ${fatal.message}` } };
+    const terminal = this.terminal;
+    if (!terminal) return { status: "failed", failure: { kind: "other", message: "no terminal event" } };
+    if (terminal.kind === "error") return { status: "failed", failure: terminal.failure };
+    if (terminal.aborted) return { status: "aborted" };
+    return { status: this.answer.text.trim() === "" ? "empty" : "complete" };
+  }
+}
+
+/** The counters every strategy reports in its outcome. */
+export type Counts = Pick<ReplyOutcome, "posts" | "edits" | "deletes" | "rateLimited" | "retries">;
