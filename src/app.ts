@@ -157,7 +157,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
     let discord: DiscordAdapter | undefined;
     if (config.discord) {
-      discord = createDiscordAdapter({ ...common, ...config.discord });
+      discord = createDiscordAdapter({ ...common, ...config.discord, coordinator: coordinatorOptions(config) });
       const running = discord;
       adapterStops.push(() => running.stop(config.shutdown.graceMs));
       const me = await discord.start();

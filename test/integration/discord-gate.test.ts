@@ -81,9 +81,10 @@ test("read_thread's pager walks back through the channel beyond the history budg
   const turn = turns[0]!;
   expect(turn.history.map((m) => m.text)).toEqual(["older message number 6", "older message number 7", "summarise"]);
   expect(turn.readOlder).toBeDefined();
+  // The prompt's 40 characters hold only "[user] Alice: older message number 7": the pager starts just before it.
   const page = (await turn.readOlder!(undefined, 3)) as OlderMessagesPage;
-  expect(page.messages.map((m) => m.text)).toEqual(["older message number 3", "older message number 4", "older message number 5"]);
+  expect(page.messages.map((m) => m.text)).toEqual(["older message number 4", "older message number 5", "older message number 6"]);
   const next = (await turn.readOlder!(page.before, 10)) as OlderMessagesPage;
-  expect(next.messages.map((m) => m.text).slice(-3)).toEqual(["older message number 0", "older message number 1", "older message number 2"]);
+  expect(next.messages.map((m) => m.text).slice(-4)).toEqual([0, 1, 2, 3].map((n) => `older message number ${n}`));
   expect(next.before).toBeUndefined(); // the channel's start
 });

@@ -43,7 +43,11 @@ test("a mention opens a thread on it, and its real images reach the model", asyn
   const thread = h.discord.model.channels.get(question.id)!;
   expect(thread.parentId).toBe(h.general.id);
   expect(thread.name).toBe("what is in these pictures?");
-  expect(h.discord.botMessages(thread.id).map((m) => m.content)).toEqual(["Both pictures show a cat."]);
+  // The file that only claims to be an image is left out, and the user is told before the answer.
+  expect(h.discord.botMessages(thread.id).map((m) => m.content)).toEqual([
+    "_I couldn't look at 1 file that is not a PNG, JPEG, GIF or WebP image._",
+    "Both pictures show a cat.",
+  ]);
   expect(h.discord.botMessages(h.general.id)).toEqual([]); // nothing in the channel itself
 
   const request = h.model.requests.at(-1)!;

@@ -44,7 +44,7 @@ describe("fetchImages", () => {
     ]);
     const { images, notices } = await fetchImages(message, { logger, fetch: fetchStub as typeof fetch });
     expect(images).toEqual([{ data: PNG, mimeType: "image/png", displayName: "real.webp" }]);
-    expect(notices).toEqual(["1 image(s) over 10 MB were not looked at."]);
+    expect(notices).toEqual(["I couldn't look at 1 image larger than 10 MB and 1 file that is not a PNG, JPEG, GIF or WebP image."]);
     const fetched = fetchStub.mock.calls.map(([url]) => String(url));
     expect(fetched).not.toContain("https://elsewhere.test/a.png");
     expect(fetched).not.toContain("https://cdn.discordapp.com/a/huge.png");
@@ -52,16 +52,26 @@ describe("fetchImages", () => {
   });
 
   test("stops reading a body past the size cap, and takes at most maxCount images", async () => {
-    const big = Buffer.concat([PNG, Buffer.alloc(5_000)]);
+    const big = Buffer.concat([PNG, Buffer.alloc(600_000)]);
     const fetchStub = vi.fn(async () => new Response(big));
     const message = messageWith([1, 2, 3].map((n) => ({ url: `https://cdn.discordapp.com/a/${n}.png`, contentType: "image/png", size: 10 })));
-    expect(await fetchImages(message, { logger, fetch: fetchStub as typeof fetch, maxBytes: 1_000 })).toEqual({
+    expect(await fetchImages(message, { logger, fetch: fetchStub as typeof fetch, maxBytes: 512 * 1024 })).toEqual({
       images: [],
-      notices: ["3 image(s) over 1 KB were not looked at."],
+      notices: ["I couldn't look at 3 images larger than 0.5 MB."],
     });
     fetchStub.mockImplementation(async () => new Response(PNG));
     const capped = await fetchImages(message, { logger, fetch: fetchStub as typeof fetch, maxCount: 2 });
     expect(capped.images).toHaveLength(2);
-    expect(capped.notices).toEqual(["Only the first 2 images were looked at."]);
+    expect(capped.notices).toEqual(["I couldn't look at 1 image beyond the first 2."]);
+  });
+
+  test("takes the images of several messages in order, the limit counted over all of them", async () => {
+    const fetchStub = vi.fn(async () => new Response(PNG));
+    const first = messageWith([1, 2].map((n) => ({ url: `https://cdn.discordapp.com/a/${n}.png`, contentType: "image/png", name: `${n}.png` })));
+    const second = messageWith([3, 4].map((n) => ({ url: `https://cdn.discordapp.com/a/${n}.png`, contentType: "image/png", name: `${n}.png` })));
+    const { images, notices } = await fetchImages([first, second], { logger, fetch: fetchStub as typeof fetch, maxCount: 3 });
+    expect(images.map((i) => i.displayName)).toEqual(["1.png", "2.png", "3.png"]);
+    expect(notices).toEqual(["I couldn't look at 1 image beyond the first 3."]);
+    expect(fetchStub).toHaveBeenCalledTimes(3);
   });
 });

@@ -13,15 +13,23 @@ export interface DiscordConnectionOptions {
 }
 
 /**
- * Guild messages and their text (the privileged Message Content intent), and direct messages. DMs arrive in
- * channels the client has never seen: `Partials.Channel` lets discord.js create them from the message.
+ * Guild messages and their text (the privileged Message Content intent), direct messages, and reactions in both
+ * (a ✋ or ❌ on the bot's reply stops its answer). None of the reaction intents is privileged.
  */
 export const DISCORD_INTENTS = [
   GatewayIntentBits.Guilds,
   GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
   GatewayIntentBits.MessageContent,
   GatewayIntentBits.DirectMessages,
+  GatewayIntentBits.DirectMessageReactions,
 ] as const;
+
+/**
+ * DMs arrive in channels the client has never seen, and reactions on messages it does not cache (it caches none):
+ * these partials let discord.js create them from the event instead of dropping the event.
+ */
+export const DISCORD_PARTIALS = [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User] as const;
 
 /**
  * Creating, editing and deleting messages: when discord.js sees such a call is limited, it rejects instead of
@@ -36,7 +44,7 @@ export function rejectMessageWrites(data: Pick<RateLimitData, "route" | "method"
 export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl">): Client {
   return new Client({
     intents: [...DISCORD_INTENTS],
-    partials: [Partials.Channel],
+    partials: [...DISCORD_PARTIALS],
     rest: {
       ...(options.apiUrl ? { api: options.apiUrl.replace(/\/+$/, "") } : {}),
       rejectOnRateLimit: rejectMessageWrites,

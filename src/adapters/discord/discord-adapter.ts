@@ -1,29 +1,60 @@
 /**
- * The Discord adapter: receives messages through discord.js, decides which deserve an answer, reads the
- * conversation into the shared history, fetches the answered message's images, and hands the turn to the core
- * with a Discord reply target. Each Discord message is answered at most once, across gateway resumes, replays
- * and restarts (claimed in the store).
+ * The Discord adapter: receives messages through discord.js, decides which deserve an answer, checks them
+ * against the safety gate and hands them to the thread coordinator, which answers one conversation at a time
+ * (see conversation.ts for what a conversation is): messages that arrive while the bot answers there wait, and
+ * the next run answers them together, replying to the newest. Each Discord message is answered at most once,
+ * across gateway resumes, replays and restarts (claimed in the store). "stop" in the conversation, or a ✋/❌
+ * reaction on the bot's reply, stops the running answer.
  */
-import { ChannelType, Events, type Client, type Message, type SendableChannels } from "discord.js";
+import {
+  ChannelType,
+  Events,
+  type Client,
+  type Message,
+  type MessageReaction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type SendableChannels,
+  type TextBasedChannel,
+  type User,
+} from "discord.js";
 import type { Logger } from "pino";
 import type { ConversationTurn } from "../../core/answer.js";
 import { RunningWork } from "../../core/running-work.js";
+import { ThreadCoordinator, type ThreadCoordinatorOptions } from "../../core/thread-coordinator.js";
 import { budgets as defaultBudgets, type BudgetRate, type BudgetRegistry } from "../../reply/budget.js";
+import type { AccessRequest } from "../../safety/access.js";
 import type { RequestGate } from "../../safety/request-gate.js";
-import type { StateStore } from "../../store/types.js";
+import type { StateStore, StateStoreWithQueues } from "../../store/types.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
 import { connect, createDiscordClient } from "./connection.js";
+import {
+  bySnowflake,
+  conversationKey,
+  isQueuedMessage,
+  isSnowflake,
+  storeKeys,
+  type MessagePlace,
+  type QueuedDiscordMessage,
+} from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { readHistory, readOlder, toHistoryMessage, type ReadHistoryResult } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
-import { classifyMessage, messageFacts } from "./message-filter.js";
+import { guardDispatches } from "./dispatch-guard.js";
+import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
 import { DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./reply-target.js";
+import { isStopReaction, isStopText } from "./stop-request.js";
 
 /** The core's Answerer (src/core/answer.ts), or anything that answers a turn the same way. */
 export interface TurnAnswerer {
   /** Builds the prompt, streams the answer into the target; never throws. */
   answer(turn: ConversationTurn): Promise<unknown>;
 }
+
+/** Tuning of the per-conversation coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
+export type DiscordCoordinatorOptions = Partial<
+  Pick<ThreadCoordinatorOptions<QueuedDiscordMessage>, "lockTtlMs" | "stopPollMs" | "queueTtlMs" | "replicaId">
+>;
 
 export interface DiscordAdapterOptions {
   /** DISCORD_TOKEN: the bot token. */
@@ -36,22 +67,27 @@ export interface DiscordAdapterOptions {
   answerThreadFollowUps?: boolean;
   /** ANSWER_OTHER_BOTS (default false). */
   answerOtherBots?: boolean;
-  /** COPILOT_VISION: download the answered message's images for the model (default false). */
+  /** COPILOT_VISION: download the answered messages' images for the model (default false). */
   downloadImages?: boolean;
-  /** HISTORY_CHAR_BUDGET: how much earlier conversation to read (default 24,000 characters). */
+  /** HISTORY_CHAR_BUDGET: the Answerer's history budget, so read_thread starts exactly where the prompt ends (default 24,000). */
   historyCharBudget?: number;
+  /** MAX_MESSAGE_CHARS: the Answerer's, for the same reason (long messages are cut before the budget applies). */
+  maxMessageChars?: number;
   answerer: TurnAnswerer;
+  /** Must keep queues (every store of src/store does): waiting messages live there. */
   store: StateStore;
   logger: Logger;
-  /** Access allow-lists and per-user rate, checked once per message before any model call. */
+  /** Access allow-lists and per-user rate, checked once per message (and stop) before any model call. */
   gate?: Pick<RequestGate, "check">;
+  /** Per-conversation coordinator tuning (lock lifetime, stop polling, queue lifetime). */
+  coordinator?: DiscordCoordinatorOptions;
   budgets?: BudgetRegistry;
   /** Creates + edits per channel (default 5 per 5.25 s). */
   channelRate?: BudgetRate;
   maxMessageLength?: number;
   /** How long handled message ids are remembered (default 24 h). */
   handledTtlMs?: number;
-  /** How long a thread the bot answered in stays "followed" (default 7 days). */
+  /** How long a conversation the bot answered in stays "followed", and its replies stoppable (default 7 days). */
   followTtlMs?: number;
   maxImages?: number;
   maxImageBytes?: number;
@@ -64,7 +100,7 @@ export interface DiscordAdapter {
   start(): Promise<{ botUserId: string; botName: string }>;
   /** Stops taking messages, lets running answers finish for up to `graceMs`, aborts the rest, logs out. */
   stop(graceMs?: number): Promise<void>;
-  /** Resolves when no answer is running (tests, shutdown). */
+  /** Resolves when no message is being handled and no answer is running here (tests, shutdown). */
   whenIdle(): Promise<void>;
   /** The discord.js client (for health checks and tests). */
   readonly client: Client;
@@ -72,27 +108,45 @@ export interface DiscordAdapter {
 
 const DAY_MS = 24 * 60 * 60_000;
 const THREAD_NAME_MAX = 100;
+const REACTION_REPLAY_MS = 10 * 60_000;
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const logger = options.logger.child({ platform: "discord" });
   const client = createDiscordClient({ apiUrl: options.apiUrl });
+  const store = withQueues(options.store);
   const budgets = options.budgets ?? defaultBudgets;
   const rate = options.channelRate ?? DISCORD_CHANNEL_RATE;
-  const work = new RunningWork((error) => logger.error({ err: describeError(error) }, "Handling a Discord message failed"));
+  const followTtlMs = options.followTtlMs ?? 7 * DAY_MS;
+  // Message and reaction handlers (they end once the message is queued); the answers run in the coordinator.
+  const work = new RunningWork((error) => logger.error({ err: describeError(error) }, "Handling a Discord event failed"));
   let accepting = false;
 
-  const followKey = (threadId: string) => `discord:followed:${threadId}`;
+  const coordinator = new ThreadCoordinator<QueuedDiscordMessage>({
+    ...options.coordinator,
+    store,
+    logger,
+    run: (threadKey, items, signal) => answerConversation(threadKey, items, signal),
+  });
 
   async function onMessage(message: Message): Promise<void> {
     const botUserId = client.user?.id;
     if (!botUserId) return;
+    if (!isWellFormed(message)) {
+      logger.debug({ messageId: String(message.id) }, "Malformed Discord message ignored");
+      return;
+    }
+    const log = logger.child({ messageId: message.id, channel: message.channelId, guild: message.guildId ?? "dm" });
     const verdict = classifyMessage(messageFacts(message, botUserId), {
       botUserId,
       answerOtherBots: options.answerOtherBots ?? false,
       answerThreadFollowUps: options.answerThreadFollowUps ?? true,
     });
-    const log = logger.child({ messageId: message.id, channel: message.channelId, guild: message.guildId ?? "dm" });
-    if (verdict.kind === "ignore") {
+    // "stop" alone (the mention aside) asks to stop the conversation's answer; cheap test first, every message passes here.
+    const stop =
+      (verdict.kind !== "ignore" || verdict.reason === "not addressed to the bot") &&
+      /stop/i.test(message.content) &&
+      isStopText(plainText(message, botUserId));
+    if (verdict.kind === "ignore" && !(stop && (await repliesToBot(message)))) {
       log.trace({ reason: verdict.reason }, "Discord message ignored");
       return;
     }
@@ -101,19 +155,152 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       return;
     }
     // One answer per Discord message: a resumed session's replay and a duplicate delivery both land here.
-    if (!(await options.store.claimOnce(`discord:handled:${message.id}`, options.handledTtlMs ?? DAY_MS))) {
+    if (!(await store.claimOnce(storeKeys.handled(message.id), options.handledTtlMs ?? DAY_MS))) {
       log.info({ kind: verdict.kind }, "Discord message already handled; not answering again");
       return;
     }
     if (!(await passesGate(message, log))) return;
-    log.info({ kind: verdict.kind }, "Answering a Discord message");
 
-    const { channel, replyTo } = await destination(message, verdict.kind === "mention", log);
-    if (channel.isThread()) await options.store.set(followKey(channel.id), true, options.followTtlMs ?? 7 * DAY_MS);
+    const place = placeOf(message, verdict);
+    if (stop) {
+      const threadKey = await stopTarget(place);
+      if (!threadKey) {
+        log.info("Stop asked in a channel where the bot has not answered; nothing to stop");
+        return;
+      }
+      const here = await coordinator.stop(threadKey);
+      log.info({ thread: threadKey, runningHere: here }, "Stop asked for the conversation's answer");
+      return;
+    }
+    if (!accepting) {
+      log.warn("The Discord adapter is stopping; message not answered");
+      return;
+    }
+    const threadKey = conversationKey(place, place.repliesTo ? await rememberedConversation(place.repliesTo) : undefined);
+    await Promise.all([
+      store.set(storeKeys.conversation(message.id), threadKey, followTtlMs),
+      place.guildId && !place.isThread ? store.set(storeKeys.latestInChannel(place.channelId), threadKey, followTtlMs) : undefined,
+      place.isThread ? store.set(storeKeys.followed(place.channelId), true, followTtlMs) : undefined,
+    ]);
+    const item: QueuedDiscordMessage = {
+      ...(message.guildId ? { guildId: message.guildId } : {}),
+      channelId: message.channelId,
+      messageId: message.id,
+      authorId: message.author.id,
+      ...(place.opensThread ? { openThread: true } : {}),
+    };
+    let outcome: Awaited<ReturnType<typeof coordinator.submit>>;
+    try {
+      outcome = await coordinator.submit(threadKey, item);
+    } catch (error) {
+      if (accepting) throw error;
+      log.warn("The Discord adapter stopped before the message was queued; not answered");
+      return;
+    }
+    log.info(
+      { kind: verdict.kind, thread: threadKey },
+      outcome === "started" ? "Answering a Discord message" : "Discord message queued behind the conversation's running answer",
+    );
+  }
 
-    const { history, olderBefore } = await buildHistory(message, botUserId, log);
+  function placeOf(message: Message, verdict: Verdict): MessagePlace {
+    const channel = message.channel;
+    const isThread = channel.isThread();
+    const reference = message.reference;
+    // In a thread the reply chain is the thread itself; in a channel a reply joins the conversation it answers.
+    const repliesTo = !isThread && message.inGuild() && reference?.messageId && reference.channelId === message.channelId ? reference.messageId : undefined;
+    const opensThread =
+      (options.openThread ?? false) &&
+      verdict.kind === "mention" &&
+      (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement);
+    return {
+      guildId: message.guildId,
+      channelId: message.channelId,
+      messageId: message.id,
+      isThread,
+      ...(repliesTo ? { repliesTo } : {}),
+      opensThread,
+    };
+  }
+
+  async function rememberedConversation(messageId: string): Promise<string | undefined> {
+    const key = await store.get<string>(storeKeys.conversation(messageId));
+    return typeof key === "string" ? key : undefined;
+  }
+
+  /** The conversation a stop is meant for: the one it replies into, else (a plain "@bot stop" in a channel) the newest there. */
+  async function stopTarget(place: MessagePlace): Promise<string | undefined> {
+    if (!place.guildId || place.isThread) return conversationKey({ ...place, opensThread: false });
+    if (place.repliesTo) return rememberedConversation(place.repliesTo);
+    const latest = await store.get<string>(storeKeys.latestInChannel(place.channelId));
+    return typeof latest === "string" ? latest : undefined;
+  }
+
+  /** A reply to one of the bot's answers (Discord did not ping the bot: the user turned the reply's mention off). */
+  async function repliesToBot(message: Message): Promise<boolean> {
+    const id = message.reference?.messageId;
+    if (!id || message.author.bot) return false;
+    return typeof (await store.get<string>(storeKeys.botReply(id))) === "string";
+  }
+
+  async function onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> {
+    const botUserId = client.user?.id;
+    const message = reaction.message;
+    if (!isSnowflake(message.id) || !isSnowflake(user.id)) {
+      logger.debug("Malformed Discord reaction ignored");
+      return;
+    }
+    if (!botUserId || user.id === botUserId || !isStopReaction(reaction.emoji.name)) return;
+    if (user.bot && !(options.answerOtherBots ?? false)) return;
+    const log = logger.child({ messageId: message.id, channel: message.channelId, reaction: reaction.emoji.name });
+    const threadKey = await store.get<string>(storeKeys.botReply(message.id));
+    if (typeof threadKey !== "string") {
+      log.debug("Stop reaction on a message that is not one of the bot's answers; ignored");
+      return;
+    }
+    // A resumed session replays reactions too: one reaction stops once, not a later answer as well. Replays come
+    // within minutes; after that, taking the reaction off and on again stops again.
+    const reactionKey = `discord:reaction:${message.id}:${user.id}:${reaction.emoji.name ?? ""}`;
+    if (!(await store.claimOnce(reactionKey, REACTION_REPLAY_MS))) return;
+    const channel = message.channel as TextBasedChannel | null;
+    const member = message.guild?.members.cache.get(user.id);
+    const decision = options.gate?.check({
+      ...placeForGate(user.id, message.channelId, channel, message.guildId),
+      ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
+    });
+    if (decision && !decision.allowed) {
+      log.info({ because: decision.because }, "Stop reaction refused by the safety gate");
+      return;
+    }
+    const here = await coordinator.stop(threadKey);
+    log.info({ thread: threadKey, runningHere: here }, "Stop asked for the conversation's answer");
+  }
+
+  /** One coordinator run: the conversation's waiting messages, answered together (the newest is the question). */
+  async function answerConversation(threadKey: string, items: QueuedDiscordMessage[], signal: AbortSignal): Promise<void> {
+    const batch = items.filter(isQueuedMessage).sort((a, b) => bySnowflake(a.messageId, b.messageId));
+    const botUserId = client.user?.id;
+    const newest = batch.at(-1);
+    if (!newest || !botUserId) {
+      logger.warn({ thread: threadKey }, "A conversation run had no readable message; nothing to answer");
+      return;
+    }
+    const log = logger.child({ thread: threadKey, messageId: newest.messageId, batch: batch.length });
+    // Fetched again: the run may be on another replica, and a message may have been edited or deleted meanwhile.
+    const messages = await fetchMessages(batch, log);
+    const answered = messages.at(-1);
+    if (!answered) {
+      log.info("The waiting messages were deleted or cannot be read; nothing to answer");
+      return;
+    }
+    const opensThread = batch.find((item) => item.messageId === answered.id)?.openThread ?? false;
+    const { channel, replyTo } = await destination(answered, opensThread, log);
+    if (channel.isThread()) await store.set(storeKeys.followed(channel.id), true, followTtlMs);
+
+    const earlier = messages.slice(0, -1);
+    const { history, olderBefore } = await buildHistory(answered, earlier, botUserId, log);
     const { images, notices } = options.downloadImages
-      ? await fetchImages(message, {
+      ? await fetchImages(messages, {
           apiUrl: options.apiUrl,
           maxCount: options.maxImages,
           maxBytes: options.maxImageBytes,
@@ -125,22 +312,54 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       replyTo,
       budget: budgets.forScope(`discord:channel:${channel.id}`, rate),
       maxMessageLength: options.maxMessageLength,
+      // Replies to the answer join its conversation; a stop reaction on it stops it.
+      onPosted: async (id) => {
+        await Promise.all([
+          store.set(storeKeys.botReply(id), threadKey, followTtlMs),
+          store.set(storeKeys.conversation(id), threadKey, followTtlMs),
+        ]);
+      },
     });
     // The read_thread tool pages further back in the conversation's own channel or thread.
-    const source = message.channel;
+    const source = answered.channel;
     const older: ReadOlder | undefined = olderBefore
       ? (before, limit) => readOlder(source, before ?? olderBefore, limit, botUserId)
       : undefined;
+    if (messages.length > 1) log.info("Answering the conversation's waiting messages together");
     await options.answerer.answer({
       platform: "discord",
-      threadKey: `discord:${message.guildId ?? "dm"}:${channel.id}`,
+      threadKey,
       history,
       images,
       target,
-      signal: work.signal,
+      signal,
       ...(older ? { readOlder: older } : {}),
       ...(notices.length > 0 ? { notices } : {}),
     });
+  }
+
+  /** The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. */
+  async function fetchMessages(batch: QueuedDiscordMessage[], log: Logger): Promise<Message[]> {
+    const channels = new Map<string, Promise<TextBasedChannel | null>>();
+    const channelOf = (id: string) => {
+      let channel = channels.get(id);
+      if (!channel) {
+        channel = client.channels.fetch(id).then((c) => (c?.isTextBased() ? c : null), () => null);
+        channels.set(id, channel);
+      }
+      return channel;
+    };
+    const fetched = await Promise.all(
+      batch.map(async (item) => {
+        const channel = await channelOf(item.channelId);
+        if (!channel) return null;
+        return channel.messages.fetch({ message: item.messageId, cache: false }).catch((error: unknown) => {
+          log.info({ waiting: item.messageId, err: describeError(error) }, "A waiting Discord message could not be read; left out");
+          return null;
+        });
+      }),
+    );
+    return fetched.filter((message): message is Message => message !== null);
   }
 
   /** Access lists and the per-user rate; a refused person hears why once (the gate decides the sentence). */
@@ -148,24 +367,23 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (!options.gate) return true;
     const channel = message.channel;
     const decision = options.gate.check({
-      platform: "discord",
-      userId: message.author.id,
-      channelId: channel.id,
-      ...(channel.isThread() && channel.parentId ? { parentChannelId: channel.parentId } : {}),
-      ...(message.guildId ? { guildId: message.guildId } : {}),
+      ...placeForGate(message.author.id, channel.id, channel, message.guildId),
       ...(message.member ? { roleIds: [...message.member.roles.cache.keys()] } : {}),
     });
     if (decision.allowed) return true;
+    log.info({ because: decision.because }, "Discord request refused by the safety gate");
     if (decision.reply) {
       const target = new DiscordReplyTarget({
         channel: channel as SendableChannels,
         replyTo: message,
         budget: budgets.forScope(`discord:channel:${channel.id}`, rate),
       });
-      await target.budget.take(work.signal);
-      await target.post(decision.reply).catch((error: unknown) => {
+      try {
+        await target.budget.take(work.signal);
+        await target.post(decision.reply);
+      } catch (error) {
         log.warn({ err: describeError(error) }, "Could not tell a refused user why");
-      });
+      }
     }
     return false;
   }
@@ -175,23 +393,19 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     const channel = message.channel;
     if (!channel.isThread()) return false;
     if (channel.ownerId === botUserId) return true;
-    return (await options.store.get<boolean>(followKey(channel.id))) === true;
+    return (await store.get<boolean>(storeKeys.followed(channel.id))) === true;
   }
 
   /** Where the answer goes: a reply in the message's channel, or (DISCORD_OPEN_THREAD) a new thread on it. */
   async function destination(
     message: Message,
-    isMention: boolean,
+    openThread: boolean,
     log: Logger,
   ): Promise<{ channel: SendableChannels; replyTo?: Message }> {
     const channel = message.channel as SendableChannels;
-    const canOpenThread =
-      options.openThread &&
-      isMention &&
-      (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement);
-    if (!canOpenThread) return { channel, replyTo: message };
+    if (!openThread) return { channel, replyTo: message };
     try {
-      const thread = await message.startThread({ name: threadName(message, client.user!.id) });
+      const thread = message.thread ?? (await message.startThread({ name: threadName(message, client.user!.id) }));
       return { channel: thread, replyTo: undefined };
     } catch (error) {
       log.warn({ err: describeError(error) }, "Could not open a thread (missing Create Public Threads?); replying in the channel");
@@ -199,18 +413,38 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     }
   }
 
-  /** The conversation as history; if Discord refuses the reads, the answered message alone (an answer beats none). */
-  async function buildHistory(message: Message, botUserId: string, log: Logger): Promise<ReadHistoryResult> {
+  /** The conversation as history; if Discord refuses the reads, the waiting messages alone (an answer beats none). */
+  async function buildHistory(message: Message, earlier: Message[], botUserId: string, log: Logger): Promise<ReadHistoryResult> {
     try {
-      return await readHistory(message, { botUserId, charBudget: options.historyCharBudget ?? 24_000 });
+      return await readHistory(message, {
+        botUserId,
+        charBudget: options.historyCharBudget ?? 24_000,
+        ...(options.maxMessageChars !== undefined ? { maxMessageChars: options.maxMessageChars } : {}),
+        include: earlier,
+      });
     } catch (error) {
       log.warn({ err: describeError(error) }, "Could not read the Discord conversation (missing Read Message History?); answering the message alone");
-      return { history: [toHistoryMessage(message, botUserId)] };
+      return { history: [...earlier, message].map((m) => toHistoryMessage(m, botUserId)) };
     }
   }
 
+  async function whenIdle(): Promise<void> {
+    do {
+      await work.whenIdle();
+      await coordinator.idle();
+    } while (work.size > 0);
+  }
+
+  const guarded = guardDispatches(client, (type, error) => {
+    logger.warn({ type, err: describeError(error) }, "Malformed Discord gateway dispatch ignored");
+  });
+  if (!guarded) logger.warn("This discord.js has no packet handler to guard: a malformed gateway dispatch could end the process");
+
   client.on(Events.MessageCreate, (message) => {
     if (accepting) work.track(onMessage(message));
+  });
+  client.on(Events.MessageReactionAdd, (reaction, user) => {
+    if (accepting) work.track(onReaction(reaction, user));
   });
   client.on(Events.Error, (error) => logger.error({ err: describeError(error) }, "Discord client error"));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, "Discord client warning"));
@@ -228,13 +462,45 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
     async stop(graceMs = 30_000) {
       accepting = false;
-      await work.drain(graceMs);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([whenIdle(), graceOver]);
+      clearTimeout(timer);
+      // Aborts the answers still running (their replies say they were stopped) and releases their locks.
+      await coordinator.close();
+      await work.drain(0);
       // Last: destroying the client also drops its token, which running answers still need to edit their replies.
       await client.destroy();
       logger.info("Discord adapter stopped");
     },
-    whenIdle: () => work.whenIdle(),
+    whenIdle,
   };
+}
+
+/** What the gate needs to know about where a request comes from. */
+function placeForGate(
+  userId: string,
+  channelId: string,
+  channel: TextBasedChannel | null,
+  guildId: string | null,
+): AccessRequest {
+  return {
+    platform: "discord",
+    userId,
+    channelId,
+    ...(channel?.isThread() && channel.parentId ? { parentChannelId: channel.parentId } : {}),
+    ...(guildId ? { guildId } : {}),
+  };
+}
+
+function withQueues(store: StateStore): StateStoreWithQueues {
+  const queues = store as Partial<StateStoreWithQueues>;
+  if (typeof queues.enqueue === "function" && typeof queues.dequeueAll === "function" && typeof queues.queueLength === "function") {
+    return store as StateStoreWithQueues;
+  }
+  throw new Error("The Discord adapter needs a state store that keeps queues (memory://, sqlite:// or redis://).");
 }
 
 /** A thread title from the question: its first line, shortened to Discord's 100 characters. */

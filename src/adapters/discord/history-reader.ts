@@ -5,7 +5,9 @@
  * characters) is filled; the prompt builder then keeps the newest lines that fit.
  */
 import { MessageReferenceType, type Message, type TextBasedChannel } from "discord.js";
+import { formatContextLine } from "../../history/prompt.js";
 import type { HistoryMessage } from "../../history/types.js";
+import { limitMessageText } from "../../safety/input-limits.js";
 import { imageAttachmentCount, plainText, speakerName } from "./discord-text.js";
 
 export interface HistoryReadOptions {
@@ -14,6 +16,13 @@ export interface HistoryReadOptions {
   charBudget: number;
   /** At most this many earlier messages, whatever their length (default 200). */
   maxMessages?: number;
+  /** MAX_MESSAGE_CHARS: the Answerer cuts longer messages before the budget applies; read with the same rule. */
+  maxMessageChars?: number;
+  /**
+   * Earlier messages that must be in the history whatever the budget or the reply chain says: the other messages
+   * that waited while the bot answered, answered together with `message`.
+   */
+  include?: readonly Message[];
 }
 
 const PAGE = 100;
@@ -39,8 +48,11 @@ export interface ReadHistoryResult {
 /** The conversation `message` belongs to, `message` last. Throws only if Discord refuses every read. */
 export async function readHistory(message: Message, options: HistoryReadOptions): Promise<ReadHistoryResult> {
   const { messages, olderBefore } = await readEarlier(message, options);
+  const read = new Set(messages.map((m) => m.id));
+  const missing = (options.include ?? []).filter((m) => m.id !== message.id && !read.has(m.id));
+  const earlier = missing.length > 0 ? [...messages, ...missing].sort((a, b) => newestFirst(b, a)) : messages;
   return {
-    history: [...messages, message].map((m) => toHistoryMessage(m, options.botUserId)),
+    history: [...earlier, message].map((m) => toHistoryMessage(m, options.botUserId)),
     ...(olderBefore ? { olderBefore } : {}),
   };
 }
@@ -55,7 +67,7 @@ export async function readOlder(
   limit: number,
   botUserId: string,
 ): Promise<{ messages: HistoryMessage[]; before?: string }> {
-  const { messages, reachedStart } = await pageBackwards(channel, before, { chars: Infinity, count: Math.max(1, limit) });
+  const { messages, reachedStart } = await pageBackwards(channel, before, { chars: Infinity, count: Math.max(1, limit), cost: () => 0 });
   const oldest = messages.at(-1)?.id;
   return {
     messages: messages.reverse().map((m) => toHistoryMessage(m, botUserId)),
@@ -64,38 +76,60 @@ export async function readOlder(
 }
 
 async function readEarlier(message: Message, options: HistoryReadOptions): Promise<{ messages: Message[]; olderBefore?: string }> {
-  const limits = { chars: Math.max(0, options.charBudget), count: Math.max(0, options.maxMessages ?? 200) };
+  const limits: Limits = {
+    chars: Math.max(0, options.charBudget),
+    count: Math.max(0, options.maxMessages ?? 200),
+    cost: promptCost(options),
+  };
   if (limits.chars === 0 || limits.count === 0) return { messages: [], olderBefore: message.id };
   const channel = message.channel;
-  if (channel.isThread()) {
-    const { messages, reachedStart } = await pageBackwards(channel, message.id, limits);
-    const starter = reachedStart ? await channel.fetchStarterMessage().catch(() => null) : null;
-    const ordered = messages.reverse();
-    const olderBefore = reachedStart ? undefined : ordered[0]?.id;
-    if (starter && !ordered.some((m) => m.id === starter.id)) ordered.unshift(starter);
-    return { messages: ordered, ...(olderBefore ? { olderBefore } : {}) };
-  }
-  if (message.reference?.messageId && message.reference.type === MessageReferenceType.Default) {
+  if (message.reference?.messageId && message.reference.type === MessageReferenceType.Default && !channel.isThread()) {
     // Older than the chain: the channel's messages before its first link.
     const chain = await replyChain(message, limits);
     return { messages: chain, olderBefore: chain[0]?.id ?? message.id };
   }
-  const { messages, reachedStart } = await pageBackwards(channel, message.id, limits);
+  const { messages, reachedStart, overflowed } = await pageBackwards(channel, message.id, limits);
   const ordered = messages.reverse();
-  return { messages: ordered, ...(!reachedStart ? { olderBefore: ordered[0]?.id ?? message.id } : {}) };
+  // The prompt keeps the newest lines that fit the budget, so it drops the one message read past it (and says
+  // so); read_thread starts with that one: nothing is left out between the prompt and the tool, nothing repeated.
+  const olderBefore = reachedStart && !overflowed ? undefined : ((overflowed ? ordered[1]?.id : ordered[0]?.id) ?? message.id);
+  if (channel.isThread() && reachedStart && !overflowed) {
+    const starter = await channel.fetchStarterMessage().catch(() => null);
+    if (starter && !ordered.some((m) => m.id === starter.id)) ordered.unshift(starter);
+  }
+  return { messages: ordered, ...(olderBefore ? { olderBefore } : {}) };
 }
 
 interface Limits {
   chars: number;
   count: number;
+  /** What one message costs against `chars`. */
+  cost: (message: Message) => number;
 }
 
-/** Messages before `beforeId`, newest first, until a limit is reached or the channel's start (`reachedStart`). */
+/**
+ * What a message costs in the prompt's history budget: its context line and a newline, as src/history/prompt.ts
+ * counts them (after MAX_MESSAGE_CHARS cut it, when known). Counting more than the prompt would is safe (the
+ * prompt keeps all that was read); counting less would leave messages in neither the prompt nor read_thread.
+ */
+function promptCost(options: HistoryReadOptions): (message: Message) => number {
+  return (message) => {
+    const entry = toHistoryMessage(message, options.botUserId);
+    const text = options.maxMessageChars ? limitMessageText(entry.text, options.maxMessageChars).text : entry.text;
+    const line = formatContextLine({ ...entry, text });
+    return line === null ? 0 : line.length + 1;
+  };
+}
+
+/**
+ * Messages before `beforeId`, newest first, until the channel's start (`reachedStart`), the count limit, or one
+ * message past the character budget (`overflowed`: the last one returned is that message).
+ */
 async function pageBackwards(
   channel: TextBasedChannel,
   beforeId: string,
   limits: Limits,
-): Promise<{ messages: Message[]; reachedStart: boolean }> {
+): Promise<{ messages: Message[]; reachedStart: boolean; overflowed: boolean }> {
   const messages: Message[] = [];
   let chars = 0;
   let before = beforeId;
@@ -105,10 +139,11 @@ async function pageBackwards(
     for (const message of page) {
       if (message.system) continue;
       messages.push(message);
-      chars += message.content.length;
-      if (chars >= limits.chars || messages.length >= limits.count) return { messages, reachedStart: false };
+      chars += limits.cost(message);
+      if (chars > limits.chars) return { messages, reachedStart: false, overflowed: true };
+      if (messages.length >= limits.count) return { messages, reachedStart: false, overflowed: false };
     }
-    if (page.length < limit) return { messages, reachedStart: true };
+    if (page.length < limit) return { messages, reachedStart: true, overflowed: false };
     before = page.at(-1)!.id;
   }
 }
@@ -119,7 +154,7 @@ async function replyChain(message: Message, limits: Limits): Promise<Message[]> 
   let chars = 0;
   let reference = message.reference;
   const seen = new Set([message.id]);
-  while (reference?.messageId && reference.type === MessageReferenceType.Default && chain.length < limits.count && chars < limits.chars) {
+  while (reference?.messageId && reference.type === MessageReferenceType.Default && chain.length < limits.count && chars <= limits.chars) {
     if (seen.has(reference.messageId)) break;
     seen.add(reference.messageId);
     const channel = message.client.channels.cache.get(reference.channelId);
@@ -127,7 +162,7 @@ async function replyChain(message: Message, limits: Limits): Promise<Message[]> 
     const parent = await source.messages.fetch({ message: reference.messageId, cache: false }).catch(() => null);
     if (!parent) break;
     chain.push(parent);
-    chars += parent.content.length;
+    chars += limits.cost(parent);
     reference = parent.reference;
   }
   return chain.reverse();

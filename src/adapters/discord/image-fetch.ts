@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { readCappedBody } from "../../core/capped-body.js";
 import { detectImageType } from "../../core/image-type.js";
 import type { ImageInput } from "../../history/types.js";
+import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageLimitNotice } from "../../safety/input-limits.js";
 import { isImageAttachment } from "./discord-text.js";
 
 export interface ImageFetchOptions {
@@ -33,31 +34,38 @@ export function isDiscordAttachmentHost(url: URL, apiUrl?: string): boolean {
 
 export interface FetchedImages {
   images: ImageInput[];
-  /** One sentence per kind of image the model will not see (too many, too large), for the user. */
+  /** One sentence about the attachments the model will not see (too many, too large, not an image), for the user. */
   notices: string[];
 }
 
-const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
-
-export async function fetchImages(message: Message, options: ImageFetchOptions): Promise<FetchedImages> {
-  const maxCount = options.maxCount ?? 10;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const all = [...message.attachments.values()].filter(isImageAttachment);
+/**
+ * The images of `messages` (oldest first), the first `maxCount` that Discord calls images; only those are
+ * downloaded. A file that Discord calls an image but whose bytes are not one is left out, and the user told.
+ */
+export async function fetchImages(messages: Message | readonly Message[], options: ImageFetchOptions): Promise<FetchedImages> {
+  const maxCount = options.maxCount ?? DEFAULT_MAX_IMAGES;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  const list = Array.isArray(messages) ? (messages as readonly Message[]) : [messages as Message];
+  const all = list.flatMap((message) => [...message.attachments.values()]).filter(isImageAttachment);
   const candidates = all.slice(0, maxCount);
   const results = await Promise.all(candidates.map((attachment) => fetchOne(attachment, options, maxBytes)));
-  const images = results.filter((image): image is ImageInput => image !== undefined && image !== "too_large");
-  const notices: string[] = [];
-  if (all.length > maxCount) notices.push(`Only the first ${maxCount} images were looked at.`);
-  const tooLarge = results.filter((r) => r === "too_large").length;
-  if (tooLarge > 0) notices.push(`${tooLarge} image(s) over ${formatSize(maxBytes)} were not looked at.`);
-  return { images, notices };
+  const images = results.filter((image): image is ImageInput => typeof image === "object");
+  const notice = imageLimitNotice(
+    {
+      tooMany: all.length - candidates.length,
+      tooLarge: results.filter((r) => r === "too_large").length,
+      notImage: results.filter((r) => r === "not_image").length,
+    },
+    { maxCount, maxBytes },
+  );
+  return { images, notices: notice ? [notice] : [] };
 }
 
-function formatSize(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.ceil(bytes / 1024)} KB`;
-}
-
-async function fetchOne(attachment: Attachment, options: ImageFetchOptions, maxBytes: number): Promise<ImageInput | "too_large" | undefined> {
+async function fetchOne(
+  attachment: Attachment,
+  options: ImageFetchOptions,
+  maxBytes: number,
+): Promise<ImageInput | "too_large" | "not_image" | undefined> {
   const log = options.logger.child({ attachmentId: attachment.id });
   if (attachment.size > maxBytes) {
     log.info({ size: attachment.size, maxBytes }, "Skipping a Discord image larger than the limit");
@@ -92,7 +100,7 @@ async function fetchOne(attachment: Attachment, options: ImageFetchOptions, maxB
     const mimeType = detectImageType(data);
     if (!mimeType) {
       log.info({ claimed: attachment.contentType }, "Discord attachment is not a PNG, JPEG, GIF or WebP image; skipped");
-      return undefined;
+      return "not_image";
     }
     return { data, mimeType, displayName: attachment.name };
   } catch (error) {

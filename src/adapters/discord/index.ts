@@ -1,2 +1,9 @@
-export { createDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions, type TurnAnswerer } from "./discord-adapter.js";
+export {
+  createDiscordAdapter,
+  type DiscordAdapter,
+  type DiscordAdapterOptions,
+  type DiscordCoordinatorOptions,
+  type TurnAnswerer,
+} from "./discord-adapter.js";
+export type { QueuedDiscordMessage } from "./conversation.js";
 export { DISCORD_INTENTS } from "./connection.js";

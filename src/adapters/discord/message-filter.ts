@@ -42,6 +42,21 @@ export function classifyMessage(facts: MessageFacts, options: FilterOptions): Ve
   return { kind: "ignore", reason: "not addressed to the bot" };
 }
 
+/**
+ * Whether discord.js built a usable message: a gateway payload missing its author or content still becomes a
+ * Message object, with nulls where the fields were.
+ */
+export function isWellFormed(message: Message): boolean {
+  return (
+    typeof message.id === "string" &&
+    typeof message.channelId === "string" &&
+    typeof message.author?.id === "string" &&
+    typeof message.content === "string" &&
+    message.channel !== null &&
+    message.channel !== undefined
+  );
+}
+
 /** The filter's facts, read off a discord.js message. */
 export function messageFacts(message: Message, botUserId: string): MessageFacts {
   return {

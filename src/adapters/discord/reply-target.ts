@@ -24,6 +24,8 @@ export interface DiscordReplyTargetOptions {
   replyTo?: Message;
   budget: EditBudget;
   maxMessageLength?: number;
+  /** Told the id of every message the answer posts (so a stop reaction on it can be traced to its conversation). */
+  onPosted?: (messageId: string) => Promise<void>;
 }
 
 // Links in an answer would each unfurl into an embed: the answer stays text. Mentions never ping (a model can
@@ -36,10 +38,12 @@ export class DiscordReplyTarget implements ReplyTarget {
   readonly postUsesBudget = true;
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
+  private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
 
   constructor(options: DiscordReplyTargetOptions) {
     this.channel = options.channel;
     this.replyTo = options.replyTo;
+    this.onPosted = options.onPosted;
     this.budget = options.budget;
     this.maxMessageLength = Math.min(options.maxMessageLength ?? DISCORD_MAX_MESSAGE_LENGTH, DISCORD_MAX_MESSAGE_LENGTH);
   }
@@ -57,6 +61,8 @@ export class DiscordReplyTarget implements ReplyTarget {
     );
     // Only the first message is a reply; continuations simply follow it.
     this.replyTo = undefined;
+    // Remembering the message must not lose the answer: a failure only means no stop reaction on it.
+    await this.onPosted?.(sent.id).catch(() => undefined);
     return { id: sent.id };
   }
 

@@ -13,7 +13,7 @@ export function apiUser(user: FakeUser) {
   };
 }
 
-function apiMember(model: FakeDiscordModel, guildId: string, userId: string) {
+export function apiMember(model: FakeDiscordModel, guildId: string, userId: string) {
   const member = model.guilds.get(guildId)?.members.get(userId);
   if (!member) return undefined;
   return { nick: member.nick, roles: member.roles, joined_at: member.joinedAt, deaf: false, mute: false, flags: 0 };

@@ -2,12 +2,19 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import { apiChannel, apiGuildCreate, apiMessage, apiUser } from "./api-objects.js";
+import { apiChannel, apiGuildCreate, apiMember, apiMessage, apiUser } from "./api-objects.js";
 import { ChannelType, type FakeDiscordModel, type FakeMessage, type ModelEvent } from "./model.js";
 
 /** Gateway opcodes and intents the fake speaks (JSON text frames, no compression). */
 const Op = { Dispatch: 0, Heartbeat: 1, Identify: 2, Resume: 6, Reconnect: 7, InvalidSession: 9, Hello: 10, HeartbeatAck: 11 } as const;
-export const Intent = { Guilds: 1 << 0, GuildMessages: 1 << 9, DirectMessages: 1 << 12, MessageContent: 1 << 15 } as const;
+export const Intent = {
+  Guilds: 1 << 0,
+  GuildMessages: 1 << 9,
+  GuildMessageReactions: 1 << 10,
+  DirectMessages: 1 << 12,
+  DirectMessageReactions: 1 << 13,
+  MessageContent: 1 << 15,
+} as const;
 
 /** How many dispatches a session keeps for RESUME, as Discord keeps a short backlog. */
 const BACKLOG = 1000;
@@ -108,6 +115,31 @@ export class FakeGateway extends EventEmitter<{ ready: [string]; resumed: [strin
   /** Delivers a stored message's MESSAGE_CREATE again, as a duplicate delivery would. */
   replayMessageCreate(message: FakeMessage): void {
     this.dispatchMessage("MESSAGE_CREATE", message);
+  }
+
+  /**
+   * Sends a dispatch as given, to every session with an open socket, whatever it holds: malformed payloads are
+   * how a test checks the bot survives what Discord (or a proxy) might send.
+   */
+  dispatchRaw(type: string, d: unknown): number {
+    let sent = 0;
+    for (const session of this.sessions.values()) {
+      if (session.socket?.readyState !== WebSocket.OPEN) continue;
+      this.dispatch(session, type, d);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Sends a text frame as is (not even JSON, if so) to every open socket; returns how many got it. */
+  sendRawText(text: string): number {
+    let sent = 0;
+    for (const session of this.sessions.values()) {
+      if (session.socket?.readyState !== WebSocket.OPEN) continue;
+      session.socket.send(text);
+      sent++;
+    }
+    return sent;
   }
 
   close(): void {
@@ -225,6 +257,24 @@ export class FakeGateway extends EventEmitter<{ ready: [string]; resumed: [strin
       case "thread_create":
         this.broadcast(Intent.Guilds, "THREAD_CREATE", () => ({ ...apiChannel(event.channel, model), newly_created: true }));
         break;
+      case "reaction_add": {
+        const { message, userId, emoji } = event;
+        const isDm = model.channels.get(message.channelId)?.type === ChannelType.DM;
+        const member = message.guildId ? apiMember(model, message.guildId, userId) : undefined;
+        const user = model.users.get(userId);
+        this.broadcast(isDm ? Intent.DirectMessageReactions : Intent.GuildMessageReactions, "MESSAGE_REACTION_ADD", () => ({
+          user_id: userId,
+          channel_id: message.channelId,
+          message_id: message.id,
+          ...(message.guildId ? { guild_id: message.guildId } : {}),
+          ...(member && user ? { member: { ...member, user: apiUser(user) } } : {}),
+          emoji: { id: null, name: emoji },
+          message_author_id: message.authorId,
+          burst: false,
+          type: 0,
+        }));
+        break;
+      }
     }
   }
 

@@ -5,12 +5,12 @@
  */
 import { pino, type Logger } from "pino";
 import { createDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from "../../../src/adapters/discord/index.js";
-import { Answerer } from "../../../src/core/answer.js";
+import { Answerer, type AnswererDeps } from "../../../src/core/answer.js";
 import { BudgetRegistry } from "../../../src/reply/budget.js";
 import { openStore } from "../../../src/store/open-store.js";
 import type { StateStore } from "../../../src/store/types.js";
 import { startFakeModel, type FakeModel } from "../fake-model/server.js";
-import { startTestRuntime } from "../fake-slack/test-runtime.js";
+import { startTestRuntime, type TestRuntimeOptions } from "../fake-slack/test-runtime.js";
 import { startFakeDiscord, type FakeChannel, type FakeDiscord, type FakeDiscordOptions, type FakeGuild, type FakeUser } from "./server.js";
 
 export interface DiscordHarness {
@@ -25,7 +25,12 @@ export interface DiscordHarness {
   otherBot: FakeUser;
   /** `<@bot>` */
   mention: string;
+  /** Every log line (info and above, or `logLevel` / TEST_LOG_LEVEL), parsed. */
   logs: Array<Record<string, unknown>>;
+  /** The same lines as written, for searching the raw output (a token must never be in it). */
+  logText(): string;
+  /** Resolves once `count` log lines with this `msg` were written. */
+  waitForLog(msg: string, count?: number): Promise<void>;
   /** A second adapter on the same store (a restart, or a second replica). */
   startAnotherAdapter(): Promise<DiscordAdapter>;
   close(): Promise<void>;
@@ -36,21 +41,50 @@ export interface DiscordHarnessOptions {
   adapter?: Partial<DiscordAdapterOptions>;
   vision?: boolean;
   logger?: Logger;
+  /** Level of the captured log (default TEST_LOG_LEVEL or info). */
+  logLevel?: string;
+  /** Given to the Answerer and to the adapter (default 24,000). */
+  historyCharBudget?: number;
+  /** The rest of the Answerer's deps (maxMessageChars, toolsFor, ...). */
+  answerer?: Partial<Omit<AnswererDeps, "runtime" | "logger" | "historyCharBudget">>;
+  /** Tool policy and provider key of the real runtime. */
+  runtime?: Omit<TestRuntimeOptions, "vision" | "logger">;
+  /** Changes the world before the bot connects (roles, say, which only reach it in GUILD_CREATE). */
+  prepare?: (world: FakeDiscord["model"], guild: FakeGuild, people: { alice: FakeUser; bob: FakeUser }) => void;
 }
 
 export async function startDiscordHarness(options: DiscordHarnessOptions = {}): Promise<DiscordHarness> {
   const logs: Array<Record<string, unknown>> = [];
+  const rawLines: string[] = [];
+  const logWaiters = new Set<() => void>();
   const logger =
     options.logger ??
     pino(
-      { level: process.env.TEST_LOG_LEVEL ?? "info" },
+      { level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? "info" },
       {
         write(line: string) {
+          rawLines.push(line);
           logs.push(JSON.parse(line) as Record<string, unknown>);
           if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
+          for (const wake of logWaiters) wake();
         },
       },
     );
+  const waitForLog = (msg: string, count = 1) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (logs.filter((l) => l.msg === msg).length < count) return;
+        logWaiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        logWaiters.delete(check);
+        reject(new Error(`timed out waiting for ${count} log line(s) "${msg}"`));
+      }, 30_000);
+      logWaiters.add(check);
+      check();
+    });
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -67,14 +101,16 @@ export async function startDiscordHarness(options: DiscordHarnessOptions = {}): 
     world.addMember(guild.id, bob.id);
     world.addMember(guild.id, otherBot.id);
     const general = world.createTextChannel(guild.id, "general");
+    options.prepare?.(world, guild, { alice, bob });
 
     const model = await startFakeModel();
     cleanups.push(() => model.close());
-    const runtime = await startTestRuntime(model.url, { vision: options.vision ?? false, logger });
+    const runtime = await startTestRuntime(model.url, { ...options.runtime, vision: options.vision ?? false, logger });
     cleanups.push(() => runtime.stop());
     const store = await openStore("memory://", logger);
     cleanups.push(() => store.close());
-    const answerer = new Answerer({ runtime, logger, historyCharBudget: 24_000 });
+    const historyCharBudget = options.historyCharBudget ?? 24_000;
+    const answerer = new Answerer({ ...options.answerer, runtime, logger, historyCharBudget });
     const budgets = new BudgetRegistry();
 
     const startAdapter = async () => {
@@ -86,6 +122,8 @@ export async function startDiscordHarness(options: DiscordHarnessOptions = {}): 
         logger,
         budgets,
         downloadImages: options.vision ?? false,
+        historyCharBudget,
+        ...(options.answerer?.maxMessageChars !== undefined ? { maxMessageChars: options.answerer.maxMessageChars } : {}),
         ...options.adapter,
       });
       cleanups.push(() => adapter.stop(2_000));
@@ -105,6 +143,8 @@ export async function startDiscordHarness(options: DiscordHarnessOptions = {}): 
       otherBot,
       mention: `<@${world.botUser.id}>`,
       logs,
+      logText: () => rawLines.join(""),
+      waitForLog,
       startAnotherAdapter: startAdapter,
       close,
     };

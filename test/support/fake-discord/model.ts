@@ -99,7 +99,8 @@ export type ModelEvent =
   | { kind: "message_delete"; message: FakeMessage }
   | { kind: "guild_create"; guild: FakeGuild }
   | { kind: "channel_create"; channel: FakeChannel }
-  | { kind: "thread_create"; channel: FakeChannel };
+  | { kind: "thread_create"; channel: FakeChannel }
+  | { kind: "reaction_add"; message: FakeMessage; userId: string; emoji: string };
 
 const USER_MENTION = /<@!?(\d{17,20})>/g;
 const ROLE_MENTION = /<@&(\d{17,20})>/g;
@@ -151,6 +152,13 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
     this.addMember(id, this.botUser.id, { roles: [botRole.id] });
     this.emit("change", { kind: "guild_create", guild });
     return guild;
+  }
+
+  /** A plain role in a guild (sent to clients in GUILD_CREATE: create it before the bot connects). */
+  createRole(guildId: string, name: string): FakeRole {
+    const role: FakeRole = { id: this.ids.next(), name };
+    this.requireGuild(guildId).roles.set(role.id, role);
+    return role;
   }
 
   botRoleOf(guildId: string): FakeRole {
@@ -249,6 +257,12 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
     this.messages.set(id, message);
     this.emit("change", { kind: "message_create", message });
     return message;
+  }
+
+  /** `userId` reacts to a message with a Unicode emoji (the fake keeps no reaction list, it only tells the gateway). */
+  addReaction(input: { channelId: string; messageId: string; userId: string; emoji: string }): void {
+    const message = this.requireMessage(input.channelId, input.messageId);
+    this.emit("change", { kind: "reaction_add", message, userId: input.userId, emoji: input.emoji });
   }
 
   editMessage(channelId: string, messageId: string, content: string): FakeMessage {

@@ -24,6 +24,8 @@ export interface RestOptions {
   gatewayUrl: () => string;
   maxContentLength: number;
   onCall: (call: RestCall) => void;
+  /** Told of every attachment download (found or not). */
+  onAttachment?: (path: string) => void;
 }
 
 const BUCKET_HASH = "fake-channel-messages";
@@ -166,6 +168,7 @@ export function createRestHandler(options: RestOptions) {
   }
 
   function serveAttachment(path: string, res: ServerResponse): void {
+    options.onAttachment?.(path);
     const [, , channelId, attachmentId] = path.split("/");
     const attachment = attachmentId ? model.attachments.get(attachmentId) : undefined;
     if (!attachment || !channelId) {

@@ -36,6 +36,8 @@ export interface FakeDiscord {
   gateway: FakeGateway;
   /** Every REST call, in order (empty when `recordCalls` is false). */
   calls: RestCall[];
+  /** Paths of every attachment download, in order. */
+  attachmentDownloads: string[];
   /** How many REST calls were answered 429, whatever `recordCalls` says. */
   rateLimitedCount(): number;
   /** A person (or another bot) writes in a channel; mentions are parsed from `<@id>` / `<@&id>` in the text. */
@@ -46,6 +48,12 @@ export interface FakeDiscord {
     attachments?: Omit<FakeAttachment, "id">[];
     replyTo?: string;
   }): FakeMessage;
+  /** A person reacts to a message with a Unicode emoji (MESSAGE_REACTION_ADD). */
+  react(input: { channelId: string; messageId: string; userId: string; emoji: string }): void;
+  /** A dispatch sent as given, malformed or not, to every connected session; returns how many got it. */
+  dispatchRaw(type: string, data: unknown): number;
+  /** A text frame sent as is (garbage included) to every connected session; returns how many got it. */
+  sendRawFrame(text: string): number;
   /** Messages the bot posted in a channel (none if there is no such channel yet), oldest first. */
   botMessages(channelId: string): FakeMessage[];
   /** Resolves when `predicate` holds, checking after every change to the model (and every 20 ms); rejects after `timeoutMs`. */
@@ -61,6 +69,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const rate = options.messageRateLimit ?? { limit: 5, windowMs: 5000 };
   const limiter = new ChannelRateLimiter(rate.limit, rate.windowMs);
   const calls: RestCall[] = [];
+  const attachmentDownloads: string[] = [];
   const recordCalls = options.recordCalls ?? true;
   let limitedCount = 0;
   let baseUrl = "";
@@ -72,6 +81,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     baseUrl: () => baseUrl,
     gatewayUrl: () => `${baseUrl.replace(/^http/, "ws")}/gateway`,
     maxContentLength: options.maxContentLength ?? 2000,
+    onAttachment: (path) => attachmentDownloads.push(path),
     onCall: (call) => {
       if (call.status === 429) limitedCount++;
       if (recordCalls) calls.push(call);
@@ -103,8 +113,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     model,
     gateway,
     calls,
+    attachmentDownloads,
     rateLimitedCount: () => limitedCount,
     say: (input) => model.postMessage(input),
+    react: (input) => model.addReaction(input),
+    dispatchRaw: (type, data) => gateway.dispatchRaw(type, data),
+    sendRawFrame: (text) => gateway.sendRawText(text),
     botMessages: (channelId) =>
       (model.channels.get(channelId)?.messages ?? []).filter(
         (m) => m.authorId === model.botUser.id && m.type !== MessageType.ThreadStarterMessage,
