@@ -57,8 +57,10 @@ async function startWithPid(overrides: Parameters<typeof createTestRuntime>[1] =
 
 beforeAll(async () => {
   fake = await startFakeModel();
+  // The runtime's own retries of a 429 or a dropped stream go quiet for ~5 s: the shared runtime's inactivity
+  // timeout must not fire during them on a loaded machine. The silent-session test has its own, short one.
   shared = createTestRuntime(fake, {
-    inactivityTimeoutMs: 1_500,
+    inactivityTimeoutMs: 30_000,
     livenessCheckMs: 300,
     random: () => {
       randomCalls++;
@@ -116,8 +118,9 @@ describe("CopilotRuntime retries", () => {
 
   it("fails a session that goes silent with a timeout, and retries it", async () => {
     fake.script({ text: "stuck here forever", fail: { kind: "stall", afterChars: 5 } });
+    const impatient = createTestRuntime(fake, { inactivityTimeoutMs: 1_500, livenessCheckMs: 300 });
 
-    const events = await collect(shared.runtime.stream({ prompt: "hi" }));
+    const events = await collect(impatient.runtime.stream({ prompt: "hi" })).finally(() => impatient.close());
 
     const retry = events.find((e) => e.type === "retry");
     expect(retry).toMatchObject({ failure: { kind: "timeout" } });
