@@ -76,6 +76,8 @@ export interface RecordedRequest {
   body: ChatCompletionBody;
   /** Characters of answer text written so far. */
   charsSent: number;
+  /** When each text chunk left the server (epoch ms) and the characters sent up to it (benchmarks: token lag). */
+  chunkTimes?: Array<{ at: number; chars: number }>;
   /** Undefined while the response is still running. */
   outcome?: RequestOutcome;
   /** Resolves when the response ends, however it ends. */

@@ -226,6 +226,7 @@ export async function startFakeModel(): Promise<FakeModel> {
       send({ content: part });
       sent += part.length;
       record.charsSent = sent;
+      (record.chunkTimes ??= []).push({ at: Date.now(), chars: sent });
     }
 
     if (script.fail?.kind === "drop") {
