@@ -14,8 +14,8 @@ import { BudgetRegistry } from "../../src/reply/budget.js";
 import { replyStrategy } from "../../src/reply/strategies/index.js";
 import type { ReplyOutcome } from "../../src/reply/stream-reply.js";
 import { openStore } from "../../src/store/open-store.js";
-import { copilotRuntimePids } from "../../test/support/fake-model/test-runtime.js";
-import { startTestRuntime } from "../../test/support/fake-slack/test-runtime.js";
+import { copilotRuntimePids } from "../../test/support/test-runtime.js";
+import { startTestRuntime } from "../../test/support/test-runtime.js";
 import type { BotConfig, BotMessage, ParentMessage, ProcessUsage } from "./protocol.js";
 
 const CLOCK_TICKS_PER_SECOND = 100;

@@ -1,5 +1,6 @@
 import type { EditBudget } from "./target.js";
 import { realClock, type Clock } from "./clock.js";
+import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 export interface BudgetRate {
   /** At most this many calls... */
@@ -18,13 +19,6 @@ export interface ScopeEditBudget extends EditBudget {
   readonly idle: boolean;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
 /**
  * One platform scope's call budget: a sliding window (never more than `calls` grants in any `perMs` window, the
  * same rule the platforms state) with a FIFO queue of waiters. Each streaming reply has at most one call
@@ -35,10 +29,10 @@ export class ScopeBudget implements ScopeEditBudget {
   readonly calls: number;
   readonly perMs: number;
   private readonly grants: number[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters = new WaiterQueue(() => this.pump());
+  private readonly replies = new ActiveReplies();
   private pausedUntil = -Infinity;
   private timerAt: number | undefined;
-  private activeReplies = 0;
 
   constructor(rate: BudgetRate, private readonly clock: Clock = realClock) {
     if (!Number.isInteger(rate.calls) || rate.calls < 1) {
@@ -52,40 +46,21 @@ export class ScopeBudget implements ScopeEditBudget {
   }
 
   get active(): number {
-    return this.activeReplies;
+    return this.replies.active;
   }
 
   /** Whether nothing is waiting, running or remembered: such a budget can be forgotten. */
   get idle(): boolean {
     this.forgetOldGrants();
-    return this.activeReplies === 0 && this.waiters.length === 0 && this.grants.length === 0 && !this.isPaused();
+    return this.replies.active === 0 && this.waiters.length === 0 && this.grants.length === 0 && !this.isPaused();
   }
 
   join(): () => void {
-    this.activeReplies++;
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      this.activeReplies--;
-    };
+    return this.replies.join();
   }
 
   take(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(abortError(signal));
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.waiters.push(waiter);
-      this.pump();
-    });
+    return this.waiters.wait(signal);
   }
 
   pause(retryAfterMs: number): void {
@@ -106,10 +81,8 @@ export class ScopeBudget implements ScopeEditBudget {
   private pump(): void {
     this.forgetOldGrants();
     while (this.waiters.length > 0 && !this.isPaused() && this.grants.length < this.calls) {
-      const waiter = this.waiters.shift()!;
-      if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
       this.grants.push(this.clock.now());
-      waiter.resolve();
+      this.waiters.grantNext();
     }
     if (this.waiters.length === 0) return;
     const windowFreesAt = this.grants.length >= this.calls ? this.grants[0]! + this.perMs : this.clock.now();
@@ -122,10 +95,6 @@ export class ScopeBudget implements ScopeEditBudget {
       this.pump();
     });
   }
-}
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The wait for the edit budget was aborted.", "AbortError");
 }
 
 /**

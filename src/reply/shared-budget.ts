@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { StateStore, StateStoreWithRates } from "../store/types.js";
 import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } from "./budget.js";
 import { realClock, type Clock } from "./clock.js";
+import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 /** The two store operations a shared budget needs. */
 export type RateStore = Pick<StateStoreWithRates, "takeRateSlot" | "pauseRate">;
@@ -59,13 +60,6 @@ export interface SharedBudgetOptions {
   localForMs?: number;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
 /**
  * One platform scope's budget, enforced across replicas by the store's sliding window (`takeRateSlot`), with
  * a 429 seen by any replica pausing the scope for all (`pauseRate`). A store that fails or hangs never hangs a
@@ -82,13 +76,13 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly localForMs: number;
   /** The window this replica falls back to while the store is failing. */
   private readonly local: ScopeBudget;
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters = new WaiterQueue(() => void this.drain());
+  private readonly replies = new ActiveReplies();
   private draining = false;
   /** This replica's copy of a pause it set, so its replies do not ask the store during it. */
   private pausedUntil = -Infinity;
   /** Grants come from `local` until then (the store failed). */
   private localUntil = -Infinity;
-  private activeReplies = 0;
 
   constructor(
     readonly key: string,
@@ -114,13 +108,13 @@ export class SharedScopeBudget implements ScopeEditBudget {
    * calls wait in `take` — and can never make the scope exceed the platform's limit.
    */
   get active(): number {
-    return this.activeReplies;
+    return this.replies.active;
   }
 
   /** Nothing waits or streams here and no pause is pending: forgetting it loses nothing (the store keeps the window). */
   get idle(): boolean {
     return (
-      this.activeReplies === 0 &&
+      this.replies.active === 0 &&
       this.waiters.length === 0 &&
       !this.draining &&
       this.clock.now() >= this.pausedUntil &&
@@ -129,30 +123,11 @@ export class SharedScopeBudget implements ScopeEditBudget {
   }
 
   join(): () => void {
-    this.activeReplies++;
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      this.activeReplies--;
-    };
+    return this.replies.join();
   }
 
   take(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(abortError(signal));
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.waiters.push(waiter);
-      void this.drain();
-    });
+    return this.waiters.wait(signal);
   }
 
   pause(retryAfterMs: number): void {
@@ -180,10 +155,10 @@ export class SharedScopeBudget implements ScopeEditBudget {
           await this.clock.sleep(this.pausedUntil - now);
         } else if (now < this.localUntil) {
           await this.local.take();
-          this.grantNext();
+          this.waiters.grantNext();
         } else {
           const wait = await this.askStore();
-          if (wait === 0) this.grantNext();
+          if (wait === 0) this.waiters.grantNext();
           // A slot frees within a window; a longer wait is another replica's pause: look again after a window.
           else if (wait !== undefined) await this.clock.sleep(Math.min(wait, this.windowMs));
         }
@@ -209,14 +184,6 @@ export class SharedScopeBudget implements ScopeEditBudget {
     }
   }
 
-  /** Gives the slot to the first waiter still waiting (one whose reply ended has left the queue). */
-  private grantNext(): void {
-    const waiter = this.waiters.shift();
-    if (!waiter) return;
-    if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-    waiter.resolve();
-  }
-
   /** `operation`, or a rejection once the store has taken `storeTimeoutMs` (a hung connection must not hang replies). */
   private async withTimeout<T>(operation: Promise<T>): Promise<T> {
     // A late rejection, after the timeout won, is already reported as the timeout.
@@ -231,10 +198,6 @@ export class SharedScopeBudget implements ScopeEditBudget {
       done.abort();
     }
   }
-}
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The wait for the edit budget was aborted.", "AbortError");
 }
 
 export interface SharedBudgetRegistryOptions {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { startFakeModel, type FakeModel, type Script } from "../support/fake-model/server.js";
-import { copilotRuntimePids, createTestRuntime, isAlive, type TestRuntime } from "../support/fake-model/test-runtime.js";
+import { copilotRuntimePids, createTestRuntime, isAlive, type TestRuntime } from "../support/test-runtime.js";
 
 let fake: FakeModel;
 let shared: TestRuntime;

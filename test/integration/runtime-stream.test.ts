@@ -10,7 +10,7 @@ import { RuntimeFailureError } from "../../src/runtime/errors.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import type { AnswerRequest } from "../../src/runtime/types.js";
 import { imageParts, lastUserText, startFakeModel, type FakeModel } from "../support/fake-model/server.js";
-import { createTestRuntime, TEST_SYSTEM_MESSAGE, type TestRuntime } from "../support/fake-model/test-runtime.js";
+import { createTestRuntime, TEST_SYSTEM_MESSAGE, type TestRuntime } from "../support/test-runtime.js";
 
 // A 1x1 PNG.
 const PNG = Buffer.from(

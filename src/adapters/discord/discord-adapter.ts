@@ -19,13 +19,12 @@ import {
   type User,
 } from "discord.js";
 import type { Logger } from "pino";
-import type { ConversationTurn } from "../../core/answer.js";
+import type { AdapterCommonOptions, CoordinatorTuning } from "../../core/adapter-options.js";
 import { RunningWork } from "../../core/running-work.js";
-import { ThreadCoordinator, type ThreadCoordinatorOptions } from "../../core/thread-coordinator.js";
-import { budgets as defaultBudgets, type BudgetRate, type BudgetRegistry } from "../../reply/budget.js";
+import { ThreadCoordinator } from "../../core/thread-coordinator.js";
+import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
-import type { RequestGate } from "../../safety/request-gate.js";
-import type { StateStore, StateStoreWithQueues } from "../../store/types.js";
+import { requireQueues } from "../../store/require-queues.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
 import { connect, createDiscordClient } from "./connection.js";
 import {
@@ -45,52 +44,21 @@ import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./mes
 import { DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 
-/** The core's Answerer (src/core/answer.ts), or anything that answers a turn the same way. */
-export interface TurnAnswerer {
-  /** Builds the prompt, streams the answer into the target; never throws. */
-  answer(turn: ConversationTurn): Promise<unknown>;
-}
+export type { TurnAnswerer } from "../../core/adapter-options.js";
 
 /** Tuning of the per-conversation coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
-export type DiscordCoordinatorOptions = Partial<
-  Pick<ThreadCoordinatorOptions<QueuedDiscordMessage>, "lockTtlMs" | "stopPollMs" | "queueTtlMs" | "replicaId">
->;
+export type DiscordCoordinatorOptions = CoordinatorTuning<QueuedDiscordMessage>;
 
-export interface DiscordAdapterOptions {
+/** The common options (`historyCharBudget` defaults to 24,000 here), plus the Discord connection and rate. */
+export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscordMessage> {
   /** DISCORD_TOKEN: the bot token. */
   token: string;
   /** DISCORD_API_URL: REST base without /v10 (default https://discord.com/api). */
   apiUrl?: string;
   /** DISCORD_OPEN_THREAD: answer a mention in a channel inside a new thread on it (default false). */
   openThread?: boolean;
-  /** ANSWER_THREAD_FOLLOWUPS (default true). */
-  answerThreadFollowUps?: boolean;
-  /** ANSWER_OTHER_BOTS (default false). */
-  answerOtherBots?: boolean;
-  /** COPILOT_VISION: download the answered messages' images for the model (default false). */
-  downloadImages?: boolean;
-  /** HISTORY_CHAR_BUDGET: the Answerer's history budget, so read_thread starts exactly where the prompt ends (default 24,000). */
-  historyCharBudget?: number;
-  /** MAX_MESSAGE_CHARS: the Answerer's, for the same reason (long messages are cut before the budget applies). */
-  maxMessageChars?: number;
-  answerer: TurnAnswerer;
-  /** Must keep queues (every store of src/store does): waiting messages live there. */
-  store: StateStore;
-  logger: Logger;
-  /** Access allow-lists and per-user rate, checked once per message (and stop) before any model call. */
-  gate?: Pick<RequestGate, "check">;
-  /** Per-conversation coordinator tuning (lock lifetime, stop polling, queue lifetime). */
-  coordinator?: DiscordCoordinatorOptions;
-  budgets?: BudgetRegistry;
   /** Creates + edits per channel (default 5 per 5.25 s). */
   channelRate?: BudgetRate;
-  maxMessageLength?: number;
-  /** How long handled message ids are remembered (default 24 h). */
-  handledTtlMs?: number;
-  /** How long a conversation the bot answered in stays "followed", and its replies stoppable (default 7 days). */
-  followTtlMs?: number;
-  maxImages?: number;
-  maxImageBytes?: number;
   /** How long `start` waits for the gateway (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -113,7 +81,7 @@ const REACTION_REPLAY_MS = 10 * 60_000;
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const logger = options.logger.child({ platform: "discord" });
   const client = createDiscordClient({ apiUrl: options.apiUrl });
-  const store = withQueues(options.store);
+  const store = requireQueues(options.store, "The Discord adapter");
   const budgets = options.budgets ?? defaultBudgets;
   const rate = options.channelRate ?? DISCORD_CHANNEL_RATE;
   const followTtlMs = options.followTtlMs ?? 7 * DAY_MS;
@@ -493,14 +461,6 @@ function placeForGate(
     ...(channel?.isThread() && channel.parentId ? { parentChannelId: channel.parentId } : {}),
     ...(guildId ? { guildId } : {}),
   };
-}
-
-function withQueues(store: StateStore): StateStoreWithQueues {
-  const queues = store as Partial<StateStoreWithQueues>;
-  if (typeof queues.enqueue === "function" && typeof queues.dequeueAll === "function" && typeof queues.queueLength === "function") {
-    return store as StateStoreWithQueues;
-  }
-  throw new Error("The Discord adapter needs a state store that keeps queues (memory://, sqlite:// or redis://).");
 }
 
 /** A thread title from the question: its first line, shortened to Discord's 100 characters. */

@@ -8,11 +8,12 @@
 import type { Logger } from "pino";
 import type { webApi } from "@slack/bolt";
 import type { ConversationTurn } from "../../core/answer.js";
-import { ThreadCoordinator, type ThreadCoordinatorOptions } from "../../core/thread-coordinator.js";
-import { budgets as defaultBudgets, type BudgetRate, type BudgetRegistry } from "../../reply/budget.js";
+import type { AdapterCommonOptions, AdapterRequestGate, CoordinatorTuning } from "../../core/adapter-options.js";
+import { RunningWork } from "../../core/running-work.js";
+import { ThreadCoordinator } from "../../core/thread-coordinator.js";
+import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
-import type { GateDecision } from "../../safety/request-gate.js";
-import type { StateStore, StateStoreWithQueues } from "../../store/types.js";
+import { requireQueues } from "../../store/require-queues.js";
 import { createSlackConnection, type SlackConnection, type SlackMode } from "./connection.js";
 import { classifyEvent } from "./event-filter.js";
 import { parseEventBody, parseMessageEvent, parseReactionEvent } from "./event-shape.js";
@@ -24,24 +25,15 @@ import { UserDirectory } from "./user-directory.js";
 
 export type SlackTurn = ConversationTurn;
 export type { QueuedSlackMessage } from "./thread-turn.js";
+export type { TurnAnswerer } from "../../core/adapter-options.js";
 
-/** The core's Answerer (src/core/answer.ts), or anything that answers a turn the same way. */
-export interface TurnAnswerer {
-  /** Builds the prompt, streams the answer into the target; never throws. */
-  answer(turn: ConversationTurn): Promise<unknown>;
-}
-
-/** The safety gate (src/safety/request-gate.ts `RequestGate`): access allow-lists, then the per-user rate. */
-export interface SlackRequestGate {
-  check(request: AccessRequest): GateDecision;
-}
+/** The safety gate as the Slack adapter calls it. */
+export type SlackRequestGate = AdapterRequestGate;
 
 /** Tuning of the per-thread coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
-export type SlackCoordinatorOptions = Partial<
-  Pick<ThreadCoordinatorOptions<QueuedSlackMessage>, "lockTtlMs" | "stopPollMs" | "queueTtlMs" | "replicaId">
->;
+export type SlackCoordinatorOptions = CoordinatorTuning<QueuedSlackMessage>;
 
-export interface SlackAdapterOptions {
+export interface SlackAdapterOptions extends AdapterCommonOptions<QueuedSlackMessage> {
   /** SLACK_BOT_TOKEN (xoxb-). */
   botToken: string;
   /** SLACK_APP_TOKEN (xapp-): Socket Mode. */
@@ -52,38 +44,12 @@ export interface SlackAdapterOptions {
   apiUrl?: string;
   /** SLACK_PORT: HTTP mode only. */
   port?: number;
-  /** ANSWER_THREAD_FOLLOWUPS (default true). */
-  answerThreadFollowUps?: boolean;
-  /** ANSWER_OTHER_BOTS (default false). */
-  answerOtherBots?: boolean;
-  /** COPILOT_VISION: download the answered messages' images for the model (default false). */
-  downloadImages?: boolean;
-  answerer: TurnAnswerer;
-  /** Must keep queues (every store of src/store does): waiting thread messages live there. */
-  store: StateStore;
-  logger: Logger;
-  /** Checked for every accepted message and stop, before anything costs a model call. */
-  gate?: SlackRequestGate;
-  /** The Answerer's history budget, so read_thread starts exactly where the prompt's history ends. */
-  historyCharBudget?: number;
-  /** The Answerer's MAX_MESSAGE_CHARS, for the same reason (long messages are cut before the budget applies). */
-  maxMessageChars?: number;
-  /** Per-thread coordinator tuning (lock lifetime, stop polling, queue lifetime). */
-  coordinator?: SlackCoordinatorOptions;
-  budgets?: BudgetRegistry;
   /** chat.update per workspace (default 50 per minute). */
   updateRate?: BudgetRate;
   /** chat.postMessage per channel (default 1 per second). */
   postRate?: BudgetRate;
-  maxMessageLength?: number;
-  /** How long handled messages are remembered (default 24 h). */
-  handledTtlMs?: number;
-  /** How long a thread the bot answered in stays "followed", and its replies stoppable (default 7 days). */
-  followTtlMs?: number;
   /** Web API read retries (tests: `{ retries: 0 }`). */
   retryConfig?: webApi.RetryOptions;
-  maxImages?: number;
-  maxImageBytes?: number;
 }
 
 export interface SlackAdapter {
@@ -113,7 +79,7 @@ interface BoltContext {
 
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = options.logger.child({ platform: "slack" });
-  const store = withQueues(options.store);
+  const store = requireQueues(options.store, "The Slack adapter");
   const connection: SlackConnection = createSlackConnection({
     botToken: options.botToken,
     appToken: options.appToken,
@@ -129,7 +95,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const updateRate = options.updateRate ?? { calls: 50, perMs: 60_000 };
   const postRate = options.postRate ?? { calls: 1, perMs: 1_000 };
   const followTtlMs = options.followTtlMs ?? 7 * DAY_MS;
-  const running = new Set<Promise<void>>();
+  // Event handlers (they end once the message is queued); the answers run in the coordinator.
+  const work = new RunningWork((error) => logger.error({ err: describeError(error) }, "Handling a Slack event failed"));
   let stopping = false;
   let identity: Identity | undefined;
 
@@ -313,23 +280,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     });
   }
 
-  function track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => {
-      logger.error({ err: describeError(error) }, "Handling a Slack event failed");
-    });
-    running.add(tracked);
-    void tracked.finally(() => running.delete(tracked));
-  }
-
   // Listeners return at once (Bolt has acked already); the work goes on, tracked for shutdown.
   app.event("app_mention", async ({ event, body, context }) => {
-    track(onMessage(event, body, context));
+    work.track(onMessage(event, body, context));
   });
   app.event("message", async ({ event, body, context }) => {
-    track(onMessage(event, body, context));
+    work.track(onMessage(event, body, context));
   });
   app.event("reaction_added", async ({ event, body, context }) => {
-    track(onReaction(event, body, context));
+    work.track(onReaction(event, body, context));
   });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");
@@ -337,9 +296,9 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   async function whenIdle(): Promise<void> {
     do {
-      await Promise.allSettled([...running]);
+      await work.whenIdle();
       await coordinator.idle();
-    } while (running.size > 0);
+    } while (work.size > 0);
   }
 
   return {
@@ -360,7 +319,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       clearTimeout(timer);
       // Aborts what still runs (the replies say they were stopped) and releases the threads' locks.
       await coordinator.close();
-      await Promise.allSettled([...running]);
+      await work.drain(0);
       logger.info("Slack adapter stopped");
     },
     whenIdle,
@@ -370,14 +329,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 /** Which thread a reply of the bot belongs to (channel ids are unique, so no team is needed). */
 function replyKey(channel: string, ts: string): string {
   return `slack:reply:${channel}:${ts}`;
-}
-
-function withQueues(store: StateStore): StateStoreWithQueues {
-  const queues = store as Partial<StateStoreWithQueues>;
-  if (typeof queues.enqueue === "function" && typeof queues.dequeueAll === "function" && typeof queues.queueLength === "function") {
-    return store as StateStoreWithQueues;
-  }
-  throw new Error("The Slack adapter needs a state store that keeps queues (memory://, sqlite:// or redis://).");
 }
 
 /** Queue items come back from the store; one written by another version must not break the run. */

@@ -10,7 +10,7 @@ import { BudgetRegistry } from "../../../src/reply/budget.js";
 import { openStore } from "../../../src/store/open-store.js";
 import type { StateStore } from "../../../src/store/types.js";
 import { startFakeModel, type FakeModel } from "../fake-model/server.js";
-import { startTestRuntime, type TestRuntimeOptions } from "../fake-slack/test-runtime.js";
+import { startTestRuntime, type TestRuntimeOptions } from "../test-runtime.js";
 import { startFakeDiscord, type FakeChannel, type FakeDiscord, type FakeDiscordOptions, type FakeGuild, type FakeUser } from "./server.js";
 
 export interface DiscordHarness {

@@ -12,7 +12,7 @@ import type { AnswerRuntime } from "../../../src/runtime/types.js";
 import { createSlackAdapter, type SlackAdapter, type SlackAdapterOptions } from "../../../src/adapters/slack/index.js";
 import { startFakeModel, type FakeModel } from "../fake-model/server.js";
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from "./server.js";
-import { startTestRuntime, type TestRuntimeOptions } from "./test-runtime.js";
+import { startTestRuntime, type TestRuntimeOptions } from "../test-runtime.js";
 
 export interface SlackHarness {
   slack: FakeSlack;
