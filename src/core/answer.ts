@@ -4,7 +4,7 @@ import type { HistoryMessage, ImageInput } from "../history/types.js";
 import type { Metrics, AnswerStatus } from "../ops/metrics.js";
 import { streamReply, type ReplyObserver, type ReplyOutcome } from "../reply/stream-reply.js";
 import type { ReplyStrategy } from "../reply/strategies/types.js";
-import type { ReplyTarget } from "../reply/target.js";
+import { withBudget, type ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
 import { SHUTDOWN_NOTE, STOPPED_NOTE, TAKEN_OVER_NOTE } from "../reply/notices.js";
 import { limitMessageText } from "../safety/input-limits.js";
@@ -124,8 +124,9 @@ export class Answerer {
 
   /** A short italic note before the answer; it draws from the scope's budget like any other post. */
   private async postNotice(target: ReplyTarget, notices: string[]): Promise<void> {
-    if (target.postUsesBudget !== false) await target.budget.take();
-    await target.post(target.render(notices.map((n) => `_${n}_`).join("\n")));
+    const post = () => target.post(target.render(notices.map((n) => `_${n}_`).join("\n")));
+    if (target.postUsesBudget === false) await post();
+    else await withBudget(target.budget, post);
   }
 
   /** Caps every message at the size limit; the user hears about their own message being cut. */

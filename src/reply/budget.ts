@@ -1,4 +1,4 @@
-import type { EditBudget } from "./target.js";
+import type { CallDone, EditBudget } from "./target.js";
 import { realClock, type Clock } from "./clock.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
@@ -20,7 +20,20 @@ export interface ScopeEditBudget extends EditBudget {
 }
 
 /**
- * One platform scope's call budget: a sliding window (never more than `calls` grants in any `perMs` window, the
+ * A grant in the window. It counts from when its call finished (`done`), not from when it was granted: the
+ * platform counts a call when it arrives, which under load can be well after the grant, so a window counted from
+ * grants could let a call in a little early and draw a 429. A call still running counts as in the window.
+ */
+interface Grant {
+  at: number;
+  done: boolean;
+}
+
+/** A call not reported finished within this long is taken to have finished then (a caller that never says). */
+const LONGEST_CALL_MS = 30_000;
+
+/**
+ * One platform scope's call budget: a sliding window (never more than `calls` calls in any `perMs` window, the
  * same rule the platforms state) with a FIFO queue of waiters. Each streaming reply has at most one call
  * waiting, so FIFO serves the replies of a scope round-robin. `pause` holds every grant until a 429's
  * retry-after has passed.
@@ -28,8 +41,8 @@ export interface ScopeEditBudget extends EditBudget {
 export class ScopeBudget implements ScopeEditBudget {
   readonly calls: number;
   readonly perMs: number;
-  private readonly grants: number[] = [];
-  private readonly waiters = new WaiterQueue(() => this.pump());
+  private grants: Grant[] = [];
+  private readonly waiters = new WaiterQueue<CallDone>(() => this.pump());
   private readonly replies = new ActiveReplies();
   private pausedUntil = -Infinity;
   private timerAt: number | undefined;
@@ -59,7 +72,7 @@ export class ScopeBudget implements ScopeEditBudget {
     return this.replies.join();
   }
 
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal): Promise<CallDone> {
     return this.waiters.wait(signal);
   }
 
@@ -72,20 +85,39 @@ export class ScopeBudget implements ScopeEditBudget {
     return this.clock.now() < this.pausedUntil;
   }
 
+  /** When the grant's call finished, as far as the window is concerned (a running call: not yet). */
+  private finishedAt(grant: Grant): number {
+    if (grant.done) return grant.at;
+    return this.clock.now() - grant.at >= LONGEST_CALL_MS ? grant.at + LONGEST_CALL_MS : Infinity;
+  }
+
   private forgetOldGrants(): void {
     const horizon = this.clock.now() - this.perMs;
-    while (this.grants.length > 0 && this.grants[0]! <= horizon) this.grants.shift();
+    if (this.grants.some((g) => this.finishedAt(g) <= horizon)) {
+      this.grants = this.grants.filter((g) => this.finishedAt(g) > horizon);
+    }
   }
 
   /** Grants what the window allows now, then sleeps until the next grant could be possible. */
   private pump(): void {
     this.forgetOldGrants();
     while (this.waiters.length > 0 && !this.isPaused() && this.grants.length < this.calls) {
-      this.grants.push(this.clock.now());
-      this.waiters.grantNext();
+      const grant: Grant = { at: this.clock.now(), done: false };
+      this.grants.push(grant);
+      this.waiters.grantNext(() => {
+        if (grant.done) return;
+        grant.done = true;
+        grant.at = Math.max(grant.at, this.clock.now());
+        this.pump();
+      });
     }
     if (this.waiters.length === 0) return;
-    const windowFreesAt = this.grants.length >= this.calls ? this.grants[0]! + this.perMs : this.clock.now();
+    // A full window frees when its earliest call is a window old; a running call frees nothing until it is done
+    // (its `done` pumps again), or until it counts as finished after LONGEST_CALL_MS.
+    const earliest = Math.min(
+      ...this.grants.map((g) => (g.done ? g.at : g.at + LONGEST_CALL_MS)),
+    );
+    const windowFreesAt = this.grants.length >= this.calls ? earliest + this.perMs : this.clock.now();
     const at = Math.max(windowFreesAt, this.pausedUntil);
     // One timer at a time; a later pause simply makes the woken pump sleep again.
     if (this.timerAt !== undefined && this.timerAt <= at) return;

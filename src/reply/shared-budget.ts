@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { StateStore, StateStoreWithRates } from "../store/types.js";
 import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } from "./budget.js";
 import { realClock, type Clock } from "./clock.js";
+import type { CallDone } from "./target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 /** The two store operations a shared budget needs. */
@@ -76,7 +77,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly localForMs: number;
   /** The window this replica falls back to while the store is failing. */
   private readonly local: ScopeBudget;
-  private readonly waiters = new WaiterQueue(() => void this.drain());
+  private readonly waiters = new WaiterQueue<CallDone | void>(() => void this.drain());
   private readonly replies = new ActiveReplies();
   private draining = false;
   /** This replica's copy of a pause it set, so its replies do not ask the store during it. */
@@ -126,7 +127,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
     return this.replies.join();
   }
 
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal): Promise<CallDone | void> {
     return this.waiters.wait(signal);
   }
 
@@ -154,11 +155,11 @@ export class SharedScopeBudget implements ScopeEditBudget {
         if (now < this.pausedUntil) {
           await this.clock.sleep(this.pausedUntil - now);
         } else if (now < this.localUntil) {
-          await this.local.take();
-          this.waiters.grantNext();
+          // The local window counts the call when it finishes: hand its `done` on to the caller.
+          this.waiters.grantNext(await this.local.take());
         } else {
           const wait = await this.askStore();
-          if (wait === 0) this.waiters.grantNext();
+          if (wait === 0) this.waiters.grantNext(undefined);
           // A slot frees within a window; a longer wait is another replica's pause: look again after a window.
           else if (wait !== undefined) await this.clock.sleep(Math.min(wait, this.windowMs));
         }

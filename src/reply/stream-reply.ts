@@ -354,15 +354,20 @@ class ReplyStream {
         continue;
       }
       const budgeted = this.usesBudget(action);
-      if (budgeted) await this.target.budget.take();
+      const callDone = budgeted ? await this.target.budget.take() : undefined;
       // The text may have moved on while we waited for the budget: the newest text wins.
       const fresh = this.plan();
       const now = this.nextAction(fresh);
-      if (!now) continue;
+      if (!now) {
+        callDone?.();
+        continue;
+      }
       try {
         await this.call(now, fresh);
+        callDone?.();
         failures = 0;
       } catch (error) {
+        callDone?.();
         if (error instanceof RateLimitedError) {
           this.counts.rateLimited++;
           this.options.observer?.onRateLimited?.(error.retryAfterMs);

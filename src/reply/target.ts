@@ -8,10 +8,30 @@ export interface MessageRef {
   id: string;
 }
 
+/** Says that the call a budget grant was for has finished. */
+export type CallDone = () => void;
+
+/**
+ * Takes one grant from `budget`, makes the call, and reports it finished however it ends: the way to spend a
+ * budget outside the streamer.
+ */
+export async function withBudget<T>(budget: EditBudget, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const done = await budget.take(signal);
+  try {
+    return await call();
+  } finally {
+    done?.();
+  }
+}
+
 /** A limiter shared by every reply streaming in one platform scope (a Slack workspace, a Discord channel). */
 export interface EditBudget {
-  /** Resolves when one more call may be made in this scope. Waiting callers are served fairly. */
-  take(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when one more call may be made in this scope. Waiting callers are served fairly. A budget may
+   * resolve with a `CallDone`: call it once the platform call has finished (whether it worked or not), so the
+   * window counts the call from its completion — never earlier than the platform saw it arrive.
+   */
+  take(signal?: AbortSignal): Promise<CallDone | void>;
   /** The platform said "slow down": no call in this scope before `retryAfterMs` from now. */
   pause(retryAfterMs: number): void;
   /**

@@ -23,15 +23,15 @@ export class ActiveReplies {
   }
 }
 
-interface Waiter {
-  resolve: () => void;
+interface Waiter<T> {
+  resolve: (value: T) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
 
 /** The calls waiting for a grant, oldest first. `onQueued` runs after each one joins (the budget serves them). */
-export class WaiterQueue {
-  private readonly waiters: Waiter[] = [];
+export class WaiterQueue<T = void> {
+  private readonly waiters: Waiter<T>[] = [];
 
   constructor(private readonly onQueued: () => void) {}
 
@@ -40,10 +40,10 @@ export class WaiterQueue {
   }
 
   /** Resolves when granted; rejects with the signal's reason if it aborts first (or already has). */
-  wait(signal?: AbortSignal): Promise<void> {
+  wait(signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, signal };
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter<T> = { resolve, signal };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.waiters.indexOf(waiter);
@@ -57,12 +57,12 @@ export class WaiterQueue {
     });
   }
 
-  /** Grants the oldest waiter; false when none waits. */
-  grantNext(): boolean {
+  /** Grants the oldest waiter, handing it `value`; false when none waits. */
+  grantNext(value: T): boolean {
     const waiter = this.waiters.shift();
     if (!waiter) return false;
     if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
-    waiter.resolve();
+    waiter.resolve(value);
     return true;
   }
 }

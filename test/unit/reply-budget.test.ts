@@ -65,6 +65,59 @@ describe("ScopeBudget", () => {
     );
   });
 
+  it("counts a call from when it finished, so slow calls never arrive more than `calls` in a platform window", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 100, max: 3000 }),
+        // Each call: when it is wanted, how long it takes, and where in that time the platform sees it arrive.
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 2_000 }), fc.double({ min: 0, max: 1, noNaN: true })), {
+          maxLength: 30,
+        }),
+        async (calls, perMs, demand) => {
+          const clock = new ManualClock();
+          const budget = new ScopeBudget({ calls, perMs }, clock);
+          const arrivals: number[] = [];
+          const work = demand.map(async ([at, latency, arrivesAt]) => {
+            await clock.sleep(at);
+            const done = await budget.take();
+            const arrival = Math.round(latency * arrivesAt);
+            await clock.sleep(arrival);
+            arrivals.push(clock.now());
+            await clock.sleep(latency - arrival);
+            done();
+          });
+          await clock.runUntilSettled(Promise.all(work));
+          expect(arrivals).toHaveLength(demand.length);
+          expect(peakInWindow(arrivals, perMs)).toBeLessThanOrEqual(calls);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a grant counted from its grant time would let a slow call land early: the old rule breaks, ours holds", async () => {
+    // Two calls per second. The first two take 400 ms to reach the platform; one second after they were granted,
+    // a third is wanted. Counting from grants it would go out at t=1000 and arrive 600 ms after the others.
+    const clock = new ManualClock();
+    const budget = new ScopeBudget({ calls: 2, perMs: 1000 }, clock);
+    const arrivals: number[] = [];
+    const slowCall = async () => {
+      const done = await budget.take();
+      await clock.sleep(400);
+      arrivals.push(clock.now());
+      done();
+    };
+    const third = (async () => {
+      await clock.sleep(1000);
+      const done = await budget.take();
+      arrivals.push(clock.now());
+      done();
+    })();
+    await clock.runUntilSettled(Promise.all([slowCall(), slowCall(), third]));
+    expect(arrivals).toEqual([400, 400, 1400]);
+  });
+
   it("serves waiters first come, first served (each reply waits once, so replies take turns)", async () => {
     const clock = new ManualClock();
     const budget = new ScopeBudget({ calls: 1, perMs: 1000 }, clock);
@@ -82,14 +135,14 @@ describe("ScopeBudget", () => {
   it("a take can be abandoned with a signal, and the queue moves on", async () => {
     const clock = new ManualClock();
     const budget = new ScopeBudget({ calls: 1, perMs: 1000 }, clock);
-    await budget.take();
+    (await budget.take())();
     const controller = new AbortController();
     const abandoned = budget.take(controller.signal);
     const next = budget.take();
     controller.abort(new Error("reply gone"));
     await expect(abandoned).rejects.toThrow("reply gone");
     await clock.advance(1000);
-    await expect(next).resolves.toBeUndefined();
+    await expect(next).resolves.toBeTypeOf("function");
   });
 
   it("rejects a nonsensical rate with a clear message", () => {

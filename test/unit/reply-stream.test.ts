@@ -92,9 +92,24 @@ describe("streamReply properties", () => {
         ),
         { numRuns: 60 },
       );
-      // The generated answers do exercise the hard parts: continuations, and code blocks split across messages.
+      // The generated answers do exercise continuations. (Whether a random run also splits inside a code block
+      // depends on where the text stood at each edit; the case below makes sure that path is always taken.)
       expect(seen.multi).toBeGreaterThan(seen.runs / 5);
-      expect(seen.reopened).toBeGreaterThan(0);
+    });
+
+    it(`${platform}: a code block longer than a message is closed and reopened with its language, while streaming`, async () => {
+      const render = platform === "discord" ? discordRender : slackRender;
+      const code = Array.from({ length: 80 }, (_, i) => `const value${i} = compute(${i}); // step ${i}`).join("\n");
+      const text = `Here is the script:\n\n\`\`\`ts\n${code}\n\`\`\`\n\nThat is all.`;
+      const cuts = Array.from({ length: 200 }, (_, i) => Math.floor(((i + 1) * text.length) / 201));
+      const { clock, target, rate } = setup(platform, 1000);
+      const outcome = await clock.runUntilSettled(streamReply(play(clock, answerSteps(text, cuts, 20)), target, { clock }));
+      expect(outcome.status).toBe("complete");
+      checkReply(target, outcome, platform, rate, render, text.trim());
+      const seen = { reopened: 0 };
+      joinReply(target.visibleTexts(), seen);
+      expect(target.visibleTexts().length).toBeGreaterThanOrEqual(3);
+      expect(seen.reopened).toBeGreaterThanOrEqual(2);
     });
   }
 

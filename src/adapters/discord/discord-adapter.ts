@@ -23,6 +23,7 @@ import type { AdapterCommonOptions, CoordinatorTuning } from "../../core/adapter
 import { RunningWork } from "../../core/running-work.js";
 import { ThreadCoordinator } from "../../core/thread-coordinator.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
+import { withBudget } from "../../reply/target.js";
 import type { AccessRequest } from "../../safety/access.js";
 import { requireQueues } from "../../store/require-queues.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
@@ -347,8 +348,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         budget: budgets.forScope(`discord:channel:${channel.id}`, rate),
       });
       try {
-        await target.budget.take(work.signal);
-        await target.post(decision.reply);
+        await withBudget(target.budget, () => target.post(decision.reply!), work.signal);
       } catch (error) {
         log.warn({ err: describeError(error) }, "Could not tell a refused user why");
       }

@@ -42,7 +42,7 @@ export class SlackReplyTarget implements ReplyTarget {
   }
 
   async post(text: string): Promise<MessageRef> {
-    await this.options.postBudget.take();
+    const callDone = await this.options.postBudget.take();
     try {
       const response = await this.options.client.chat.postMessage({
         channel: this.options.channel,
@@ -60,6 +60,8 @@ export class SlackReplyTarget implements ReplyTarget {
       // The channel's own limit: every reply posting in this channel waits it out, not the whole workspace.
       if (mapped instanceof RateLimitedError) this.options.postBudget.pause(mapped.retryAfterMs);
       throw mapped;
+    } finally {
+      callDone?.();
     }
   }
 
