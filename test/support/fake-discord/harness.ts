@@ -3,7 +3,8 @@
  * one guild, a #general channel and a few people), the fake model, the real Copilot runtime, the real Answerer
  * and reply streamer, a memory store, and the real Discord adapter (real discord.js).
  */
-import { pino, type Logger } from "pino";
+import { captureLogs } from "../log-capture.js";
+import type { Logger } from "pino";
 import { createDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from "../../../src/adapters/discord/index.js";
 import { Answerer, type AnswererDeps } from "../../../src/core/answer.js";
 import { BudgetRegistry } from "../../../src/reply/budget.js";
@@ -54,37 +55,9 @@ export interface DiscordHarnessOptions {
 }
 
 export async function startDiscordHarness(options: DiscordHarnessOptions = {}): Promise<DiscordHarness> {
-  const logs: Array<Record<string, unknown>> = [];
-  const rawLines: string[] = [];
-  const logWaiters = new Set<() => void>();
-  const logger =
-    options.logger ??
-    pino(
-      { level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? "info" },
-      {
-        write(line: string) {
-          rawLines.push(line);
-          logs.push(JSON.parse(line) as Record<string, unknown>);
-          if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
-          for (const wake of logWaiters) wake();
-        },
-      },
-    );
-  const waitForLog = (msg: string, count = 1) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (logs.filter((l) => l.msg === msg).length < count) return;
-        logWaiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        logWaiters.delete(check);
-        reject(new Error(`timed out waiting for ${count} log line(s) "${msg}"`));
-      }, 30_000);
-      logWaiters.add(check);
-      check();
-    });
+  const capture = captureLogs(options.logLevel);
+  const { logs, rawLines, waitForLog } = capture;
+  const logger = options.logger ?? capture.logger;
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
