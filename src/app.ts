@@ -193,14 +193,9 @@ function coordinatorOptions(config: Config): { lockTtlMs: number } {
   return { lockTtlMs: config.threads.lockTtlMs };
 }
 
-/**
- * The Slack check: the adapter's own connection state when it reports one (Socket Mode can drop and reconnect),
- * else "started and not stopped".
- */
+/** The Slack check: Socket Mode can drop and reconnect on its own, so it follows the socket's state. */
 function slackHealth(adapter: SlackAdapter): { ok: boolean; detail?: string } {
-  const connected = (adapter as { isConnected?: () => boolean }).isConnected?.();
-  if (connected === false) return { ok: false, detail: "not connected to Slack" };
-  return { ok: true };
+  return adapter.isConnected() ? { ok: true } : { ok: false, detail: "not connected to Slack" };
 }
 
 /**

@@ -97,3 +97,13 @@ test("chat.update rate-limited for a while: the final text is still complete", a
   const limited = h.slack.calls.filter((c) => c.method === "chat.update" && c.status === 429).length - limitedBefore;
   expect(limited).toBeGreaterThanOrEqual(1);
 });
+
+test("reports its Socket Mode connection for health checks, through a reconnect and a stop", async () => {
+  const adapter = await h.startAnotherAdapter();
+  expect(adapter.isConnected()).toBe(true);
+  // Slack asks every client to reconnect: the socket comes back by itself, and the state says so.
+  h.slack.disconnectSockets();
+  await h.slack.waitFor(() => adapter.isConnected());
+  await adapter.stop(100);
+  expect(adapter.isConnected()).toBe(false);
+});

@@ -43,6 +43,8 @@ export interface SlackConnection {
   writeClient: webApi.WebClient;
   /** Starts receiving events; in HTTP mode resolves with the port listened on. */
   start(): Promise<{ mode: SlackMode; port?: number }>;
+  /** Socket Mode: the WebSocket is up (it drops and reconnects on its own). HTTP mode: the server listens. */
+  isConnected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,10 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
         })
       : undefined;
   if (receiver) guardSocketFrames(receiver.client, options.logger);
+  // Health: Socket Mode reconnects by itself, so "started" says little; follow the socket's own state.
+  let socketUp = false;
+  receiver?.client.on("connected", () => (socketUp = true));
+  receiver?.client.on("disconnected", () => (socketUp = false));
   const app = new App({
     token: options.botToken,
     logger,
@@ -86,7 +92,9 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     slackApiUrl,
     logger,
     rejectRateLimitedCalls: true,
-    retryConfig: { retries: Math.min(retryConfig.retries ?? 0, 2), factor: 2, minTimeout: 300, maxTimeout: 2_000 },
+    // No retries inside the client: a retried chat.update is one more call in Slack's window that the edit budget
+    // never granted. The streamer resends failed calls itself, each through the budget.
+    retryConfig: { retries: 0 },
   });
 
   let server: Server | undefined;
@@ -102,8 +110,12 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       server = (await app.start(options.port ?? 3000)) as Server;
       return { mode, port: (server.address() as AddressInfo).port };
     },
+    isConnected() {
+      return mode === "socket" ? socketUp : server?.listening === true;
+    },
     async stop() {
       await app.stop();
+      socketUp = false;
     },
   };
 }

@@ -59,6 +59,8 @@ export interface SlackAdapter {
   /** Resolves when no answer is running (tests, shutdown). */
   whenIdle(): Promise<void>;
   readonly mode: SlackMode;
+  /** Whether Slack is reachable right now (Socket Mode: the socket is up; HTTP: the server listens). */
+  isConnected(): boolean;
 }
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -303,6 +305,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   return {
     mode: connection.mode,
+    isConnected: () => connection.isConnected(),
     async start() {
       const started = await connection.start();
       logger.info({ mode: started.mode, port: started.port }, "Slack adapter started");
