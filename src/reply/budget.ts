@@ -139,6 +139,12 @@ export class ScopeBudget implements ScopeEditBudget {
  */
 export class BudgetRegistry {
   private readonly scopes = new Map<string, ScopeEditBudget>();
+  /**
+   * Forgotten budgets that something may still hold: a reply target gets its budget before its reply joins it
+   * (the thread is read in between), so an idle budget can be in use. Handed out again while alive, a scope never
+   * has two windows (two windows would let twice its calls through); once nothing holds one, it is collected.
+   */
+  private readonly forgotten = new Map<string, WeakRef<ScopeEditBudget>>();
   private lookups = 0;
 
   constructor(protected readonly clock: Clock = realClock) {}
@@ -148,7 +154,8 @@ export class BudgetRegistry {
     if (++this.lookups % 256 === 0) this.forgetIdle();
     let budget = this.scopes.get(key);
     if (!budget) {
-      budget = this.create(key, rate);
+      budget = this.forgotten.get(key)?.deref() ?? this.create(key, rate);
+      this.forgotten.delete(key);
       this.scopes.set(key, budget);
     }
     return budget;
@@ -164,7 +171,12 @@ export class BudgetRegistry {
   }
 
   private forgetIdle(): void {
-    for (const [key, budget] of this.scopes) if (budget.idle) this.scopes.delete(key);
+    for (const [key, ref] of this.forgotten) if (!ref.deref()) this.forgotten.delete(key);
+    for (const [key, budget] of this.scopes) {
+      if (!budget.idle) continue;
+      this.scopes.delete(key);
+      this.forgotten.set(key, new WeakRef(budget));
+    }
   }
 }
 

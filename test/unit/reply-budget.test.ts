@@ -156,6 +156,16 @@ describe("ScopeBudget", () => {
     expect(registry.forScope("slack:T1:chat.update", { calls: 50, perMs: 60_000 })).toBe(a);
     expect(registry.forScope("slack:T2:chat.update", { calls: 50, perMs: 60_000 })).not.toBe(a);
   });
+
+  it("never gives a scope a second window while a reply still holds its idle budget", () => {
+    // A reply target takes its budget before its reply joins it (the thread is read in between): the budget
+    // looks idle then, and the registry sweeps idle budgets every 256 lookups.
+    const registry = new BudgetRegistry(new ManualClock());
+    const rate = { calls: 50, perMs: 60_000 };
+    const held = registry.forScope("slack:T1:chat.update", rate);
+    for (let i = 0; i < 600; i++) registry.forScope(`slack:T${i + 2}:chat.update`, rate);
+    expect(registry.forScope("slack:T1:chat.update", rate)).toBe(held);
+  });
 });
 
 describe("replies sharing one Slack workspace budget", () => {
