@@ -100,8 +100,8 @@ What limits the numbers
   minute (the budget window), whatever the strategy; strategies that ignore the budget only add 429s and then
   wait out Retry-After: the first replies to get words spend the workspace's minute in a second, and every
   other reply draws a 429 and shows nothing more for up to a minute. Placeholders use chat.postMessage (per
-  channel) and come at once. A 429 drawn by ours comes from the window's edge: the bot counts a call when it
-  sends it, the platform when it arrives, and under CPU load the first burst arrives late.
+  channel) and come at once. Ours counts each call in the window from when it finished, never earlier than
+  the platform saw it, so it draws no 429 however late a burst arrives.
 - flush-2s never uses chat.update, so with a channel per conversation only Slack's per-channel posting (about 1
   a second) holds it back: from 10 conversations up it completes sooner on Slack, at the price of about ten
   messages per answer, Markdown cut between them, and conversations sharing a channel sharing its posts.
