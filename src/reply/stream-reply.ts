@@ -7,6 +7,7 @@
  * streaming in that scope, at 80 % so there is always room left for someone's final edit), and only when the
  * visible text changed by at least a whole word. The final edit skips the pacing and waits only for the budget.
  */
+import { replyEnding, terminalOf, type Terminal } from "./final-text.js";
 import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../runtime/events.js";
 import { RateLimitedError, type MessageRef, type ReplyTarget } from "./target.js";
 import { realClock, type Clock } from "./clock.js";
@@ -15,11 +16,8 @@ import { displayablePrefix, healPartial } from "./partial-markdown.js";
 import { layout, messageText } from "./split.js";
 import {
   DEFAULT_PLACEHOLDER,
-  EMPTY_ANSWER_NOTE,
   LEFTOVER_FILLER,
   RETRY_STATUS,
-  STOPPED_NOTE,
-  failureSentence,
   toolStatusLine,
 } from "./notices.js";
 
@@ -89,7 +87,6 @@ const DEFAULT_MAX_LENGTH = 2000;
 /** The most often a reply looks at (renders) its text when the last look found nothing new to show. */
 const LOOK_INTERVAL_MS = 50;
 
-type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
 
 interface Shown {
   ref: MessageRef;
@@ -225,10 +222,8 @@ class ReplyStream {
         this.counts.retries++;
         return;
       case "error":
-        this.terminal = { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
-        return;
       case "done":
-        this.terminal = { kind: "done", aborted: event.aborted === true };
+        this.terminal = terminalOf(event);
         return;
       default:
         return;
@@ -237,15 +232,8 @@ class ReplyStream {
 
   private finish(): void {
     const terminal = this.terminal!;
-    const partial = this.answer.text.trim();
-    if (terminal.kind === "done" && !terminal.aborted) {
-      this.finalMarkdown = partial === "" ? EMPTY_ANSWER_NOTE : partial;
-    } else {
-      const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : (this.options.stoppedNote?.() ?? STOPPED_NOTE);
-      // Close what the cut-off answer left open, so the note does not land inside a code block.
-      const kept = partial === "" ? "" : healPartial(partial).trimEnd();
-      this.finalMarkdown = kept === "" ? note : `${kept}\n\n${note}`;
-    }
+    const aborted = terminal.kind === "done" && terminal.aborted;
+    this.finalMarkdown = replyEnding(this.answer.text, terminal, aborted ? this.options.stoppedNote?.() : undefined);
     this.finished.abort();
     this.bump();
   }

@@ -94,7 +94,8 @@ describe("streamReply properties", () => {
       );
       // The generated answers do exercise continuations. (Whether a random run also splits inside a code block
       // depends on where the text stood at each edit; the case below makes sure that path is always taken.)
-      expect(seen.multi).toBeGreaterThan(seen.runs / 5);
+      // (About a third of the runs continue into a second message; a fifth would fail about 3 % of the time.)
+      expect(seen.multi).toBeGreaterThan(seen.runs / 20);
     });
 
     it(`${platform}: a code block longer than a message is closed and reopened with its language, while streaming`, async () => {

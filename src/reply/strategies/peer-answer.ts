@@ -2,13 +2,11 @@
  * What the peer strategies share: the answer as it builds up from the runtime's events, and its final Markdown
  * (the same final text and notes as the product's streamer, so only the pacing differs in a comparison).
  */
+import { replyEnding, terminalOf, type Terminal } from "../final-text.js";
 import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../../runtime/events.js";
 import { AnswerText } from "../answer-text.js";
-import { healPartial } from "../partial-markdown.js";
-import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, failureSentence } from "../notices.js";
 import type { ReplyOutcome, ReplyStatus } from "../stream-reply.js";
 
-type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
 
 export class PeerAnswer {
   private readonly answer = new AnswerText();
@@ -69,10 +67,8 @@ export class PeerAnswer {
         this.retries++;
         return;
       case "error":
-        this.terminal = { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
-        return;
       case "done":
-        this.terminal = { kind: "done", aborted: event.aborted === true };
+        this.terminal = terminalOf(event);
         return;
       default:
         return;
@@ -81,12 +77,7 @@ export class PeerAnswer {
 
   /** The reply's last Markdown: the answer, or what is left of it plus the note a failure or stop adds. */
   finalMarkdown(): string {
-    const terminal = this.terminal ?? { kind: "done", aborted: false };
-    const partial = this.answer.text.trim();
-    if (terminal.kind === "done" && !terminal.aborted) return partial === "" ? EMPTY_ANSWER_NOTE : partial;
-    const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : STOPPED_NOTE;
-    const kept = partial === "" ? "" : healPartial(partial).trimEnd();
-    return kept === "" ? note : `${kept}\n\n${note}`;
+    return replyEnding(this.answer.text, this.terminal ?? { kind: "done", aborted: false });
   }
 
   status(fatal: Error | undefined): { status: ReplyStatus; failure?: RuntimeFailure } {
