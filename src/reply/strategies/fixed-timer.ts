@@ -7,15 +7,12 @@
  * To compare pacing and nothing else, it splits long answers over messages with the product's own layout.
  */
 import type { RuntimeEvent } from "../../runtime/events.js";
-import { realClock } from "../clock.js";
 import { DEFAULT_PLACEHOLDER, LEFTOVER_FILLER } from "../notices.js";
 import { layout, messageText } from "../split.js";
-import type { ReplyOutcome, StreamReplyOptions } from "../stream-reply.js";
-import { RateLimitedError, type MessageRef, type ReplyTarget } from "../target.js";
-import { PeerAnswer, type Counts } from "./peer-answer.js";
+import type { ReplyOutcome } from "../stream-reply.js";
+import { RateLimitedError, type MessageRef } from "../target.js";
+import { PeerReply } from "./peer-answer.js";
 import type { ReplyStrategy } from "./types.js";
-
-const DEFAULT_MAX_LENGTH = 2000;
 
 export function fixedTimerReply(intervalMs: number): ReplyStrategy {
   if (!(intervalMs > 0)) throw new RangeError(`A fixed edit timer needs a positive interval (got ${intervalMs}).`);
@@ -27,28 +24,11 @@ interface Shown {
   text: string;
 }
 
-class FixedTimerReply {
-  private readonly clock;
-  private readonly answer: PeerAnswer;
-  private readonly maxLength: number;
+class FixedTimerReply extends PeerReply {
   private readonly messages: Shown[] = [];
   private sealed: string[] = [];
   private pausedUntil = -Infinity;
   private shownVersion = -1;
-  private fatal: Error | undefined;
-  private firstVisibleAt: number | undefined;
-  private readonly counts: Counts = { posts: 0, edits: 0, deletes: 0, rateLimited: 0, retries: 0 };
-
-  constructor(
-    private readonly target: ReplyTarget,
-    private readonly intervalMs: number,
-    private readonly options: StreamReplyOptions,
-  ) {
-    this.clock = options.clock ?? realClock;
-    this.answer = new PeerAnswer(() => this.clock.now());
-    const max = Number(target.maxMessageLength);
-    this.maxLength = Number.isFinite(max) && max >= 1 ? Math.floor(max) : DEFAULT_MAX_LENGTH;
-  }
 
   async run(events: AsyncIterable<RuntimeEvent>): Promise<ReplyOutcome> {
     const startedAt = this.clock.now();

@@ -5,42 +5,22 @@
  * text again, so nothing is lost; each flush is rendered on its own, as such bots do.
  */
 import type { RuntimeEvent } from "../../runtime/events.js";
-import { realClock } from "../clock.js";
 import { layout, messageText } from "../split.js";
-import type { ReplyOutcome, StreamReplyOptions } from "../stream-reply.js";
-import { RateLimitedError, type MessageRef, type ReplyTarget } from "../target.js";
-import { PeerAnswer, type Counts } from "./peer-answer.js";
+import type { ReplyOutcome } from "../stream-reply.js";
+import { RateLimitedError, type MessageRef } from "../target.js";
+import { PeerReply } from "./peer-answer.js";
 import type { ReplyStrategy } from "./types.js";
-
-const DEFAULT_MAX_LENGTH = 2000;
 
 export function flushIntoMessages(intervalMs: number): ReplyStrategy {
   if (!(intervalMs > 0)) throw new RangeError(`A flush timer needs a positive interval (got ${intervalMs}).`);
   return (events, target, options = {}) => new FlushReply(target, intervalMs, options).run(events);
 }
 
-class FlushReply {
-  private readonly clock;
-  private readonly answer: PeerAnswer;
-  private readonly maxLength: number;
+class FlushReply extends PeerReply {
   private readonly messages: MessageRef[] = [];
   private readonly texts: string[] = [];
   /** Characters of the answer's Markdown already posted. */
   private flushed = 0;
-  private fatal: Error | undefined;
-  private firstVisibleAt: number | undefined;
-  private readonly counts: Counts = { posts: 0, edits: 0, deletes: 0, rateLimited: 0, retries: 0 };
-
-  constructor(
-    private readonly target: ReplyTarget,
-    private readonly intervalMs: number,
-    private readonly options: StreamReplyOptions,
-  ) {
-    this.clock = options.clock ?? realClock;
-    this.answer = new PeerAnswer(() => this.clock.now());
-    const max = Number(target.maxMessageLength);
-    this.maxLength = Number.isFinite(max) && max >= 1 ? Math.floor(max) : DEFAULT_MAX_LENGTH;
-  }
 
   async run(events: AsyncIterable<RuntimeEvent>): Promise<ReplyOutcome> {
     const startedAt = this.clock.now();

@@ -5,7 +5,9 @@
 import { replyEnding, terminalOf, type Terminal } from "../final-text.js";
 import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../../runtime/events.js";
 import { AnswerText } from "../answer-text.js";
-import type { ReplyOutcome, ReplyStatus } from "../stream-reply.js";
+import type { ReplyOutcome, ReplyStatus, StreamReplyOptions } from "../stream-reply.js";
+import { realClock, type Clock } from "../clock.js";
+import type { ReplyTarget } from "../target.js";
 
 
 export class PeerAnswer {
@@ -92,3 +94,26 @@ export class PeerAnswer {
 
 /** The counters every strategy reports in its outcome. */
 export type Counts = Pick<ReplyOutcome, "posts" | "edits" | "deletes" | "rateLimited" | "retries">;
+
+const DEFAULT_MAX_LENGTH = 2000;
+
+/** The state every peer strategy keeps for one reply: its clock, its answer, its limit and its counts. */
+export abstract class PeerReply {
+  protected readonly clock: Clock;
+  protected readonly answer: PeerAnswer;
+  protected readonly maxLength: number;
+  protected fatal: Error | undefined;
+  protected firstVisibleAt: number | undefined;
+  protected readonly counts: Counts = { posts: 0, edits: 0, deletes: 0, rateLimited: 0, retries: 0 };
+
+  constructor(
+    protected readonly target: ReplyTarget,
+    protected readonly intervalMs: number,
+    protected readonly options: StreamReplyOptions,
+  ) {
+    this.clock = options.clock ?? realClock;
+    this.answer = new PeerAnswer(() => this.clock.now());
+    const max = Number(target.maxMessageLength);
+    this.maxLength = Number.isFinite(max) && max >= 1 ? Math.floor(max) : DEFAULT_MAX_LENGTH;
+  }
+}
