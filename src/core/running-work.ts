@@ -31,14 +31,19 @@ export class RunningWork {
 
   /** Waits up to `graceMs` for running work, then aborts `signal` and waits for the rest to end. */
   async drain(graceMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([this.whenIdle(), graceOver]);
-    clearTimeout(timer);
+    await idleWithin(graceMs, () => this.whenIdle());
     // The reason tells the answer to end with the "bot is restarting" note rather than a plain stop.
     this.controller.abort(new ThreadRunAbort("shutdown"));
     await this.whenIdle();
   }
+}
+
+/** Resolves when `whenIdle` does, or once `graceMs` has passed: the grace period of a shutdown. */
+export async function idleWithin(graceMs: number, whenIdle: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([whenIdle(), graceOver]);
+  clearTimeout(timer);
 }

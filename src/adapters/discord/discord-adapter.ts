@@ -20,7 +20,7 @@ import {
 } from "discord.js";
 import type { Logger } from "pino";
 import type { AdapterCommonOptions, CoordinatorTuning } from "../../core/adapter-options.js";
-import { RunningWork } from "../../core/running-work.js";
+import { RunningWork, idleWithin } from "../../core/running-work.js";
 import { ThreadCoordinator } from "../../core/thread-coordinator.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
 import { withBudget } from "../../reply/target.js";
@@ -430,12 +430,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
     async stop(graceMs = 30_000) {
       accepting = false;
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([whenIdle(), graceOver]);
-      clearTimeout(timer);
+      await idleWithin(graceMs, whenIdle);
       // Aborts the answers still running (their replies say they were stopped) and releases their locks.
       await coordinator.close();
       await work.drain(0);

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { webApi } from "@slack/bolt";
 import type { ConversationTurn } from "../../core/answer.js";
 import type { AdapterCommonOptions, AdapterRequestGate, CoordinatorTuning } from "../../core/adapter-options.js";
-import { RunningWork } from "../../core/running-work.js";
+import { RunningWork, idleWithin } from "../../core/running-work.js";
 import { ThreadCoordinator } from "../../core/thread-coordinator.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
@@ -314,12 +314,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async stop(graceMs = 30_000) {
       stopping = true;
       await connection.stop();
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([whenIdle(), graceOver]);
-      clearTimeout(timer);
+      await idleWithin(graceMs, whenIdle);
       // Aborts what still runs (the replies say they were stopped) and releases the threads' locks.
       await coordinator.close();
       await work.drain(0);
