@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { createDiscordAdapter, type DiscordAdapter } from "./adapters/discord/index.js";
 import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js";
+import { prepareDirectory } from "./config/data-directory.js";
 import type { Config } from "./config/load.js";
 import { SECRET_VARIABLES } from "./config/schema.js";
 import { Answerer } from "./core/answer.js";
@@ -12,6 +11,8 @@ import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
 import { budgetRegistryFor } from "./reply/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
+import { checkSignIn } from "./runtime/sign-in.js";
+import { StartupError } from "./startup-error.js";
 import { RequestGate } from "./safety/request-gate.js";
 import { logToolPolicy, toolPolicy } from "./safety/tool-policy.js";
 import { UserRateLimiter } from "./safety/user-rate-limit.js";
@@ -19,7 +20,7 @@ import { openStore } from "./store/open-store.js";
 import type { StateStore } from "./store/types.js";
 import { askThroughRuntime, defaultToolRegistry } from "./tools/index.js";
 
-/** Used with a GitHub token when COPILOT_MODEL is not set. */
+/** Used with Copilot sign-in when COPILOT_MODEL is not set (the README states it; start-up warns if not offered). */
 export const DEFAULT_COPILOT_MODEL = "gpt-4.1";
 
 export interface RunningApp {
@@ -61,8 +62,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
 
   try {
-    const workingDirectory = resolve(config.copilot.workingDirectory);
-    mkdirSync(workingDirectory, { recursive: true });
+    // Everything on disk is under DATA_DIR unless a variable moves a part; each is checked before it is used.
+    prepareDirectory(config.dataDirectory, "DATA_DIR");
+    const workingDirectory = prepareDirectory(config.copilot.workingDirectory, "REPOS_DIR");
+    const homeDirectory = prepareDirectory(config.copilot.homeDirectory, "COPILOT_HOME");
 
     const store: StateStore = await openStore(config.store.url, logger);
     cleanups.push(() => store.close());
@@ -89,9 +92,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     logToolPolicy(logger, policy);
 
+    const { signIn } = config.copilot;
+    const model = config.copilot.model ?? DEFAULT_COPILOT_MODEL;
     runtime = new CopilotRuntime({
-      ...(config.copilot.githubToken ? { githubToken: config.copilot.githubToken } : {}),
-      model: config.copilot.model ?? DEFAULT_COPILOT_MODEL,
+      ...(signIn.kind !== "byok" ? { signIn } : {}),
+      githubHost: config.copilot.githubHost,
+      model,
       ...(config.copilot.provider ? { provider: config.copilot.provider } : {}),
       systemMessage: config.copilot.systemMessage,
       workingDirectory,
@@ -100,13 +106,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       onPermissionRequest: policy.onPermissionRequest,
       vision: config.copilot.vision,
       retry: config.copilot.retry,
-      ...(config.copilot.homeDirectory ? { homeDirectory: config.copilot.homeDirectory } : {}),
+      homeDirectory,
       logger,
     });
-    await runtime.start();
     const started = runtime;
     cleanups.push(() => started.stop());
+    await runtime.start();
     health.register("runtime", () => started.ping());
+    if (signIn.kind !== "byok") await checkCopilotSignIn(config, started, model, logger);
 
     const answerer = new Answerer({
       runtime,
@@ -185,6 +192,35 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/**
+ * Copilot sign-in at start: a problem only the operator can fix (a refused token kind or token, no Copilot on the
+ * account) stops the bot with its sentence; GitHub out of reach is a warning, since it may pass. A model the
+ * account does not offer is a warning naming the ones it does.
+ */
+async function checkCopilotSignIn(config: Config, runtime: CopilotRuntime, model: string, logger: Logger): Promise<void> {
+  const { signIn, githubHost } = config.copilot;
+  if (signIn.kind === "byok") return;
+  const result = await checkSignIn({
+    source: signIn.kind === "token" ? { kind: "token", token: signIn.token, variable: signIn.variable } : { kind: "logged-in-user" },
+    githubHost,
+    authStatus: () => runtime.authStatus(),
+  });
+  if (!result.ok) {
+    if (result.problem.fatal) throw new StartupError(result.problem.sentence);
+    logger.warn({ problem: result.problem.kind }, result.problem.sentence);
+    return;
+  }
+  logger.info({ login: result.login, authType: result.authType }, "Signed in to Copilot");
+  const offered = await runtime.listModels().catch(() => undefined);
+  if (offered && offered.length > 0 && !offered.includes(model)) {
+    const which = config.copilot.model ? `COPILOT_MODEL (${model})` : `The default model ${model}`;
+    logger.warn(
+      { model, offered },
+      `${which} is not among the models this Copilot account offers, so answers will fail: set COPILOT_MODEL to one of ${offered.join(", ")}.`,
+    );
   }
 }
 

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { envSchema, type RawEnv } from "./schema.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./default-system-prompt.js";
 
@@ -24,12 +26,25 @@ export interface ProviderConfig {
   apiKey?: string;
 }
 
+/** The variables a Copilot token is read from, in the Copilot runtime's own order of precedence. */
+export const TOKEN_VARIABLES = ["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"] as const;
+export type TokenVariable = (typeof TOKEN_VARIABLES)[number];
+
+/** How the bot reaches a model: a GitHub token, the user signed in to the Copilot CLI, or its own provider (BYOK). */
+export type CopilotSignIn =
+  | { kind: "token"; token: string; variable: TokenVariable }
+  | { kind: "logged-in-user" }
+  | { kind: "byok" };
+
 export interface CopilotConfig {
-  githubToken?: string;
+  signIn: CopilotSignIn;
+  /** The GitHub host Copilot signs in against (GH_HOST; github.com unless GitHub Enterprise Cloud with data residency). */
+  githubHost: string;
   model?: string;
   provider?: ProviderConfig;
   vision: boolean;
-  homeDirectory?: string;
+  /** COPILOT_HOME: the runtime's session state and configuration. */
+  homeDirectory: string;
   retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   systemMessage: string;
   workingDirectory: string;
@@ -53,6 +68,8 @@ export interface SafetyConfig {
 }
 
 export interface Config {
+  /** DATA_DIR: everything the bot keeps on disk lives under it unless a variable moves a part elsewhere. */
+  dataDirectory: string;
   slack?: SlackConfig;
   discord?: DiscordConfig;
   answering: { threadFollowups: boolean; otherBots: boolean };
@@ -116,10 +133,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
       "no chat platform is configured: set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) for Slack, DISCORD_TOKEN for Discord, or both",
     );
   }
-  const copilot = copilotConfig(raw, readFile, problem);
+  const copilot = copilotConfig(raw, readFile, problem, env);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    dataDirectory: raw.DATA_DIR,
     ...(slack ? { slack } : {}),
     ...(discord ? { discord } : {}),
     answering: { threadFollowups: raw.ANSWER_THREAD_FOLLOWUPS, otherBots: raw.ANSWER_OTHER_BOTS },
@@ -127,7 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     history: { charBudget: raw.HISTORY_CHAR_BUDGET },
     reply: { placeholder: raw.PLACEHOLDER_TEXT },
     safety: safetyConfig(raw),
-    store: { url: raw.STORE_URL },
+    store: { url: raw.STORE_URL ?? `sqlite://${join(raw.DATA_DIR, "threadpilot.sqlite")}` },
     log: { level: raw.LOG_LEVEL },
     health: raw.HEALTH_PORT === undefined ? {} : { port: raw.HEALTH_PORT },
     shutdown: { graceMs: raw.SHUTDOWN_GRACE_MS },
@@ -186,7 +204,8 @@ function discordConfig(raw: RawEnv): DiscordConfig | undefined {
   return { token: raw.DISCORD_TOKEN, apiUrl: raw.DISCORD_API_URL!, openThread: raw.DISCORD_OPEN_THREAD };
 }
 
-function copilotConfig(raw: RawEnv, readFile: FileReader, problem: Problem): CopilotConfig | undefined {
+function copilotConfig(raw: RawEnv, readFile: FileReader, problem: Problem, env: NodeJS.ProcessEnv): CopilotConfig | undefined {
+  const tokenVariable = TOKEN_VARIABLES.find((name) => raw[name]);
   let provider: ProviderConfig | undefined;
   if (raw.COPILOT_PROVIDER_BASE_URL) {
     provider = {
@@ -199,10 +218,10 @@ function copilotConfig(raw: RawEnv, readFile: FileReader, problem: Problem): Cop
     }
   } else if (raw.COPILOT_PROVIDER_TYPE || raw.COPILOT_PROVIDER_API_KEY) {
     problem("COPILOT_PROVIDER_BASE_URL", "is required when COPILOT_PROVIDER_TYPE or COPILOT_PROVIDER_API_KEY is set: the provider's API base URL");
-  } else if (!raw.GITHUB_TOKEN) {
+  } else if (!tokenVariable && !raw.COPILOT_USE_LOGGED_IN_USER) {
     problem(
       "GITHUB_TOKEN",
-      "no model access is configured: set GITHUB_TOKEN (a token with Copilot access), or bring your own model with COPILOT_PROVIDER_BASE_URL and COPILOT_MODEL",
+      "no model access is configured: set GITHUB_TOKEN (or COPILOT_GITHUB_TOKEN / GH_TOKEN) to a token with Copilot access, set COPILOT_USE_LOGGED_IN_USER=true to use the account signed in to the Copilot CLI, or bring your own model with COPILOT_PROVIDER_BASE_URL and COPILOT_MODEL",
     );
   }
   if (raw.COPILOT_RETRY_MAX_DELAY_MS < raw.COPILOT_RETRY_BASE_DELAY_MS) {
@@ -221,19 +240,30 @@ function copilotConfig(raw: RawEnv, readFile: FileReader, problem: Problem): Cop
     }
   }
 
+  const signIn: CopilotSignIn = provider
+    ? { kind: "byok" }
+    : tokenVariable
+      ? { kind: "token", token: raw[tokenVariable]!, variable: tokenVariable }
+      : { kind: "logged-in-user" };
+  // Signed in as the CLI user, the runtime's state (and the sign-in `copilot login` stored) is in the user's
+  // ~/.copilot; otherwise it stays with the rest of the bot's data.
+  const homeDirectory =
+    raw.COPILOT_HOME ??
+    (signIn.kind === "logged-in-user" ? join(env.HOME || homedir(), ".copilot") : join(raw.DATA_DIR, "copilot"));
   return {
-    ...(raw.GITHUB_TOKEN ? { githubToken: raw.GITHUB_TOKEN } : {}),
+    signIn,
+    githubHost: raw.GH_HOST ?? "github.com",
     ...(raw.COPILOT_MODEL ? { model: raw.COPILOT_MODEL } : {}),
     ...(provider ? { provider } : {}),
     vision: raw.COPILOT_VISION,
-    ...(raw.COPILOT_HOME ? { homeDirectory: raw.COPILOT_HOME } : {}),
+    homeDirectory,
     retry: {
       attempts: raw.COPILOT_RETRY_ATTEMPTS,
       baseDelayMs: raw.COPILOT_RETRY_BASE_DELAY_MS,
       maxDelayMs: raw.COPILOT_RETRY_MAX_DELAY_MS,
     },
     systemMessage,
-    workingDirectory: raw.REPOS_DIR,
+    workingDirectory: raw.REPOS_DIR ?? join(raw.DATA_DIR, "repos"),
     skillDirectories: raw.SKILL_DIRS,
   };
 }

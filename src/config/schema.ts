@@ -56,8 +56,12 @@ export const envSchema = z.object({
   // When to answer
   ANSWER_THREAD_FOLLOWUPS: bool(true),
   ANSWER_OTHER_BOTS: bool(false),
-  // Copilot
+  // Copilot sign-in: the runtime's own order is COPILOT_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN.
+  COPILOT_GITHUB_TOKEN: optionalText,
+  GH_TOKEN: optionalText,
   GITHUB_TOKEN: optionalText,
+  COPILOT_USE_LOGGED_IN_USER: bool(false),
+  GH_HOST: optionalText,
   COPILOT_MODEL: optionalText,
   COPILOT_PROVIDER_TYPE: optionalText.pipe(
     z.enum(["openai", "azure", "anthropic"], { error: "must be openai, azure or anthropic" }).optional(),
@@ -71,7 +75,7 @@ export const envSchema = z.object({
   COPILOT_RETRY_MAX_DELAY_MS: int(30_000, 0, 600_000),
   SYSTEM_PROMPT: optionalText,
   SYSTEM_PROMPT_FILE: optionalText,
-  REPOS_DIR: optionalText.transform((v) => v ?? "./data/repos"),
+  REPOS_DIR: optionalText,
   SKILL_DIRS: list,
   // Conversation and reply
   HISTORY_CHAR_BUDGET: int(24_000, 0, 1_000_000),
@@ -96,6 +100,7 @@ export const envSchema = z.object({
   ADVISOR_MODEL: optionalText,
   ADVISOR_MAX_CALLS: int(2, 0, 20),
   // Operations
+  DATA_DIR: optionalText.transform((v) => v ?? "./data"),
   STORE_URL: optionalText
     .pipe(
       z
@@ -105,7 +110,7 @@ export const envSchema = z.object({
         })
         .optional(),
     )
-    .transform((v) => v ?? "sqlite://./data/threadpilot.sqlite"),
+    .optional(),
   LOG_LEVEL: optionalText
     .pipe(
       z
@@ -130,6 +135,8 @@ export const SECRET_VARIABLES = [
   "SLACK_APP_TOKEN",
   "SLACK_SIGNING_SECRET",
   "DISCORD_TOKEN",
+  "COPILOT_GITHUB_TOKEN",
+  "GH_TOKEN",
   "GITHUB_TOKEN",
   "COPILOT_PROVIDER_API_KEY",
 ] as const;

@@ -6,6 +6,7 @@
 import {
   CopilotClient,
   type CopilotSession,
+  type GetAuthStatusResponse,
   type MessageOptions,
   type SessionConfig,
   type SessionEvent,
@@ -21,12 +22,16 @@ import {
   RuntimeFailureError,
 } from "./errors.js";
 import { EventQueue, QUEUE_TIMEOUT } from "./event-queue.js";
-import type { RuntimeEvent } from "./events.js";
+import type { RuntimeEvent, RuntimeFailure } from "./events.js";
 import { resolveRuntimeOptions, runtimeEnvironment, type CopilotRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
 import { SessionEventTranslator, type SessionEnd } from "./session-events.js";
+import { explain, type SignInProblem } from "./sign-in.js";
 import type { AnswerRequest, AnswerRuntime } from "./types.js";
 
 type QueueItem = { kind: "event"; event: SessionEvent } | { kind: "abort" } | { kind: "stopped" };
+
+/** How long a sign-in diagnosis is reused: failing answers in a burst ask GitHub once. */
+const DIAGNOSIS_TTL_MS = 60_000;
 
 /** Cleanup calls on a session must not hold an answer up for long, even against a wedged runtime. */
 const CLEANUP_TIMEOUT_MS = 5_000;
@@ -41,6 +46,7 @@ export class CopilotRuntime implements AnswerRuntime {
   private stopped = false;
   /** The event queues of running attempts, so stop() can end them at once. */
   private readonly running = new Set<EventQueue<QueueItem>>();
+  private diagnosis: { at: number; problem: Promise<SignInProblem> } | undefined;
 
   constructor(options: CopilotRuntimeOptions) {
     this.options = resolveRuntimeOptions(options);
@@ -86,6 +92,36 @@ export class CopilotRuntime implements AnswerRuntime {
     }
   }
 
+  /** The runtime's view of its Copilot sign-in (starts the runtime if needed). */
+  async authStatus(): Promise<GetAuthStatusResponse> {
+    const client = await this.ensureClient();
+    return client.getAuthStatus();
+  }
+
+  /** The ids of the models this sign-in offers. */
+  async listModels(): Promise<string[]> {
+    const client = await this.ensureClient();
+    return (await client.listModels()).map((model) => model.id);
+  }
+
+  /**
+   * A sign-in failure, made precise: the runtime reports GitHub out of reach and a refused token alike, so GitHub
+   * is asked directly (once a minute at most) and the failure's kind says which it was.
+   */
+  private async refineFailure(failure: RuntimeFailure): Promise<RuntimeFailure> {
+    const signIn = this.options.signIn;
+    if (failure.kind !== "authentication" || this.options.provider || !signIn) return failure;
+    if (!this.diagnosis || Date.now() - this.diagnosis.at > DIAGNOSIS_TTL_MS) {
+      const problem = explain({ source: signIn, githubHost: this.options.githubHost ?? "github.com", authStatus: () => this.authStatus() });
+      this.diagnosis = { at: Date.now(), problem };
+    }
+    const problem = await this.diagnosis.problem;
+    this.log.warn({ problem: problem.kind }, problem.sentence);
+    if (problem.kind === "unreachable") return { ...failure, kind: "unreachable" };
+    if (problem.kind === "no_access") return { ...failure, kind: "no_access" };
+    return failure;
+  }
+
   /** One answer as events: deltas in order, messages, tools, retries, then exactly one `done` or `error`. */
   async *stream(request: AnswerRequest): AsyncGenerator<RuntimeEvent, void, undefined> {
     const { retry } = this.options;
@@ -102,7 +138,7 @@ export class CopilotRuntime implements AnswerRuntime {
         yield { type: "done", aborted: end.aborted };
         return;
       }
-      const { failure } = end;
+      const failure = await this.refineFailure(end.failure);
       const failureLog = { kind: failure.kind, errorType: failure.errorType, statusCode: failure.statusCode, error: failure.message };
       const retryable = isRetryable(failure);
       if (!retryable || attempt + 1 >= retry.attempts) {
@@ -295,15 +331,15 @@ export class CopilotRuntime implements AnswerRuntime {
     const o = this.options;
     const client = new CopilotClient({
       mode: "empty",
-      useLoggedInUser: false,
+      useLoggedInUser: o.signIn?.kind === "logged-in-user",
       env: o.env ?? runtimeEnvironment(),
-      ...(o.githubToken ? { gitHubToken: o.githubToken } : {}),
-      ...(o.homeDirectory ? { baseDirectory: o.homeDirectory } : {}),
+      ...(o.signIn?.kind === "token" ? { gitHubToken: o.signIn.token } : {}),
+      baseDirectory: o.homeDirectory,
       ...(o.workingDirectory ? { workingDirectory: o.workingDirectory } : {}),
     });
     const startedAt = Date.now();
     const ready = client.start().then(() => {
-      this.log.info({ ms: Date.now() - startedAt, copilotAuth: Boolean(o.githubToken), byok: Boolean(o.provider) }, "Copilot runtime started");
+      this.log.info({ ms: Date.now() - startedAt, signIn: o.signIn?.kind === "token" ? o.signIn.variable : o.signIn?.kind, byok: Boolean(o.provider) }, "Copilot runtime started");
       return client;
     });
     this.client = client;

@@ -29,6 +29,8 @@ const QUOTA = /\b402\b|quota|insufficient[ _]credits|billing|payment required/i;
 const CONTEXT_LIMIT =
   /\b413\b|context[ _]length|context window|context[ _]limit|maximum context|too many tokens|token limit|prompt is too long|request too large/i;
 const TIMEOUT = /timed out|timeout|operation was aborted/i;
+/** A BYOK endpoint that does not answer at all (the runtime's own words, or a socket error's code). */
+const UNREACHABLE = /could not connect|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/i;
 
 /** Transient conditions worth a fresh session (the reference's list, plus a lost runtime connection). */
 const RETRYABLE =
@@ -64,6 +66,7 @@ function kindOf({ message, errorType, statusCode }: FailureInput): FailureKind {
   if (RATE_LIMIT.test(text)) return "rate_limit";
   if (AUTHENTICATION.test(text)) return "authentication";
   if (QUOTA.test(text)) return "quota";
+  if (UNREACHABLE.test(text)) return "unreachable";
   if (CONTEXT_LIMIT.test(text)) return "context_limit";
   if (TIMEOUT.test(text)) return "timeout";
   return "other";

@@ -2,7 +2,17 @@
  * What a streamed Copilot answer looks like to the rest of threadpilot. The runtime translates the SDK's
  * session events into these, so the reply streamer and the adapters never depend on the SDK's event shapes.
  */
-export type FailureKind = "rate_limit" | "authentication" | "timeout" | "quota" | "context_limit" | "other";
+export type FailureKind =
+  | "rate_limit"
+  | "authentication"
+  /** Signed in to GitHub, but the account (or the token's permissions) has no Copilot access. */
+  | "no_access"
+  /** The model service (GitHub, or the BYOK endpoint) could not be reached: a network problem, not credentials. */
+  | "unreachable"
+  | "timeout"
+  | "quota"
+  | "context_limit"
+  | "other";
 
 export interface RuntimeFailure {
   kind: FailureKind;

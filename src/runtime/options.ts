@@ -6,10 +6,16 @@ import type { PermissionHandler, ProviderConfig } from "@github/copilot-sdk";
 import type { Logger } from "pino";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
 import { defaultAvailableTools, ownToolsOnly } from "./safe-defaults.js";
+import type { SignInSource } from "./sign-in.js";
 
 export interface CopilotRuntimeOptions {
-  /** Copilot authentication; not needed with a BYOK `provider`. Passed to the runtime process, never logged. */
-  githubToken?: string;
+  /**
+   * Copilot sign-in: a token (passed to the runtime process, never logged) or the user signed in to the Copilot
+   * CLI. Not needed with a BYOK `provider`.
+   */
+  signIn?: SignInSource;
+  /** GH_HOST: the GitHub host to sign in against (default github.com). */
+  githubHost?: string;
   /** Model id (required with BYOK). */
   model: string;
   /** BYOK: an OpenAI-compatible, Azure or Anthropic endpoint instead of the Copilot API. */
@@ -28,8 +34,8 @@ export interface CopilotRuntimeOptions {
   /** Send images to the model (and tell the runtime a BYOK model can see them). */
   vision: boolean;
   retry?: Partial<RetryPolicy>;
-  /** COPILOT_HOME: session state and runtime config. Tests use a temp dir. */
-  homeDirectory?: string;
+  /** COPILOT_HOME: session state and runtime config. Required: the runtime has no usable default in "empty" mode. */
+  homeDirectory: string;
   /** An attempt with no session event for this long fails as a `timeout` (default 180 s). */
   inactivityTimeoutMs?: number;
   /** After this long without events the runtime process is pinged, to notice one that died (default 10 s). */
@@ -75,13 +81,16 @@ export function resolveRuntimeOptions(options: CopilotRuntimeOptions): ResolvedR
   };
 }
 
-const PASSED_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|TERM|TZ|LANG|LC_\w+|TMPDIR|TEMP|TMP|XDG_\w+|COPILOT_\w+|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy)$/;
+const PASSED_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|TERM|TZ|LANG|LC_\w+|TMPDIR|TEMP|TMP|XDG_\w+|COPILOT_\w+|GH_HOST|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy)$/;
+
+/** Secrets that match the allow-list's pattern but reach the runtime through its options, not its environment. */
+const WITHHELD_ENV = new Set(["COPILOT_PROVIDER_API_KEY"]);
 
 /** The allow-listed part of `env` for the runtime process. */
 export function runtimeEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && PASSED_ENV.test(name)) kept[name] = value;
+    if (value !== undefined && PASSED_ENV.test(name) && !WITHHELD_ENV.has(name)) kept[name] = value;
   }
   return kept;
 }

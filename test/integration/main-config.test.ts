@@ -3,13 +3,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { MAIN } from "../support/bot-process.js";
 
-const root = join(import.meta.dirname, "..", "..");
 
 /** Runs the real entry point in an empty directory (so no .env is read) with only `env`. */
 function runMain(env: Record<string, string>) {
   const cwd = mkdtempSync(join(tmpdir(), "threadpilot-main-"));
-  return spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(root, "src", "main.ts")], {
+  return spawnSync(process.execPath, [MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
     encoding: "utf8",

@@ -1,19 +1,19 @@
 /**
- * Runs the real bot (`node --import tsx src/main.ts`) as a child process for process-level tests: environment
- * pointed at the fake Slack and the fake model, a private temp COPILOT_HOME and REPOS_DIR, JSON log lines parsed
- * from stdout, signals, exit codes, and the process tree (to prove no Copilot runtime process outlives the bot).
+ * Runs the real bot the way users do (`node dist/main.js`, built once by test/support/build-once.ts) as a child
+ * process for process-level tests: a fresh temp working directory and HOME, only the variables a user sets
+ * (pointed at the fake Slack, Discord and model), everything on disk under the default ./data, JSON log lines
+ * parsed from stdout, signals, exit codes, and the process tree (to prove no Copilot runtime process outlives it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const MAIN = join(ROOT, "src", "main.ts");
-/** tsx's loader by absolute URL: the bot runs in a temp cwd, where a bare "tsx" would not resolve. */
-const TSX_LOADER = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+/** The built entry point, as `npm start` runs it. */
+export const MAIN = join(ROOT, "dist", "main.js");
 
 /** The log line the app writes once every part is up (src/app.ts runApp). */
 export const READY_MESSAGE = "threadpilot is running";
@@ -23,10 +23,12 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
 export interface BotProcessOptions {
   /** Names the process in failure messages ("bot-a"). */
   name: string;
-  /** Variables on top of a clean base (PATH, HOME, LANG) and the harness's own (temp dirs, HEALTH_PORT=0). */
+  /** Variables on top of a clean base (PATH, a fresh HOME, LANG): only what a user would set. */
   env: Record<string, string>;
-  /** How long to wait for the ready line (default 45 s: tsx compiles, the Copilot runtime starts). */
+  /** How long to wait for the ready line (default 45 s: the Copilot runtime starts on a loaded machine). */
   readyTimeoutMs?: number;
+  /** Start in this working directory (e.g. a replica restarted on the same ./data); a fresh temp dir by default. */
+  cwd?: string;
 }
 
 export interface ExitStatus {
@@ -62,6 +64,7 @@ export function botEnvironment(input: {
     COPILOT_RETRY_BASE_DELAY_MS: "50",
     COPILOT_RETRY_MAX_DELAY_MS: "100",
     STORE_URL: input.storeUrl,
+    HEALTH_PORT: "0",
     USER_RATE_LIMIT: "0",
     LOG_LEVEL: "info",
     ...input.extra,
@@ -81,8 +84,9 @@ export class BotProcess {
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
-    /** Temp root holding COPILOT_HOME and REPOS_DIR; removed by `cleanup()`. */
+    /** The working directory (./data, the default DATA_DIR, is inside it); removed by `cleanup()`. */
     readonly dir: string,
+    /** Where the Copilot runtime runs: the default REPOS_DIR, ./data/repos. */
     readonly reposDir: string,
   ) {
     this.exited = new Promise((resolveExit) => {
@@ -111,19 +115,18 @@ export class BotProcess {
 
   /** Starts the bot and resolves once it logged that it is running; throws with its output if it does not. */
   static async start(options: BotProcessOptions): Promise<BotProcess> {
-    const dir = mkdtempSync(join(tmpdir(), `threadpilot-${options.name}-`));
-    const reposDir = join(dir, "repos");
+    const dir = options.cwd ?? mkdtempSync(join(tmpdir(), `threadpilot-${options.name}-`));
+    const home = join(dir, "home");
+    mkdirSync(home, { recursive: true });
+    const reposDir = join(dir, "data", "repos");
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? dir,
+      HOME: home,
       LANG: process.env.LANG ?? "C.UTF-8",
-      COPILOT_HOME: join(dir, "copilot-home"),
-      REPOS_DIR: reposDir,
-      HEALTH_PORT: "0",
       ...options.env,
     };
     // cwd is the temp dir: no .env file of the checkout is picked up by dotenv.
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+    const child = spawn(process.execPath, [MAIN], {
       cwd: dir,
       env,
       stdio: ["ignore", "pipe", "pipe"],

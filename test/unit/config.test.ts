@@ -34,7 +34,11 @@ describe("loadConfig", () => {
     expect(config.discord).toBeUndefined();
     expect(config.copilot.provider).toEqual({ type: "openai", baseUrl: "http://127.0.0.1:9/v1" });
     expect(config.copilot.retry).toEqual({ attempts: 3, baseDelayMs: 3000, maxDelayMs: 30000 });
-    expect(config.store.url).toBe("sqlite://./data/threadpilot.sqlite");
+    expect(config.store.url).toBe("sqlite://data/threadpilot.sqlite");
+    expect(config.dataDirectory).toBe("./data");
+    expect(config.copilot.homeDirectory).toBe("data/copilot");
+    expect(config.copilot.workingDirectory).toBe("data/repos");
+    expect(config.copilot.signIn).toEqual({ kind: "byok" });
     expect(config.answering).toEqual({ threadFollowups: true, otherBots: false });
     expect(config.health.port).toBeUndefined();
   });
@@ -43,6 +47,25 @@ describe("loadConfig", () => {
     const config = loadConfig({ DISCORD_TOKEN: "abc.def.ghi", GITHUB_TOKEN: "ghp_x", DISCORD_OPEN_THREAD: "yes" });
     expect(config.slack).toBeUndefined();
     expect(config.discord).toEqual({ token: "abc.def.ghi", apiUrl: "https://discord.com/api", openThread: true });
+  });
+
+  it("keeps everything on disk under DATA_DIR unless a variable moves a part", () => {
+    const config = loadConfig({ ...slackSocket, ...byok, DATA_DIR: "/var/lib/threadpilot", REPOS_DIR: "/srv/repos" });
+    expect(config.store.url).toBe("sqlite:///var/lib/threadpilot/threadpilot.sqlite");
+    expect(config.copilot.homeDirectory).toBe("/var/lib/threadpilot/copilot");
+    expect(config.copilot.workingDirectory).toBe("/srv/repos");
+  });
+
+  it("reads the Copilot token in the runtime's order, and signs in as the CLI user only when asked", () => {
+    const all = { COPILOT_GITHUB_TOKEN: "gho_a", GH_TOKEN: "gho_b", GITHUB_TOKEN: "gho_c" };
+    expect(loadConfig({ ...slackSocket, ...all }).copilot.signIn).toEqual({ kind: "token", token: "gho_a", variable: "COPILOT_GITHUB_TOKEN" });
+    expect(loadConfig({ ...slackSocket, GH_TOKEN: "gho_b", GITHUB_TOKEN: "gho_c" }).copilot.signIn).toMatchObject({ variable: "GH_TOKEN" });
+    expect(loadConfig({ ...slackSocket, GITHUB_TOKEN: "gho_c" }).copilot.signIn).toMatchObject({ variable: "GITHUB_TOKEN" });
+    const cli = loadConfig({ ...slackSocket, COPILOT_USE_LOGGED_IN_USER: "true", HOME: "/home/bot" });
+    expect(cli.copilot.signIn).toEqual({ kind: "logged-in-user" });
+    // `copilot login` keeps its sign-in in the user's ~/.copilot: the runtime must look there.
+    expect(cli.copilot.homeDirectory).toBe("/home/bot/.copilot");
+    expect(problemsOf({ ...slackSocket, COPILOT_USE_LOGGED_IN_USER: "false" }).map((p) => p.variable)).toEqual(["GITHUB_TOKEN"]);
   });
 
   it("explains malformed values, naming the variable", () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { resolveRuntimeOptions, runtimeEnvironment } from "../../src/runtime/options.js";
 import { ownToolsOnly } from "../../src/runtime/safe-defaults.js";
 
-const base = { model: "m", systemMessage: "s", vision: false, logger: pino({ level: "silent" }) };
+const base = { model: "m", systemMessage: "s", vision: false, homeDirectory: "/tmp/copilot-home", logger: pino({ level: "silent" }) };
 
 describe("resolveRuntimeOptions", () => {
   it("defaults to the bot's own tools only, no sub-agents, the reference's retry policy", () => {
@@ -48,8 +48,16 @@ describe("runtimeEnvironment", () => {
       SLACK_BOT_TOKEN: "xoxb-secret",
       DISCORD_TOKEN: "secret",
       GITHUB_TOKEN: "ghp_secret",
+      COPILOT_PROVIDER_API_KEY: "sk-secret",
+      GH_HOST: "example.ghe.com",
       UNSET: undefined,
     });
-    expect(env).toEqual({ PATH: "/bin", HOME: "/home/bot", HTTPS_PROXY: "http://proxy", COPILOT_HOME: "/data" });
+    expect(env).toEqual({
+      PATH: "/bin",
+      HOME: "/home/bot",
+      HTTPS_PROXY: "http://proxy",
+      COPILOT_HOME: "/data",
+      GH_HOST: "example.ghe.com",
+    });
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * Asks GitHub's API, directly, whether it can be reached and what it makes of a token. The Copilot runtime only
+ * says "Not authenticated", whether GitHub refused the token or could not be reached at all; this tells the two
+ * apart. It goes through HTTPS_PROXY / NO_PROXY like the runtime does (undici's EnvHttpProxyAgent: Node 20's
+ * own fetch ignores proxy variables), and sends the token to the GitHub API host only.
+ */
+import { EnvHttpProxyAgent, fetch } from "undici";
+
+export type ProbeResult =
+  | { reachable: false; reason: string }
+  | { reachable: true; status: number; login?: string };
+
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** The REST API base of a GitHub host: api.github.com, or api.<host> for GitHub Enterprise Cloud (ghe.com). */
+export function githubApiBase(host: string): string {
+  const bare = host.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  return bare === "github.com" ? "https://api.github.com" : `https://api.${bare}`;
+}
+
+let dispatcher: EnvHttpProxyAgent | undefined;
+
+/** `GET {apiBase}/user`, with the token when there is one. Never throws. */
+export async function probeGitHub(apiBase: string, token?: string): Promise<ProbeResult> {
+  dispatcher ??= new EnvHttpProxyAgent();
+  try {
+    const response = await fetch(`${apiBase}/user`, {
+      dispatcher,
+      headers: {
+        accept: "application/vnd.github+json",
+        "user-agent": "threadpilot",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    let login: string | undefined;
+    if (response.ok) {
+      const body = (await response.json().catch(() => undefined)) as { login?: unknown } | undefined;
+      if (typeof body?.login === "string") login = body.login;
+    } else {
+      await response.body?.cancel().catch(() => undefined);
+    }
+    return { reachable: true, status: response.status, ...(login ? { login } : {}) };
+  } catch (error) {
+    return { reachable: false, reason: networkReason(error) };
+  }
+}
+
+/** The innermost cause of a failed fetch ("ECONNREFUSED", "ENOTFOUND", "timed out"), for the log. */
+function networkReason(error: unknown): string {
+  let current: unknown = error;
+  let deepest = error instanceof Error ? error.message : String(error);
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    if (current.name === "TimeoutError") return "timed out";
+    deepest = current.message;
+    current = current.cause;
+  }
+  return deepest;
+}
