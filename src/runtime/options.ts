@@ -90,7 +90,8 @@ const WITHHELD_ENV = new Set(["COPILOT_PROVIDER_API_KEY"]);
 export function runtimeEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && PASSED_ENV.test(name) && !WITHHELD_ENV.has(name)) kept[name] = value;
+    // An empty value (a blank line copied from .env.example) means "unset", not "set to nothing".
+    if (value && PASSED_ENV.test(name) && !WITHHELD_ENV.has(name)) kept[name] = value;
   }
   return kept;
 }
