@@ -4,7 +4,7 @@
  * test-only settings (no COPILOT_HOME, REPOS_DIR, DATA_DIR or HEALTH_PORT). Each set-up answers one mention
  * against the fakes, and keeps everything it writes under ./data.
  */
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,18 +149,29 @@ describe("each documented set-up answers a mention with only the user's variable
   });
 });
 
-describe("Copilot sign-in, told apart offline", () => {
-  /** Runs the entry point to its exit with a GitHub token instead of BYOK. */
-  function runToExit(env: Record<string, string>) {
-    const cwd = mkdtempSync(join(tmpdir(), "threadpilot-signin-"));
-    return spawnSync(process.execPath, [MAIN], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-  }
+/** Runs the entry point in a fresh directory until it exits. */
+function runToExit(env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), "threadpilot-exit-"))) {
+  return spawnSync(process.execPath, [MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
 
+test("a DATA_DIR that cannot be written is one sentence naming it, exit 1", async () => {
+  const { fake } = await discord();
+  const cwd = mkdtempSync(join(tmpdir(), "threadpilot-datadir-"));
+  // A file where the directory should be: refused for root too, unlike a permission bit.
+  writeFileSync(join(cwd, "taken"), "not a directory");
+  const result = runToExit({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, ...byok(), DATA_DIR: "taken/data" }, cwd);
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim()).toBe(
+    `threadpilot stopped: DATA_DIR (${join(cwd, "taken", "data")}) cannot be written (a file is in the way): point DATA_DIR at a directory the bot's user can write.`,
+  );
+});
+
+describe("Copilot sign-in, told apart offline", () => {
   test("a classic personal access token is refused at start with one sentence naming the variable", async () => {
     const { fake } = await discord();
     const token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
