@@ -10,3 +10,15 @@ test("the Slack app manifest asks for every scope and event the bot uses", () =>
   for (const name of [...scopes, ...events]) expect(listed, name).toContain(name);
   expect(manifest).toMatch(/socket_mode_enabled: true/);
 });
+
+/** The README's set-up step names exactly the manifest's bot scopes, so a newcomer installs what the bot asks for. */
+test("the README's Slack scope list matches the manifest", () => {
+  const manifest = readFileSync(new URL("../../slack-app-manifest.yml", import.meta.url), "utf8");
+  const botScopes = manifest.split(/^\s*bot:\s*$/m)[1]!.split(/^settings:/m)[0]!;
+  const inManifest = [...botScopes.matchAll(/^\s*-\s*([a-z_.:]+)/gm)].map((m) => m[1]).sort();
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const step = /It asks for the\s+scopes the bot needs \(([^)]*)\)/.exec(readme);
+  expect(step, "the README's Slack set-up step lists the scopes").not.toBeNull();
+  const inReadme = [...step![1]!.matchAll(/`([a-z_.:]+)`/g)].map((m) => m[1]).sort();
+  expect(inReadme).toEqual(inManifest);
+});
