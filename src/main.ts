@@ -1,5 +1,8 @@
 import dotenv from "dotenv";
 import { ConfigError, loadConfig, type Config } from "./config/load.js";
+import { SECRET_VARIABLES } from "./config/schema.js";
+import { secretScrubber } from "./logging/logger.js";
+import { StartupError } from "./startup/startup-error.js";
 
 // A .env file is optional; real environment variables win over it.
 dotenv.config({ quiet: true });
@@ -16,13 +19,24 @@ function readConfig(): Config {
   }
 }
 
+/**
+ * The one line a failed start prints: a StartupError is already the sentence naming what to fix; anything else
+ * (not understood) keeps its message on one line, behind a prefix. Never a stack, never a secret's value.
+ */
+function failureLine(error: unknown): string {
+  const line =
+    error instanceof StartupError
+      ? error.message
+      : `threadpilot stopped: ${error instanceof Error ? error.message : String(error)}`;
+  const scrub = secretScrubber(SECRET_VARIABLES.map((name) => process.env[name]).filter((v): v is string => Boolean(v)));
+  return scrub(line.replace(/\s*\n\s*/g, " "));
+}
+
 const config = readConfig();
 try {
   const { runApp } = await import("./app.js");
   await runApp(config);
 } catch (error) {
-  // One sentence, no stack: the details are in the logs at debug level.
-  const reason = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`threadpilot stopped: ${reason}\n`);
+  process.stderr.write(`${failureLine(error)}\n`);
   process.exit(1);
 }
