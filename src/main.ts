@@ -29,7 +29,8 @@ function failureLine(error: unknown): string {
       ? error.message
       : `threadpilot stopped: ${error instanceof Error ? error.message : String(error)}`;
   const scrub = secretScrubber(SECRET_VARIABLES.map((name) => process.env[name]).filter((v): v is string => Boolean(v)));
-  return scrub(line.replace(/\s*\n\s*/g, " "));
+  const oneLine = line.replace(/\s*\n\s*/g, " ").trim();
+  return scrub(/[.!?]$/.test(oneLine) ? oneLine : `${oneLine}.`);
 }
 
 const config = readConfig();
