@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_VARIABLES } from "../../src/config/schema.js";
 import { SIGNATURE_WARNING } from "../../src/adapters/slack/signature-warning.js";
 import { BotProcess, waitUntil } from "../support/bot-process.js";
-import { concurrencyLimit, runUntilExit, STACK_FRAME, type FailedStart } from "../support/failed-start.js";
+import { concurrencyLimit, LOGGED_STACK, runUntilExit, STACK_FRAME, type FailedStart } from "../support/failed-start.js";
 import { startFakeDiscord, type FakeDiscord } from "../support/fake-discord/server.js";
 import { startFakeModel, type FakeModel } from "../support/fake-model/server.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/server.js";
@@ -106,7 +106,7 @@ function expectOneSentence(run: FailedStart, env: Record<string, string>, senten
   const shown = output.join("\n");
   expect({ code: run.code, stderr: run.stderr }, shown).toMatchObject({ code: 1, stderr: [expect.stringMatching(sentence)] });
   expect(run.stderr[0]).toMatch(/\.$/);
-  expect(output.filter((line) => STACK_FRAME.test(line))).toEqual([]);
+  expect(output.filter((line) => STACK_FRAME.test(line) || LOGGED_STACK.test(line))).toEqual([]);
   for (const name of SECRET_VARIABLES) {
     const value = env[name];
     if (value) expect(shown, `${name}'s value is printed`).not.toContain(value);

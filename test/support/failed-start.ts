@@ -18,6 +18,8 @@ const TSX_LOADER = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "load
 
 /** A line of a stack trace (`    at fn (file.ts:12:5)`). */
 export const STACK_FRAME = /^\s+at .+:\d+:\d+/;
+/** A stack trace inside a JSON log line (an error's `stack`, its newlines escaped). */
+export const LOGGED_STACK = /\\n\s+at .+:\d+:\d+/;
 
 export interface FailedStart {
   code: number | null;

@@ -156,7 +156,9 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       return mode === "socket" ? socketUp : server?.listening === true;
     },
     async stop() {
-      await app.stop();
+      // Bolt's HTTP receiver refuses to stop a server that never listened (a start that failed); Socket Mode is
+      // always stopped, since its client may still be waiting to retry.
+      if (mode === "socket" || server !== undefined) await app.stop();
       socketUp = false;
     },
   };
