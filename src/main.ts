@@ -33,11 +33,24 @@ function failureLine(error: unknown): string {
   return scrub(/[.!?]$/.test(oneLine) ? oneLine : `${oneLine}.`);
 }
 
+/** Prints the failure and exits 1; the Copilot runtime's process ends with its stdio pipe if still running. */
+function fail(error: unknown): never {
+  process.stderr.write(`${failureLine(error)}\n`);
+  process.exit(1);
+}
+
 const config = readConfig();
+// During start, an error a library rejects or throws where no caller can catch it (Bolt once fired auth.test from
+// its constructor) would crash Node with a stack trace: it gets the same one line. Once running, Node's default
+// handling applies again.
+process.on("unhandledRejection", fail);
+process.on("uncaughtException", fail);
 try {
   const { runApp } = await import("./app.js");
   await runApp(config);
 } catch (error) {
-  process.stderr.write(`${failureLine(error)}\n`);
-  process.exit(1);
+  fail(error);
+} finally {
+  process.off("unhandledRejection", fail);
+  process.off("uncaughtException", fail);
 }
