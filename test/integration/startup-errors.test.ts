@@ -20,10 +20,12 @@ import { startFakeSlack, type FakeSlack } from "../support/fake-slack/server.js"
 
 const REVOKED_BOT_TOKEN = "xoxb-revoked-0123456789";
 const REVOKED_APP_TOKEN = "xapp-revoked-0123456789";
-/** Several starts at once, but not so many that their tsx compiles starve each other on a small machine. */
-const startSlot = concurrencyLimit(3);
-/** A start may wait for a slot before its own run. */
-const CASE_TIMEOUT_MS = 180_000;
+/** Two starts at once: each compiles the bot with tsx, and more only starve each other on a small machine. */
+const startSlot = concurrencyLimit(2);
+/** How long one start may take to fail: generous, as a loaded machine compiles slowly (a healthy one takes seconds). */
+const RUN_TIMEOUT_MS = 150_000;
+/** A case may also wait for a slot while other starts run. */
+const CASE_TIMEOUT_MS = 600_000;
 
 let slack: FakeSlack;
 let discord: FakeDiscord;
@@ -95,7 +97,7 @@ function discordEnv(extra: Record<string, string> = {}): Record<string, string> 
 }
 
 async function failedStart(env: Record<string, string>): Promise<FailedStart> {
-  const run = await startSlot(() => runUntilExit({ env }));
+  const run = await startSlot(() => runUntilExit({ env, timeoutMs: RUN_TIMEOUT_MS }));
   runs.push(run);
   return run;
 }
@@ -206,7 +208,7 @@ describe("a wrong SLACK_SIGNING_SECRET (HTTP mode)", () => {
   // Slack has no method to check a signing secret, so the start succeeds; the first events tell.
   it("refuses Slack's events with 401 and warns once naming the variable, and keeps running", { timeout: CASE_TIMEOUT_MS }, async () => {
     const env = slackHttp({ SLACK_SIGNING_SECRET: "not-the-signing-secret-0123", SLACK_PORT: "0" });
-    const bot = await startSlot(() => BotProcess.start({ name: "wrong-secret", env }));
+    const bot = await startSlot(() => BotProcess.start({ name: "wrong-secret", env, readyTimeoutMs: RUN_TIMEOUT_MS }));
     try {
       const port = bot.logs.find((line) => line.msg === "Slack connected")?.port;
       expect(port, bot.tail()).toEqual(expect.any(Number));
