@@ -35,7 +35,7 @@ const REDACT_PATHS = [
  * Secret values known at start-up. Free text (an error message from a library that echoes a header, say) is
  * scrubbed of them too, since path-based redaction cannot see inside strings.
  */
-function secretScrubber(secrets: readonly string[]) {
+export function secretScrubber(secrets: readonly string[]) {
   const values = secrets.filter((s) => s.length >= 8);
   if (values.length === 0) return (text: string) => text;
   return (text: string) => values.reduce((out, secret) => out.split(secret).join("[REDACTED]"), text);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { listenFailure } from "../startup/listen-failure.js";
 import type { HealthChecks } from "./health.js";
 import type { Metrics } from "./metrics.js";
 
@@ -59,9 +60,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   server.keepAliveTimeout = 1_000;
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new Error(`The health server could not listen on port ${options.port}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}.`, { cause: error })),
-    );
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenFailure("HEALTH_PORT", options.port, error)));
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

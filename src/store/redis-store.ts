@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Logger } from "pino";
+import { networkFailure } from "../startup/network-failure.js";
 import { KeyvValues } from "./keyv-values.js";
 import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
 import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
@@ -97,7 +98,9 @@ export class RedisStore extends KeyvValues implements StateStoreWithQueues, Stat
     try {
       await client.connect();
     } catch (error) {
-      throw new Error(`Could not connect to the Redis store at ${display}: ${(error as Error).message || String(error)}`, { cause: error });
+      // networkFailure digs the socket's reason out of node-redis's wrappers (an AggregateError has no message).
+      const reason = networkFailure(error) ?? ((error as Error).message || String(error));
+      throw new Error(`Could not connect to the Redis store at ${display}: ${reason}`, { cause: error });
     }
     connectedOnce = true;
     return new RedisStore(client as RedisClient, logger);

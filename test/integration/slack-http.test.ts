@@ -3,6 +3,7 @@
  * a signed one is answered, and a signed retry (X-Slack-Retry-Num) does not answer twice.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { SIGNATURE_WARNING } from "../../src/adapters/slack/signature-warning.js";
 import { startSlackHarness, type SlackHarness } from "../support/fake-slack/harness.js";
 
 let h: SlackHarness;
@@ -47,6 +48,8 @@ test("a request with a bad or stale signature is refused and never reaches the m
   expect(stale.status).toBe(401);
   const unsigned = await fetch(h.eventsUrl!, { method: "POST", headers: { "content-type": "application/json" }, body });
   expect(unsigned.status).toBe(401);
+  // Three refusals, one warning naming the setting: whoever sends bad requests does not decide how much we log.
+  expect(h.logs.filter((l) => (l.level as number) >= 40).map((l) => l.msg)).toEqual([SIGNATURE_WARNING]);
 
   // A correctly signed mention afterwards is answered, and it is the only model request.
   h.model.script({ text: "Signed and answered." });

@@ -89,7 +89,7 @@ describe("ops server", () => {
 
   it("says clearly when its port is taken", async () => {
     await expect(startOpsServer({ port: server.port, host: "127.0.0.1", health, metrics, logger })).rejects.toThrow(
-      `The health server could not listen on port ${server.port}: the port is in use.`,
+      `Port ${server.port} (HEALTH_PORT) is already in use by another program: stop that program or set HEALTH_PORT to a free port.`,
     );
   });
 });

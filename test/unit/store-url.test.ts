@@ -24,7 +24,7 @@ describe("parseStoreUrl", () => {
     ["./data/file.sqlite", /not supported/],
     ["sqlite://", /names no SQLite file/],
     ["memory://extra", /exactly memory:\/\//],
-    ["redis://host:6379/zero", /database "zero" in the store URL is not a number/],
+    ["redis://host:6379/zero", /database "zero" in STORE_URL is not a number/],
     ["redis://:6379", /not a valid Redis URL|names no Redis host/],
   ])("rejects %j with one clear sentence", (url, message) => {
     expect(() => parseStoreUrl(url)).toThrow(StoreUrlError);

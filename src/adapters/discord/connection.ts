@@ -3,6 +3,7 @@
  * Discord's own proxy and the tests), and a rate-limit policy that hands message-route limits to the streamer.
  */
 import { Client, Events, GatewayIntentBits, Options, Partials, type RateLimitData } from "discord.js";
+import { loginFailure } from "./startup-errors.js";
 
 export interface DiscordConnectionOptions {
   token: string;
@@ -70,21 +71,8 @@ export async function connect(client: Client, options: Pick<DiscordConnectionOpt
     await ready;
   } catch (error) {
     await client.destroy().catch(() => undefined);
-    throw new Error(loginFailure(error), { cause: error });
+    throw loginFailure(error, client.rest.options.api);
   } finally {
     clearTimeout(timer);
   }
-}
-
-function loginFailure(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  const status = (error as { status?: unknown }).status;
-  if (code === "TokenInvalid" || status === 401) {
-    return "Discord rejected the bot token: copy it again from the Developer Portal (Bot → Reset Token) into DISCORD_TOKEN.";
-  }
-  if (code === "DisallowedIntents" || /disallowed intents/i.test(String((error as Error)?.message))) {
-    return "Discord refused the Message Content intent: enable it under Bot → Privileged Gateway Intents in the Developer Portal.";
-  }
-  const reason = error instanceof Error ? error.message : String(error);
-  return `Could not connect to Discord: ${reason}`;
 }

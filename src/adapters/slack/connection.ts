@@ -15,6 +15,10 @@ import {
   type SocketModeReceiverProcessEventErrorHandlerArgs,
 } from "@slack/bolt";
 import type { Logger } from "pino";
+import { listenFailure } from "../../startup/listen-failure.js";
+import { watchConnectionsOpen } from "./connections-open-watch.js";
+import { createHttpReceiver } from "./http-receiver.js";
+import { appTokenFailure, appTokenRefusal, botTokenFailure, isTransientSlackError } from "./startup-errors.js";
 
 export interface SlackConnectionOptions {
   botToken: string;
@@ -67,13 +71,17 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
   const retryConfig = options.retryConfig ?? DEFAULT_RETRY;
   const clientOptions: webApi.WebClientOptions = { slackApiUrl, retryConfig, logger };
 
+  // Socket Mode: apps.connections.open refusals seen during start (see connections-open-watch.ts).
+  let onOpenRefused: ((code: string) => void) | undefined;
   // Our own receiver in Socket Mode, so its WebSocket client can be guarded against malformed frames.
   const receiver =
     mode === "socket"
       ? new SocketModeReceiver({
           appToken: options.appToken!,
           logger,
-          installerOptions: { clientOptions },
+          installerOptions: {
+            clientOptions: { ...clientOptions, fetch: watchConnectionsOpen((code) => onOpenRefused?.(code)) },
+          },
           processEventErrorHandler: (args) => onProcessEventError(args, options.logger),
         })
       : undefined;
@@ -86,7 +94,12 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     token: options.botToken,
     logger,
     clientOptions,
-    ...(receiver ? { socketMode: true, receiver } : { signingSecret: options.signingSecret }),
+    // Without this, the constructor fires auth.test at once and a wrong token becomes an unhandled rejection
+    // (a stack trace, the process gone); start() runs it through init() and says what is wrong instead.
+    deferInitialization: true,
+    ...(receiver
+      ? { socketMode: true, receiver }
+      : { receiver: createHttpReceiver({ signingSecret: options.signingSecret!, boltLogger: logger, logger: options.logger }) }),
   });
   const writeClient = new webApi.WebClient(options.botToken, {
     slackApiUrl,
@@ -97,24 +110,55 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     retryConfig: { retries: 0 },
   });
 
+  /**
+   * Connects Socket Mode; ends with one sentence when apps.connections.open refuses SLACK_APP_TOKEN, including the
+   * refusals the client would otherwise retry forever. Slack's own passing trouble is still retried.
+   */
+  async function startSocket(): Promise<void> {
+    let refuse: (error: unknown) => void = () => {};
+    const refused = new Promise<never>((_, reject) => (refuse = reject));
+    onOpenRefused = (code) => {
+      if (!isTransientSlackError(code)) refuse(appTokenRefusal(code));
+    };
+    try {
+      await Promise.race([
+        app.start().catch((error: unknown) => {
+          throw appTokenFailure(error, slackApiUrl);
+        }),
+        refused,
+      ]);
+    } finally {
+      onOpenRefused = undefined;
+    }
+  }
+
   let server: Server | undefined;
   return {
     app,
     mode,
     writeClient,
     async start() {
+      // auth.test: checks SLACK_BOT_TOKEN (and that SLACK_API_URL answers) before anything listens.
+      await app.init().catch((error: unknown) => {
+        throw botTokenFailure(error, slackApiUrl);
+      });
       if (mode === "socket") {
-        await app.start();
+        await startSocket();
         return { mode };
       }
-      server = (await app.start(options.port ?? 3000)) as Server;
+      const port = options.port ?? 3000;
+      server = (await app.start(port).catch((error: unknown) => {
+        throw listenFailure("SLACK_PORT", port, error);
+      })) as Server;
       return { mode, port: (server.address() as AddressInfo).port };
     },
     isConnected() {
       return mode === "socket" ? socketUp : server?.listening === true;
     },
     async stop() {
-      await app.stop();
+      // Bolt's HTTP receiver refuses to stop a server that never listened (a start that failed); Socket Mode is
+      // always stopped, since its client may still be waiting to retry.
+      if (mode === "socket" || server !== undefined) await app.stop();
       socketUp = false;
     },
   };

@@ -10,7 +10,7 @@ import { EventEmitter } from "node:events";
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { WebSocketServer, WebSocket } from "ws";
 import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
-import { handleApiCall, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
+import { handleApiCall, refusedToken, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
 import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
 
 export type { ApiCall } from "./web-api.js";
@@ -35,6 +35,12 @@ export interface FakeSlackOptions {
   maxRepliesPageSize?: number;
   /** Emit `message` / `message_changed` events for the bot's own posts and edits, as Slack does (default true). */
   echoBotMessages?: boolean;
+  /**
+   * Tokens Slack knows but refuses, each with the error every method answers it with (Slack: HTTP 200,
+   * `{ok: false, error}`), e.g. `{"xoxb-revoked": "token_revoked", "xapp-old": "account_inactive"}`. Any other
+   * unknown token gets `invalid_auth`, as on Slack.
+   */
+  refusedTokens?: Record<string, string>;
   /**
    * Keep every call (with its parameters) in `calls` and every edit in `message.edits` (default true). A benchmark
    * turns it off to save memory; `callCounts` is kept either way.
@@ -115,6 +121,7 @@ export class FakeSlack extends EventEmitter {
   private port = 0;
   private readonly maxTextLength: number;
   private readonly maxRepliesPageSize: number;
+  private readonly refusedTokens: Map<string, string>;
 
   constructor(options: FakeSlackOptions = {}) {
     super();
@@ -131,6 +138,7 @@ export class FakeSlack extends EventEmitter {
     this.maxRepliesPageSize = options.maxRepliesPageSize ?? 1000;
     this.echoBotMessages = options.echoBotMessages ?? true;
     this.record = options.record ?? true;
+    this.refusedTokens = new Map(Object.entries(options.refusedTokens ?? {}));
     this.workspace.recordEdits = this.record;
     this.workspace.addUser({
       id: this.botUserId,
@@ -460,7 +468,8 @@ export class FakeSlack extends EventEmitter {
             ? "app"
             : "invalid";
     this.context ??= this.apiContext();
-    const result = handleApiCall(this.context, method, params, token);
+    const refusal = auth ? this.refusedTokens.get(auth) : undefined;
+    const result = refusal ? refusedToken(refusal) : handleApiCall(this.context, method, params, token);
     const error = typeof result.body.error === "string" ? result.body.error : undefined;
     const count = this.callCounts.get(method) ?? { ok: 0, rateLimited: 0, failed: 0 };
     if (result.status === 429) count.rateLimited++;

@@ -48,6 +48,11 @@ const limited = (retryAfterMs: number): ApiResult => ({
   headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
 });
 
+/** The answer to any call made with a token Slack refuses (token_revoked, account_inactive, ...). */
+export function refusedToken(error: string): ApiResult {
+  return fail(error);
+}
+
 /** Bot-token methods; apps.connections.open alone takes the app token. */
 export function handleApiCall(
   ctx: WebApiContext,
