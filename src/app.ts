@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import { createDiscordAdapter, type DiscordAdapter } from "./adapters/discord/index.js";
 import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js";
-import { prepareDirectory } from "./config/data-directory.js";
 import type { Config } from "./config/load.js";
 import { SECRET_VARIABLES } from "./config/schema.js";
 import { Answerer } from "./core/answer.js";
@@ -12,7 +11,8 @@ import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
 import { budgetRegistryFor } from "./reply/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
 import { checkSignIn } from "./runtime/sign-in.js";
-import { StartupError } from "./startup-error.js";
+import { prepareDirectory } from "./startup/data-directory.js";
+import { StartupError } from "./startup/startup-error.js";
 import { RequestGate } from "./safety/request-gate.js";
 import { logToolPolicy, toolPolicy } from "./safety/tool-policy.js";
 import { UserRateLimiter } from "./safety/user-rate-limit.js";
@@ -209,7 +209,9 @@ async function checkCopilotSignIn(config: Config, runtime: CopilotRuntime, model
     authStatus: () => runtime.authStatus(),
   });
   if (!result.ok) {
-    if (result.problem.fatal) throw new StartupError(result.problem.sentence);
+    if (result.problem.fatal) {
+      throw new StartupError(signIn.kind === "token" ? signIn.variable : "COPILOT_USE_LOGGED_IN_USER", result.problem.sentence);
+    }
     logger.warn({ problem: result.problem.kind }, result.problem.sentence);
     return;
   }

@@ -9,11 +9,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BotProcess, MAIN } from "../support/bot-process.js";
+import { BotProcess } from "../support/bot-process.js";
+import { runUntilExit, STACK_FRAME } from "../support/failed-start.js";
 import { startFakeDiscord, type FakeDiscord } from "../support/fake-discord/server.js";
 import { startFakeModel, type FakeModel } from "../support/fake-model/server.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
-import { spawnSync } from "node:child_process";
 
 let model: FakeModel;
 const bots: BotProcess[] = [];
@@ -149,37 +149,30 @@ describe("each documented set-up answers a mention with only the user's variable
   });
 });
 
-/** Runs the entry point in a fresh directory until it exits. */
-function runToExit(env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), "threadpilot-exit-"))) {
-  return spawnSync(process.execPath, [MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
-
 test("a DATA_DIR that cannot be written is one sentence naming it, exit 1", async () => {
   const { fake } = await discord();
   const cwd = mkdtempSync(join(tmpdir(), "threadpilot-datadir-"));
   // A file where the directory should be: refused for root too, unlike a permission bit.
   writeFileSync(join(cwd, "taken"), "not a directory");
-  const result = runToExit({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, ...byok(), DATA_DIR: "taken/data" }, cwd);
-  expect(result.status).toBe(1);
-  expect(result.stderr.trim()).toBe(
-    `threadpilot stopped: DATA_DIR (${join(cwd, "taken", "data")}) cannot be written (a file is in the way): point DATA_DIR at a directory the bot's user can write.`,
-  );
+  const result = await runUntilExit({ env: { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, ...byok(), DATA_DIR: "taken/data" }, cwd });
+  result.cleanup();
+  expect(result.code).toBe(1);
+  expect(result.stderr).toEqual([
+    `DATA_DIR (${join(cwd, "taken", "data")}) cannot be written (a file is in the way): point DATA_DIR at a directory the bot's user can write.`,
+  ]);
 });
 
 describe("Copilot sign-in, told apart offline", () => {
   test("a classic personal access token is refused at start with one sentence naming the variable", async () => {
     const { fake } = await discord();
     const token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
-    const result = runToExit({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, GH_TOKEN: token });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/GH_TOKEN holds a classic personal access token, which Copilot does not accept/);
-    expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+/m);
-    expect(result.stdout + result.stderr).not.toContain(token);
+    const result = await runUntilExit({ env: { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, GH_TOKEN: token } });
+    result.cleanup();
+    expect(result.code).toBe(1);
+    expect(result.stderr.join("\n")).toMatch(/^GH_TOKEN holds a classic personal access token, which Copilot does not accept/);
+    expect(result.stderr.some((line) => STACK_FRAME.test(line))).toBe(false);
+    expect([...result.stdout, ...result.stderr].join("\n")).not.toContain(token);
+    expect(result.leftovers()).toEqual([]);
   });
 
   test("GitHub out of reach is a network warning at start, and the thread is told the same", async () => {

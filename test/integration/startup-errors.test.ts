@@ -73,8 +73,6 @@ function base(): Record<string, string> {
     COPILOT_PROVIDER_BASE_URL: model.url,
     COPILOT_PROVIDER_API_KEY: "fake-model-api-key-0123456789",
     COPILOT_MODEL: "fake-model",
-    // A documented setting, set here only until the runtime's state has a default under the data directory.
-    COPILOT_HOME: "./copilot-home",
   };
 }
 

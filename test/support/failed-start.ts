@@ -1,20 +1,14 @@
 /**
- * Runs the real entry point (`node --import tsx src/main.ts`) in a fresh temp directory with a clean environment
+ * Runs the real entry point (`node dist/main.js`, as `npm start` does) in a fresh temp directory with a clean environment
  * until it exits, for tests of start-ups that must fail: its stdout and stderr lines, its exit status, and every
  * process seen under it while it ran (the Copilot runtime among them), to prove none outlives it.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { listProcesses, type ProcInfo } from "./bot-process.js";
-
-const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const MAIN = join(ROOT, "src", "main.ts");
-/** tsx's loader by absolute URL: the bot runs in a temp cwd, where a bare "tsx" would not resolve. */
-const TSX_LOADER = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+import { listProcesses, MAIN, type ProcInfo } from "./bot-process.js";
 
 /** A line of a stack trace (`    at fn (file.ts:12:5)`). */
 export const STACK_FRAME = /^\s+at .+:\d+:\d+/;
@@ -38,13 +32,15 @@ export interface FailedStart {
 export interface FailedStartOptions {
   /** Variables on top of PATH, LANG and HOME (the temp directory). */
   env: Record<string, string>;
+  /** Run in this directory (prepared by the test) instead of a fresh temp one. */
+  cwd?: string;
   /** Kill it (and fail) if it has not exited by then (default 60 s). */
   timeoutMs?: number;
 }
 
 export async function runUntilExit(options: FailedStartOptions): Promise<FailedStart> {
-  const dir = mkdtempSync(join(tmpdir(), "threadpilot-failed-start-"));
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+  const dir = options.cwd ?? mkdtempSync(join(tmpdir(), "threadpilot-failed-start-"));
+  const child = spawn(process.execPath, [MAIN], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", HOME: dir, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

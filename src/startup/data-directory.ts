@@ -4,10 +4,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-
-export class DataDirectoryError extends Error {
-  override name = "DataDirectoryError";
-}
+import { StartupError } from "./startup-error.js";
 
 /** Creates `path` (and its parents) and checks that files can be written in it; returns the absolute path. */
 export function prepareDirectory(path: string, variable: string): string {
@@ -20,7 +17,8 @@ export function prepareDirectory(path: string, variable: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way" : code === "EROFS" ? "the file system is read-only" : (code ?? "it cannot be created");
-    throw new DataDirectoryError(
+    throw new StartupError(
+      variable,
       `${variable} (${absolute}) cannot be written (${why}): point ${variable} at a directory the bot's user can write.`,
     );
   }
