@@ -15,6 +15,7 @@ import {
   type SocketModeReceiverProcessEventErrorHandlerArgs,
 } from "@slack/bolt";
 import type { Logger } from "pino";
+import { guardBroadcastMentions } from "./broadcast-mentions.js";
 
 export interface SlackConnectionOptions {
   botToken: string;
@@ -88,14 +89,16 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     clientOptions,
     ...(receiver ? { socketMode: true, receiver } : { signingSecret: options.signingSecret }),
   });
-  const writeClient = new webApi.WebClient(options.botToken, {
+  // Every client that can write is guarded: no text the bot sends pings a whole channel (broadcast-mentions.ts).
+  guardBroadcastMentions(app.client);
+  const writeClient = guardBroadcastMentions(new webApi.WebClient(options.botToken, {
     slackApiUrl,
     logger,
     rejectRateLimitedCalls: true,
     // No retries inside the client: a retried chat.update is one more call in Slack's window that the edit budget
     // never granted. The streamer resends failed calls itself, each through the budget.
     retryConfig: { retries: 0 },
-  });
+  }));
 
   let server: Server | undefined;
   return {

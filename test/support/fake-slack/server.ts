@@ -11,6 +11,7 @@ import { createHash, createHmac, randomUUID } from "node:crypto";
 import { WebSocketServer, WebSocket } from "ws";
 import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
 import { handleApiCall, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
+import { broadcastPings, type BroadcastPing } from "./broadcast-pings.js";
 import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
 
 export type { ApiCall } from "./web-api.js";
@@ -83,6 +84,8 @@ export class FakeSlack extends EventEmitter {
   readonly appId = "A0THREADPILOT";
   /** Every Web API call, in arrival order (when recording). */
   readonly calls: ApiCall[] = [];
+  /** Live channel-wide mentions found in any chat.* write (what would have pinged people), always kept. */
+  readonly broadcastPings: BroadcastPing[] = [];
   /** Calls per method, always kept. */
   readonly callCounts = new Map<string, CallCount>();
   readonly record: boolean;
@@ -459,6 +462,7 @@ export class FakeSlack extends EventEmitter {
           : auth === this.appToken
             ? "app"
             : "invalid";
+    if (method.startsWith("chat.")) this.broadcastPings.push(...broadcastPings(method, params));
     this.context ??= this.apiContext();
     const result = handleApiCall(this.context, method, params, token);
     const error = typeof result.body.error === "string" ? result.body.error : undefined;
