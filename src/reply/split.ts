@@ -7,10 +7,12 @@
  * line (so the language tag survives).
  *
  * Splits prefer, in order: a paragraph break or the edge of a code block, a line break, a space, any character
- * (never inside a surrogate pair). Chunks laid out earlier (`keep`) are kept as long as the text still starts
+ * (never inside a grapheme cluster: an emoji sequence or a letter with its marks stays whole). Fences are read
+ * by CommonMark's rules (fences.ts), so a "```" line inside a "````" block is code, not the block's end. Chunks laid out earlier (`keep`) are kept as long as the text still starts
  * with them, so a message that was continued does not move while the answer streams.
  */
-import { fenceOpening, isFenceClosing, type FenceOpening } from "./fences.js";
+import { FenceTracker, type FenceOpening } from "./fences.js";
+import { boundariesBetween, isGraphemeBoundary } from "./graphemes.js";
 
 export interface Chunk {
   /** The slice of the rendered text this message carries. */
@@ -41,27 +43,14 @@ interface LineInfo {
 
 function scanLines(text: string): LineInfo[] {
   const lines: LineInfo[] = [];
-  let fence: FenceOpening | undefined;
+  const fences = new FenceTracker();
   let start = 0;
   while (start < text.length) {
     const nl = text.indexOf("\n", start);
     const end = nl < 0 ? text.length : nl + 1;
     const line = text.slice(start, nl < 0 ? text.length : nl);
-    const fenceBefore = fence;
-    let isFenceLine = false;
-    if (fence) {
-      if (isFenceClosing(line, fence)) {
-        fence = undefined;
-        isFenceLine = true;
-      }
-    } else {
-      const opening = fenceOpening(line);
-      if (opening) {
-        fence = opening;
-        isFenceLine = true;
-      }
-    }
-    lines.push({ start, end, fenceBefore, isFenceLine, blank: line.trim() === "" });
+    const { before, isFenceLine } = fences.next(line);
+    lines.push({ start, end, fenceBefore: before, isFenceLine, blank: line.trim() === "" });
     start = end;
   }
   return lines;
@@ -135,10 +124,16 @@ function isSplitPoint(text: string, offset: number, lineAt: (o: number) => LineI
   const line = lineAt(offset);
   if (!line) return true;
   if (offset === line.start) return true;
-  return !line.isFenceLine && !isLowSurrogateAt(text, offset);
+  return !line.isFenceLine && isGraphemeBoundary(text, offset);
 }
 
-function splitClass(text: string, offset: number, line: LineInfo | undefined, prevLine: LineInfo | undefined): number {
+function splitClass(
+  text: string,
+  offset: number,
+  line: LineInfo | undefined,
+  prevLine: LineInfo | undefined,
+  startsCluster: boolean,
+): number {
   if (!line || offset === line.start) {
     if (!line || !prevLine) return PARAGRAPH;
     const prevOpensFence = prevLine.isFenceLine && !prevLine.fenceBefore;
@@ -151,14 +146,9 @@ function splitClass(text: string, offset: number, line: LineInfo | undefined, pr
     return LINE;
   }
   if (line.isFenceLine) return -1;
-  if (isLowSurrogateAt(text, offset)) return -1;
+  if (!startsCluster) return -1;
   const before = text[offset - 1];
   return before === " " || before === "\t" ? WORD : ANY;
-}
-
-function isLowSurrogateAt(text: string, offset: number): boolean {
-  const code = text.charCodeAt(offset);
-  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /**
@@ -178,12 +168,14 @@ function chooseEnd(
   const hardLimit = Math.min(text.length - 1, start + max);
   // Both sides of a split must carry something visible.
   const lastVisible = text.trimEnd().length - 1;
+  // Cluster starts from `start` (itself one: the text's start or a cut chosen earlier) to the furthest cut.
+  const clusters = boundariesBetween(text, start, hardLimit);
   let firstVisible = start;
   while (firstVisible < text.length && /\s/.test(text[firstVisible]!)) firstVisible++;
   for (let end = Math.max(start + 1, firstVisible + 1); end <= Math.min(hardLimit, lastVisible); end++) {
     const line = lineAt(end);
     const prev = line ? lineAt(line.start - 1) : undefined;
-    const cls = splitClass(text, end, line, line && end === line.start ? prev : undefined);
+    const cls = splitClass(text, end, line, line && end === line.start ? prev : undefined, clusters[end - start] === 1);
     if (cls < 0) continue;
     const close = fenceAt(end);
     const bottom = close ? close.marker.length + (text[end - 1] === "\n" ? 0 : 1) : 0;
@@ -198,6 +190,15 @@ function chooseEnd(
   // Nothing fits with the fence decoration (a tiny limit): fall back to any point that makes progress.
   for (let cls = PARAGRAPH; cls >= ANY; cls--) if (best[cls]! > start) return best[cls]!;
   let end = Math.min(text.length, start + max);
-  if (isLowSurrogateAt(text, end) && end - 1 > start) end--;
+  while (end - 1 > start && clusters[end - start] !== 1) end--;
+  // One cluster longer than a whole message (a letter with thousands of marks) must be cut; not mid code point.
+  if (end - 1 === start && clusters[1] !== 1) {
+    end = Math.min(text.length, start + max);
+    if (isLowSurrogate(text.charCodeAt(end)) && end - 1 > start) end--;
+  }
   return end;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
