@@ -32,7 +32,10 @@ const EXPIRED: ReadonlyArray<{ table: string; expired: string }> = [
 ];
 
 export interface SqliteStoreOptions {
-  /** How often expired rows are swept out (default every minute); they are also swept when the store opens. */
+  /**
+   * How often expired rows are swept out (default every minute); they are also swept when the store opens.
+   * 0 turns the timer off (the benchmark drives `sweepExpired` on its own clock).
+   */
   sweepEveryMs?: number;
 }
 
@@ -80,6 +83,7 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues, Sta
     // What expired while no process had the file open goes now; then the file is made able to shrink.
     await store.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, "sweeping expired SQLite store rows failed"));
     if (path !== ":memory:") await store.allowShrinking();
+    if (store.sweepEveryMs <= 0) return store;
     // A timer, not a piggyback on store calls: values are written through keyv, which bypasses `query`.
     store.sweepTimer = setInterval(() => {
       void store.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, "sweeping expired SQLite store rows failed"));
