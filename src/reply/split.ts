@@ -8,8 +8,9 @@
  *
  * Splits prefer, in order: a paragraph break or the edge of a code block, a line break, a space, any character
  * (never inside a grapheme cluster: an emoji sequence or a letter with its marks stays whole). Fences are read
- * by CommonMark's rules (fences.ts), so a "```" line inside a "````" block is code, not the block's end. Chunks laid out earlier (`keep`) are kept as long as the text still starts
- * with them, so a message that was continued does not move while the answer streams.
+ * by CommonMark's rules (fences.ts), so a "```" line inside a "````" block is code, not the block's end.
+ * Chunks laid out earlier (`keep`) are kept as long as the text still starts with them (and still ends on a
+ * cluster boundary), so a message that was continued does not move while the answer streams.
  */
 import { FenceTracker, type FenceOpening } from "./fences.js";
 import { boundariesBetween, isGraphemeBoundary } from "./graphemes.js";
