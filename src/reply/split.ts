@@ -190,13 +190,24 @@ function chooseEnd(
   }
   // Nothing fits with the fence decoration (a tiny limit): fall back to any point that makes progress.
   for (let cls = PARAGRAPH; cls >= ANY; cls--) if (best[cls]! > start) return best[cls]!;
-  let end = Math.min(text.length, start + max);
-  while (end - 1 > start && clusters[end - start] !== 1) end--;
-  // One cluster longer than a whole message (a letter with thousands of marks) must be cut; not mid code point.
-  if (end - 1 === start && clusters[1] !== 1) {
-    end = Math.min(text.length, start + max);
-    if (isLowSurrogate(text.charCodeAt(end)) && end - 1 > start) end--;
+  // Still nothing: the room holds no cluster boundary with something visible on both sides (one cluster longer
+  // than a message, or a cluster with only whitespace around it). A blank message would be refused by the
+  // platform, so a cluster is cut rather than that; never mid code point.
+  const furthest = Math.min(text.length, start + max);
+  // The last visible code point stays for the next chunk (its start, not its low surrogate).
+  const visibleCut = Math.min(furthest, isLowSurrogate(text.charCodeAt(lastVisible)) ? lastVisible - 1 : lastVisible);
+  const insideFenceLine = (end: number) => {
+    const line = lineAt(end);
+    return line !== undefined && end !== line.start && line.isFenceLine;
+  };
+  for (let end = visibleCut; end > firstVisible; end--) {
+    if (clusters[end - start] === 1 && !insideFenceLine(end)) return end;
   }
+  for (let end = visibleCut; end > firstVisible; end--) {
+    if (!isLowSurrogate(text.charCodeAt(end)) && !insideFenceLine(end)) return end;
+  }
+  let end = furthest;
+  if (isLowSurrogate(text.charCodeAt(end)) && end - 1 > start) end--;
   return end;
 }
 

@@ -114,7 +114,8 @@ describe("layout never cuts a grapheme cluster", () => {
 
   it("clusters inside a code block stay whole too", () => {
     fc.assert(
-      fc.property(graphemeText, fc.integer({ min: 20, max: 300 }), (body, limit) => {
+      // Room for the longest cluster with its blank lines and the fence lines a split adds around it.
+      fc.property(graphemeText, fc.integer({ min: 40, max: 300 }), (body, limit) => {
         const text = `\`\`\`\n${body}\n\`\`\``;
         const chunks = layout(text, limit);
         expectGoodLayout(text, chunks, limit);
@@ -137,6 +138,17 @@ describe("layout never cuts a grapheme cluster", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("a cluster with only whitespace around it, too long with it for one message: no blank message", () => {
+    for (const text of [`${CLUSTERS[0]}\n\n`, `\n\n${CLUSTERS[0]}`, `${CLUSTERS[0]}${" ".repeat(9)}`]) {
+      const chunks = layout(text, 12);
+      expect(chunks.map((c) => c.text).join("")).toBe(text);
+      for (const m of chunks.map(messageText)) {
+        expect(m.length).toBeLessThanOrEqual(12);
+        expect(m.trim()).not.toBe("");
+      }
+    }
   });
 
   it("a single cluster longer than a message is still laid out (cut between code points), within the limit", () => {
