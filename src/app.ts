@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { createDiscordAdapter, type DiscordAdapter } from "./adapters/discord/index.js";
 import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js";
 import type { Config } from "./config/load.js";
-import { SECRET_VARIABLES } from "./config/schema.js";
+import { secretValuesOf } from "./config/secret-values.js";
 import { Answerer } from "./core/answer.js";
 import { createLogger } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
@@ -40,15 +40,10 @@ export interface StartOptions {
 /** Past the grace period, how long the rest of shutdown (runtime, store) may take before the process gives up. */
 const SHUTDOWN_MARGIN_MS = 30_000;
 
-/** The secret values of this configuration, scrubbed from every log line. */
-function secretsOf(env: NodeJS.ProcessEnv): string[] {
-  return SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => Boolean(v));
-}
-
 /** Wires configuration to the parts: store, runtime, answerer, platform adapters, health and metrics. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger =
-    options.logger ?? createLogger({ level: config.log.level, secrets: secretsOf(process.env) });
+    options.logger ?? createLogger({ level: config.log.level, secrets: secretValuesOf(process.env) });
   // Shutdown runs in stages: every adapter at once (each drains its answers within the grace period), then the
   // health server, the runtime (its process must not outlive us) and the store, in that order.
   const adapterStops: Array<() => Promise<unknown>> = [];

@@ -3,7 +3,7 @@
  * closed for display only. The final edit never goes through here; it shows the answer's own text.
  */
 import remend from "remend";
-import { closeOpenFence, fenceOpening, isFenceClosing, type FenceOpening } from "./fences.js";
+import { FenceTracker, closeOpenFence } from "./fences.js";
 
 const TABLE_DELIMITER_ROW = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 
@@ -35,18 +35,12 @@ function holdBackUnconfirmedTable(text: string): string {
   // `text` ends with "\n" or a partial line; look at complete lines only.
   const complete = lines.slice(0, -1);
   const partial = lines[lines.length - 1]!;
-  let fence: FenceOpening | undefined;
+  const fences = new FenceTracker();
   let blockStart = -1;
   for (let i = 0; i < complete.length; i++) {
     const line = complete[i]!;
-    if (fence) {
-      if (isFenceClosing(line, fence)) fence = undefined;
-      blockStart = -1;
-      continue;
-    }
-    const opening = fenceOpening(line);
-    if (opening) {
-      fence = opening;
+    const { before, isFenceLine } = fences.next(line);
+    if (before || isFenceLine) {
       blockStart = -1;
       continue;
     }
@@ -56,7 +50,7 @@ function holdBackUnconfirmedTable(text: string): string {
       blockStart = -1;
     }
   }
-  if (fence || blockStart < 0) return text;
+  if (fences.open || blockStart < 0) return text;
   const block = complete.slice(blockStart);
   const confirmed = block.length >= 2 && TABLE_DELIMITER_ROW.test(block[1]!);
   const notATable = (block.length >= 2 && !confirmed) || (block.length === 1 && partial.trim() !== "");
@@ -65,9 +59,26 @@ function holdBackUnconfirmedTable(text: string): string {
   return complete.slice(0, blockStart).map((l) => `${l}\n`).join("");
 }
 
-/** Closes what a partial answer left open (emphasis, inline code, links, a code fence), for display. */
+/**
+ * Closes what a partial answer left open (emphasis, inline code, links, a code fence), for display. Where code
+ * blocks are is decided by this project's fence rules (fences.ts), not remend's: inline Markdown never spans a
+ * block, so only the text after the last code block is healed, and an open code block is only closed.
+ */
 export function healPartial(markdown: string): string {
-  const healed = remend(markdown, {
+  const fences = new FenceTracker();
+  let afterLastBlock = 0;
+  let offset = 0;
+  for (const line of markdown.split("\n")) {
+    const { before, isFenceLine } = fences.next(line);
+    offset += line.length + 1;
+    if (before && isFenceLine) afterLastBlock = Math.min(offset, markdown.length);
+  }
+  if (fences.open) return closeOpenFence(markdown);
+  return markdown.slice(0, afterLastBlock) + healInline(markdown.slice(afterLastBlock));
+}
+
+function healInline(markdown: string): string {
+  return remend(markdown, {
     linkMode: "text-only",
     // Chat platforms do not render these, and their escapes would show as stray backslashes in Slack.
     katex: false,
@@ -75,5 +86,4 @@ export function healPartial(markdown: string): string {
     singleTilde: false,
     comparisonOperators: false,
   });
-  return closeOpenFence(healed);
 }

@@ -7,10 +7,13 @@
  * line (so the language tag survives).
  *
  * Splits prefer, in order: a paragraph break or the edge of a code block, a line break, a space, any character
- * (never inside a surrogate pair). Chunks laid out earlier (`keep`) are kept as long as the text still starts
- * with them, so a message that was continued does not move while the answer streams.
+ * (never inside a grapheme cluster: an emoji sequence or a letter with its marks stays whole). Fences are read
+ * by CommonMark's rules (fences.ts), so a "```" line inside a "````" block is code, not the block's end.
+ * Chunks laid out earlier (`keep`) are kept as long as the text still starts with them (and still ends on a
+ * cluster boundary), so a message that was continued does not move while the answer streams.
  */
-import { fenceOpening, isFenceClosing, type FenceOpening } from "./fences.js";
+import { FenceTracker, type FenceOpening } from "./fences.js";
+import { boundariesBetween, isGraphemeBoundary } from "./graphemes.js";
 
 export interface Chunk {
   /** The slice of the rendered text this message carries. */
@@ -41,27 +44,14 @@ interface LineInfo {
 
 function scanLines(text: string): LineInfo[] {
   const lines: LineInfo[] = [];
-  let fence: FenceOpening | undefined;
+  const fences = new FenceTracker();
   let start = 0;
   while (start < text.length) {
     const nl = text.indexOf("\n", start);
     const end = nl < 0 ? text.length : nl + 1;
     const line = text.slice(start, nl < 0 ? text.length : nl);
-    const fenceBefore = fence;
-    let isFenceLine = false;
-    if (fence) {
-      if (isFenceClosing(line, fence)) {
-        fence = undefined;
-        isFenceLine = true;
-      }
-    } else {
-      const opening = fenceOpening(line);
-      if (opening) {
-        fence = opening;
-        isFenceLine = true;
-      }
-    }
-    lines.push({ start, end, fenceBefore, isFenceLine, blank: line.trim() === "" });
+    const { before, isFenceLine } = fences.next(line);
+    lines.push({ start, end, fenceBefore: before, isFenceLine, blank: line.trim() === "" });
     start = end;
   }
   return lines;
@@ -135,10 +125,16 @@ function isSplitPoint(text: string, offset: number, lineAt: (o: number) => LineI
   const line = lineAt(offset);
   if (!line) return true;
   if (offset === line.start) return true;
-  return !line.isFenceLine && !isLowSurrogateAt(text, offset);
+  return !line.isFenceLine && isGraphemeBoundary(text, offset);
 }
 
-function splitClass(text: string, offset: number, line: LineInfo | undefined, prevLine: LineInfo | undefined): number {
+function splitClass(
+  text: string,
+  offset: number,
+  line: LineInfo | undefined,
+  prevLine: LineInfo | undefined,
+  startsCluster: boolean,
+): number {
   if (!line || offset === line.start) {
     if (!line || !prevLine) return PARAGRAPH;
     const prevOpensFence = prevLine.isFenceLine && !prevLine.fenceBefore;
@@ -151,14 +147,9 @@ function splitClass(text: string, offset: number, line: LineInfo | undefined, pr
     return LINE;
   }
   if (line.isFenceLine) return -1;
-  if (isLowSurrogateAt(text, offset)) return -1;
+  if (!startsCluster) return -1;
   const before = text[offset - 1];
   return before === " " || before === "\t" ? WORD : ANY;
-}
-
-function isLowSurrogateAt(text: string, offset: number): boolean {
-  const code = text.charCodeAt(offset);
-  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /**
@@ -178,12 +169,14 @@ function chooseEnd(
   const hardLimit = Math.min(text.length - 1, start + max);
   // Both sides of a split must carry something visible.
   const lastVisible = text.trimEnd().length - 1;
+  // Cluster starts from `start` (itself one: the text's start or a cut chosen earlier) to the furthest cut.
+  const clusters = boundariesBetween(text, start, hardLimit);
   let firstVisible = start;
   while (firstVisible < text.length && /\s/.test(text[firstVisible]!)) firstVisible++;
   for (let end = Math.max(start + 1, firstVisible + 1); end <= Math.min(hardLimit, lastVisible); end++) {
     const line = lineAt(end);
     const prev = line ? lineAt(line.start - 1) : undefined;
-    const cls = splitClass(text, end, line, line && end === line.start ? prev : undefined);
+    const cls = splitClass(text, end, line, line && end === line.start ? prev : undefined, clusters[end - start] === 1);
     if (cls < 0) continue;
     const close = fenceAt(end);
     const bottom = close ? close.marker.length + (text[end - 1] === "\n" ? 0 : 1) : 0;
@@ -197,7 +190,27 @@ function chooseEnd(
   }
   // Nothing fits with the fence decoration (a tiny limit): fall back to any point that makes progress.
   for (let cls = PARAGRAPH; cls >= ANY; cls--) if (best[cls]! > start) return best[cls]!;
-  let end = Math.min(text.length, start + max);
-  if (isLowSurrogateAt(text, end) && end - 1 > start) end--;
+  // Still nothing: the room holds no cluster boundary with something visible on both sides (one cluster longer
+  // than a message, or a cluster with only whitespace around it). A blank message would be refused by the
+  // platform, so a cluster is cut rather than that; never mid code point.
+  const furthest = Math.min(text.length, start + max);
+  // The last visible code point stays for the next chunk (its start, not its low surrogate).
+  const visibleCut = Math.min(furthest, isLowSurrogate(text.charCodeAt(lastVisible)) ? lastVisible - 1 : lastVisible);
+  const insideFenceLine = (end: number) => {
+    const line = lineAt(end);
+    return line !== undefined && end !== line.start && line.isFenceLine;
+  };
+  for (let end = visibleCut; end > firstVisible; end--) {
+    if (clusters[end - start] === 1 && !insideFenceLine(end)) return end;
+  }
+  for (let end = visibleCut; end > firstVisible; end--) {
+    if (!isLowSurrogate(text.charCodeAt(end)) && !insideFenceLine(end)) return end;
+  }
+  let end = furthest;
+  if (isLowSurrogate(text.charCodeAt(end)) && end - 1 > start) end--;
   return end;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

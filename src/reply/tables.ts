@@ -2,7 +2,7 @@
  * GFM tables to a readable monospace block, for platforms that have no tables (Slack, Discord): a fenced code
  * block with aligned columns. Everything else, including tables inside code fences, is left as it is.
  */
-import { fenceOpening, isFenceClosing, type FenceOpening } from "./fences.js";
+import { FenceTracker } from "./fences.js";
 
 type Align = "left" | "right" | "center";
 
@@ -11,17 +11,11 @@ const DELIMITER_CELL = /^:?-+:?$/;
 export function tablesToText(markdown: string): string {
   const lines = markdown.split("\n");
   const out: string[] = [];
-  let fence: FenceOpening | undefined;
+  const fences = new FenceTracker();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (fence) {
-      if (isFenceClosing(line, fence)) fence = undefined;
-      out.push(line);
-      continue;
-    }
-    const opening = fenceOpening(line);
-    if (opening) {
-      fence = opening;
+    const { before, isFenceLine } = fences.next(line);
+    if (before || isFenceLine) {
       out.push(line);
       continue;
     }

@@ -12,8 +12,32 @@ const QUEUES = "threadpilot_queues";
 const RATE_SLOTS = "threadpilot_rate_slots";
 /** The time in ms since the epoch, read by SQLite when the statement runs (the host's clock, like Date.now()). */
 const SQL_NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)";
+const VALUES = "threadpilot_kv";
 /** Expired rows are only skipped on read; sweep them out now and then so the file does not grow forever. */
 const SWEEP_EVERY_MS = 60_000;
+/** Rows one DELETE removes at most: the write lock is held for a few milliseconds, then answers get a turn. */
+const SWEEP_BATCH = 2_000;
+/** Free pages kept for reuse before the file is shrunk (4 MB of 4 KB pages): steady churn should not shrink it. */
+const KEEP_FREE_PAGES = 1_024;
+
+/**
+ * Expired rows of each table, as one set-based condition. keyv keeps a value's expiry inside its JSON
+ * (`{"value":…,"expires":ms}`); CASE guards json_extract so a row that is not JSON can never fail the sweep.
+ */
+const EXPIRED: ReadonlyArray<{ table: string; expired: string }> = [
+  { table: VALUES, expired: "CASE WHEN json_valid(value) THEN json_extract(value, '$.expires') END <= ?" },
+  { table: LEASES, expired: "expires_at <= ?" },
+  { table: QUEUES, expired: "expires_at <= ?" },
+  { table: RATE_SLOTS, expired: "expires_at <= ?" },
+];
+
+export interface SqliteStoreOptions {
+  /**
+   * How often expired rows are swept out (default every minute); they are also swept when the store opens.
+   * 0 turns the timer off (the benchmark drives `sweepExpired` on its own clock).
+   */
+  sweepEveryMs?: number;
+}
 
 /**
  * SQLite file store. Claims, locks and queues are single SQL statements on the keyv-sqlite connection, so
@@ -22,13 +46,16 @@ const SWEEP_EVERY_MS = 60_000;
 export class SqliteStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
   /** Every process opening the same file shares it (they run on one host, so they also share its clock). */
   readonly sharedBetweenProcesses = true;
-  private lastSweep = 0;
+  private sweeping: Promise<number> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly sweepEveryMs: number;
 
-  private constructor(private readonly adapter: KeyvSqlite, logger: Logger) {
+  private constructor(private readonly adapter: KeyvSqlite, logger: Logger, options: SqliteStoreOptions) {
     super(adapter, logger);
+    this.sweepEveryMs = options.sweepEveryMs ?? SWEEP_EVERY_MS;
   }
 
-  static async open(path: string, logger: Logger): Promise<SqliteStore> {
+  static async open(path: string, logger: Logger, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     try {
       if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });
     } catch (error) {
@@ -37,7 +64,7 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues, Sta
     const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, table: "threadpilot_kv", busyTimeout: 10_000 });
     // keyv-sqlite rejects its first query and also emits "error" when the file cannot be opened.
     adapter.on("error", () => undefined);
-    const store = new SqliteStore(adapter, logger);
+    const store = new SqliteStore(adapter, logger, options);
     try {
       if (path !== ":memory:") await adapter.query("PRAGMA journal_mode=WAL");
       await adapter.query(`CREATE TABLE IF NOT EXISTS ${LEASES}(key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
@@ -53,7 +80,74 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues, Sta
       await adapter.close().catch(() => undefined);
       throw new Error(`Could not open the SQLite store at ${path}: ${(error as Error).message}`, { cause: error });
     }
+    // What expired while no process had the file open goes now; then the file is made able to shrink.
+    await store.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, "sweeping expired SQLite store rows failed"));
+    if (path !== ":memory:") await store.allowShrinking();
+    if (store.sweepEveryMs <= 0) return store;
+    // A timer, not a piggyback on store calls: values are written through keyv, which bypasses `query`.
+    store.sweepTimer = setInterval(() => {
+      void store.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, "sweeping expired SQLite store rows failed"));
+    }, store.sweepEveryMs);
+    // The sweep never keeps the process alive, and the answers never wait for it.
+    store.sweepTimer.unref();
     return store;
+  }
+
+  /**
+   * Deletes every expired row (values, claims and locks, queued messages, rate slots) and gives free space back
+   * to the file system when a lot of it has piled up. Each table is swept by one DELETE statement per batch of
+   * SWEEP_BATCH rows, so a large backlog never holds SQLite's write lock for long. Returns the rows deleted.
+   */
+  async sweepExpired(): Promise<number> {
+    // One sweep at a time per store: a slow one must not be overlapped by the next timer.
+    this.sweeping ??= this.sweepAll().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweepAll(): Promise<number> {
+    const now = Date.now();
+    let deleted = 0;
+    for (const { table, expired } of EXPIRED) {
+      for (;;) {
+        const rows = await this.adapter.query(
+          `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${expired} LIMIT ${SWEEP_BATCH}) RETURNING 1 AS gone`,
+          now,
+        );
+        deleted += (rows as unknown[]).length;
+        if ((rows as unknown[]).length < SWEEP_BATCH) break;
+        // Let queued statements (an answer's claim, a rate slot) run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    await this.shrinkIfMostlyFree();
+    return deleted;
+  }
+
+  /**
+   * Incremental auto-vacuum lets a sweep hand free pages back to the file system without a full VACUUM (which
+   * rewrites the whole file and blocks every writer). The mode can only change through one VACUUM; it runs
+   * once per file, at open, right after the sweep, when the file holds only live rows. If another process
+   * holds the file, it is tried again at the next open: the sweep alone already stops the growth (SQLite reuses
+   * freed pages), the vacuum mode only lets the file shrink after a burst.
+   */
+  private async allowShrinking(): Promise<void> {
+    try {
+      const [mode] = (await this.adapter.query("PRAGMA auto_vacuum")) as { auto_vacuum: number }[];
+      if (mode?.auto_vacuum === 2) return;
+      await this.adapter.query("PRAGMA auto_vacuum = INCREMENTAL");
+      await this.adapter.query("VACUUM");
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not switch the SQLite store to incremental vacuum; will retry at next start");
+    }
+  }
+
+  /** Gives free pages back once they are many and a large part of the file; a few are kept for reuse. */
+  private async shrinkIfMostlyFree(): Promise<void> {
+    const [free] = (await this.adapter.query("PRAGMA freelist_count")) as { freelist_count: number }[];
+    const [pages] = (await this.adapter.query("PRAGMA page_count")) as { page_count: number }[];
+    const freePages = free?.freelist_count ?? 0;
+    if (freePages <= KEEP_FREE_PAGES || freePages * 4 < (pages?.page_count ?? 0)) return;
+    await this.adapter.query(`PRAGMA incremental_vacuum(${freePages - KEEP_FREE_PAGES})`);
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
@@ -155,6 +249,8 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues, Sta
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.sweeping?.catch(() => undefined);
     await this.keyv.disconnect();
   }
 
@@ -175,19 +271,6 @@ export class SqliteStore extends KeyvValues implements StateStoreWithQueues, Sta
   }
 
   private async query(sql: string, ...parameters: unknown[]): Promise<unknown[]> {
-    const rows = (await this.adapter.query(sql, ...parameters)) as unknown[];
-    this.sweepSometimes();
-    return rows;
-  }
-
-  private sweepSometimes(): void {
-    const now = Date.now();
-    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
-    this.lastSweep = now;
-    void Promise.all([
-      this.adapter.query(`DELETE FROM ${LEASES} WHERE expires_at <= ?`, now),
-      this.adapter.query(`DELETE FROM ${QUEUES} WHERE expires_at <= ?`, now),
-      this.adapter.query(`DELETE FROM ${RATE_SLOTS} WHERE expires_at <= ?`, now),
-    ]).catch((error: unknown) => this.logger.warn({ err: error }, "sweeping expired SQLite store rows failed"));
+    return (await this.adapter.query(sql, ...parameters)) as unknown[];
   }
 }

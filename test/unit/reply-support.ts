@@ -55,23 +55,27 @@ export function joinReply(messages: string[], stats?: { reopened: number }): str
   return joined;
 }
 
-interface Fence {
+export interface Fence {
   line: string;
   marker: string;
 }
 
-/** Fence state of `text` by a deliberately simple line scan. */
-function openFence(text: string): Fence | undefined {
+/**
+ * Fence state of `text` by a deliberately simple line scan of CommonMark's top-level rules: up to three spaces
+ * of indentation, three or more backticks or tildes (no backtick in a backtick fence's info string), closed by
+ * the same character at least as many times with only spaces or tabs after it. (No list containers: the
+ * generated answers put fences at the top level.)
+ */
+export function openFence(text: string): Fence | undefined {
   let fence: Fence | undefined;
   for (const line of text.split("\n")) {
-    const m = /^\s*(`{3,}|~{3,})(.*)$/.exec(line);
     if (fence) {
-      if (line.trim().length >= fence.marker.length && line.trim() === fence.marker[0]!.repeat(line.trim().length)) {
-        fence = undefined;
-      }
-    } else if (m && !(m[1]![0] === "`" && m[2]!.includes("`"))) {
-      fence = { line: line.trimEnd(), marker: m[1]! };
+      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
+      if (close && close[1]![0] === fence.marker[0] && close[1]!.length >= fence.marker.length) fence = undefined;
+      continue;
     }
+    const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (m && !(m[1]![0] === "`" && m[2]!.includes("`"))) fence = { line: line.trimEnd(), marker: m[1]! };
   }
   return fence;
 }

@@ -4,7 +4,7 @@
  * never inside code blocks: tables (to aligned monospace blocks), deeper headings (to bold lines), horizontal
  * rules, and images (to links: a bot message cannot inline an image from Markdown).
  */
-import { fenceOpening, isFenceClosing, type FenceOpening } from "../../reply/fences.js";
+import { FenceTracker } from "../../reply/fences.js";
 import { tablesToText } from "../../reply/tables.js";
 
 const DEEP_HEADING = /^ {0,3}#{4,6}\s+(.+?)\s*#*\s*$/;
@@ -13,15 +13,11 @@ const IMAGE = /!\[([^\]]*)\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
 
 export function markdownToDiscord(markdown: string): string {
   const lines = tablesToText(markdown).split("\n");
-  let fence: FenceOpening | undefined;
+  const fences = new FenceTracker();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (fence) {
-      if (isFenceClosing(line, fence)) fence = undefined;
-      continue;
-    }
-    fence = fenceOpening(line);
-    if (fence) continue;
+    const { before, isFenceLine } = fences.next(line);
+    if (before || isFenceLine) continue;
     lines[i] = convertLine(line);
   }
   return lines.join("\n");

@@ -16,6 +16,7 @@ import {
 } from "@slack/bolt";
 import type { Logger } from "pino";
 import { listenFailure } from "../../startup/listen-failure.js";
+import { guardBroadcastMentions } from "./broadcast-mentions.js";
 import { watchConnectionsOpen } from "./connections-open-watch.js";
 import { createHttpReceiver } from "./http-receiver.js";
 import { appTokenFailure, appTokenRefusal, botTokenFailure, isTransientSlackError } from "./startup-errors.js";
@@ -101,14 +102,16 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       ? { socketMode: true, receiver }
       : { receiver: createHttpReceiver({ signingSecret: options.signingSecret!, boltLogger: logger, logger: options.logger }) }),
   });
-  const writeClient = new webApi.WebClient(options.botToken, {
+  // Every client that can write is guarded: no text the bot sends pings a whole channel (broadcast-mentions.ts).
+  guardBroadcastMentions(app.client);
+  const writeClient = guardBroadcastMentions(new webApi.WebClient(options.botToken, {
     slackApiUrl,
     logger,
     rejectRateLimitedCalls: true,
     // No retries inside the client: a retried chat.update is one more call in Slack's window that the edit budget
     // never granted. The streamer resends failed calls itself, each through the budget.
     retryConfig: { retries: 0 },
-  });
+  }));
 
   /**
    * Connects Socket Mode; ends with one sentence when apps.connections.open refuses SLACK_APP_TOKEN, including the

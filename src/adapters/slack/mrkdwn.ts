@@ -4,8 +4,9 @@
  */
 import slackify from "slackify-markdown";
 import { tablesToText } from "../../reply/tables.js";
+import { breakInnerFences } from "./nested-fences.js";
 
 export function markdownToMrkdwn(markdown: string): string {
   if (!markdown.trim()) return "";
-  return slackify(tablesToText(markdown)).replace(/\n+$/, "");
+  return slackify(breakInnerFences(tablesToText(markdown))).replace(/\n+$/, "");
 }

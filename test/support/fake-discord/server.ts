@@ -1,3 +1,4 @@
+import { isMessageWrite, mentionPings, type MentionPing } from "./mention-pings.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGateway, Intent, type ReconnectMode } from "./gateway.js";
@@ -38,6 +39,10 @@ export interface FakeDiscord {
   calls: RestCall[];
   /** Paths of every attachment download, in order. */
   attachmentDownloads: string[];
+  /** Everyone/here/role mentions that a message write would have notified (always kept). */
+  mentionPings: MentionPing[];
+  /** Every message create/edit body as sent (always kept), to check its `allowed_mentions`. */
+  messageWrites: Array<{ route: string; body: unknown }>;
   /** How many REST calls were answered 429, whatever `recordCalls` says. */
   rateLimitedCount(): number;
   /** A person (or another bot) writes in a channel; mentions are parsed from `<@id>` / `<@&id>` in the text. */
@@ -70,6 +75,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const limiter = new ChannelRateLimiter(rate.limit, rate.windowMs);
   const calls: RestCall[] = [];
   const attachmentDownloads: string[] = [];
+  const pings: MentionPing[] = [];
+  const messageWrites: Array<{ route: string; body: unknown }> = [];
   const recordCalls = options.recordCalls ?? true;
   let limitedCount = 0;
   let baseUrl = "";
@@ -84,6 +91,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     onAttachment: (path) => attachmentDownloads.push(path),
     onCall: (call) => {
       if (call.status === 429) limitedCount++;
+      if (isMessageWrite(call.method, call.path)) {
+        messageWrites.push({ route: call.route, body: call.body });
+        pings.push(...mentionPings(call.route, call.body));
+      }
       if (recordCalls) calls.push(call);
     },
   });
@@ -114,6 +125,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     gateway,
     calls,
     attachmentDownloads,
+    mentionPings: pings,
+    messageWrites,
     rateLimitedCount: () => limitedCount,
     say: (input) => model.postMessage(input),
     react: (input) => model.addReaction(input),

@@ -10,6 +10,7 @@ import { EventEmitter } from "node:events";
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { WebSocketServer, WebSocket } from "ws";
 import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
+import { broadcastPings, type BroadcastPing } from "./broadcast-pings.js";
 import { handleApiCall, refusedToken, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
 import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
 
@@ -89,6 +90,8 @@ export class FakeSlack extends EventEmitter {
   readonly appId = "A0THREADPILOT";
   /** Every Web API call, in arrival order (when recording). */
   readonly calls: ApiCall[] = [];
+  /** Live channel-wide mentions found in any chat.* write (what would have pinged people), always kept. */
+  readonly broadcastPings: BroadcastPing[] = [];
   /** Calls per method, always kept. */
   readonly callCounts = new Map<string, CallCount>();
   readonly record: boolean;
@@ -467,6 +470,7 @@ export class FakeSlack extends EventEmitter {
           : auth === this.appToken
             ? "app"
             : "invalid";
+    if (method.startsWith("chat.")) this.broadcastPings.push(...broadcastPings(method, params));
     this.context ??= this.apiContext();
     const refusal = auth ? this.refusedTokens.get(auth) : undefined;
     const result = refusal ? refusedToken(refusal) : handleApiCall(this.context, method, params, token);
