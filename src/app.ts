@@ -6,7 +6,7 @@ import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js
 import type { Config } from "./config/load.js";
 import { SECRET_VARIABLES } from "./config/schema.js";
 import { Answerer } from "./core/answer.js";
-import { createLogger } from "./logging/logger.js";
+import { createLogger, resolveLogFormat } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
 import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
@@ -47,7 +47,12 @@ function secretsOf(env: NodeJS.ProcessEnv): string[] {
 /** Wires configuration to the parts: store, runtime, answerer, platform adapters, health and metrics. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger =
-    options.logger ?? createLogger({ level: config.log.level, secrets: secretsOf(process.env) });
+    options.logger ??
+    createLogger({
+      level: config.log.level,
+      format: resolveLogFormat(config.log.format, process.stdout.isTTY === true),
+      secrets: secretsOf(process.env),
+    });
   // Shutdown runs in stages: every adapter at once (each drains its answers within the grace period), then the
   // health server, the runtime (its process must not outlive us) and the store, in that order.
   const adapterStops: Array<() => Promise<unknown>> = [];
