@@ -73,7 +73,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => store.close());
     const metrics = new Metrics({ defaultMetrics: true });
     const health = new HealthChecks();
-    health.register("store", () => store.ping());
+    health.register("store", () => store.ping(), { readiness: true });
 
     // The runtime is created below; the advisor asks it lazily, per call.
     let runtime: CopilotRuntime | undefined;
@@ -158,7 +158,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       adapterStops.push(() => running.stop(config.shutdown.graceMs));
       const mode = await slack.start();
       logger.info({ mode: mode.mode, port: mode.port }, "Slack connected");
-      health.register("slack", async () => slackHealth(running));
+      health.register("slack", async () => slackHealth(running), { readiness: true });
     }
     let discord: DiscordAdapter | undefined;
     if (config.discord) {
@@ -167,7 +167,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       adapterStops.push(() => running.stop(config.shutdown.graceMs));
       const me = await discord.start();
       logger.info({ bot: me.botName }, "Discord connected");
-      health.register("discord", async () => running.client.isReady());
+      health.register("discord", async () => running.client.isReady(), { readiness: true });
     }
 
     let ops: OpsServer | undefined;

@@ -51,6 +51,13 @@ export interface SlackConnection {
 /** A sensible production policy: a few quick retries, never minutes of waiting behind a chat answer. */
 export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
 
+/**
+ * The Socket Mode client's own calls of apps.connections.open. When a reconnect's call fails for good on a
+ * network error, @slack/socket-mode 3.1 rejects a promise nobody handles and the process ends; so it keeps
+ * trying, with a capped backoff, and the bot stays up (and not ready, see isConnected) until Slack is back.
+ */
+const SOCKET_RETRY: webApi.RetryOptions = { forever: true, factor: 2, minTimeout: 1_000, maxTimeout: 30_000, randomize: true };
+
 export function selectMode(options: Pick<SlackConnectionOptions, "appToken" | "signingSecret">): SlackMode {
   if (options.appToken) return "socket";
   if (options.signingSecret) return "http";
@@ -73,7 +80,7 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       ? new SocketModeReceiver({
           appToken: options.appToken!,
           logger,
-          installerOptions: { clientOptions },
+          installerOptions: { clientOptions: { slackApiUrl, retryConfig: SOCKET_RETRY } },
           processEventErrorHandler: (args) => onProcessEventError(args, options.logger),
         })
       : undefined;
@@ -81,7 +88,9 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
   // Health: Socket Mode reconnects by itself, so "started" says little; follow the socket's own state.
   let socketUp = false;
   receiver?.client.on("connected", () => (socketUp = true));
-  receiver?.client.on("disconnected", () => (socketUp = false));
+  // Down from the moment the socket closes, not only once the client gives up ("disconnected"): while it
+  // reconnects no event arrives, and readiness must say so.
+  for (const down of ["close", "reconnecting", "disconnected"]) receiver?.client.on(down, () => (socketUp = false));
   const app = new App({
     token: options.botToken,
     logger,
