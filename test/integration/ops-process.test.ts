@@ -114,6 +114,19 @@ describe.skipIf(skipRedisTests())("health and metrics of the running bot", () =>
     expect(report.checks.slack).toMatchObject({ status: "fail", detail: "not connected to Slack" });
     // Still alive (it keeps trying to reconnect), so liveness names the same failure rather than vanishing.
     expect((await getOps(bot!.healthPort, "/healthz")).status).toBe(503);
+
+    // More failed reconnect calls than a start-up gets (4): the process must outlive them, not end on one.
+    const failedCall = (line: { msg?: string }) => line.msg === "http request failed fetch failed";
+    const before = bot!.logs.filter(failedCall).length;
+    const survived = () => bot!.logs.filter(failedCall).length >= before + 5;
+    await waitUntil(
+      () => survived() || bot!.exitedWith !== undefined,
+      40_000,
+      "five failed reconnect calls",
+      () => bot!.tail(),
+    );
+    expect(bot!.exitedWith, bot!.tail()).toBeUndefined();
+    expect((await getOps(bot!.healthPort, "/readyz")).status).toBe(503);
   });
 });
 

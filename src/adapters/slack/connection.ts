@@ -52,11 +52,11 @@ export interface SlackConnection {
 export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
 
 /**
- * The Socket Mode client's own calls of apps.connections.open. When a reconnect's call fails for good on a
- * network error, @slack/socket-mode 3.1 rejects a promise nobody handles and the process ends; so it keeps
- * trying, with a capped backoff, and the bot stays up (and not ready, see isConnected) until Slack is back.
+ * How the Socket Mode client retries its own apps.connections.open once connected. When a reconnect's call fails
+ * for good on a network error, @slack/socket-mode 3.1 rejects a promise nobody handles and the process ends; so
+ * reconnects never give up, with a capped backoff, and the bot stays up (and not ready) until Slack is back.
  */
-const SOCKET_RETRY: webApi.RetryOptions = { forever: true, factor: 2, minTimeout: 1_000, maxTimeout: 30_000, randomize: true };
+const RECONNECT_RETRY: webApi.RetryOptions = { forever: true, retries: 10, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
 
 export function selectMode(options: Pick<SlackConnectionOptions, "appToken" | "signingSecret">): SlackMode {
   if (options.appToken) return "socket";
@@ -73,6 +73,9 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
   const slackApiUrl = options.apiUrl ?? "https://slack.com/api/";
   const retryConfig = options.retryConfig ?? DEFAULT_RETRY;
   const clientOptions: webApi.WebClientOptions = { slackApiUrl, retryConfig, logger };
+  // The socket's policy: the usual one at start (a wrong URL or no network still ends start-up), RECONNECT_RETRY
+  // once connected. The client keeps this object by reference, so changing it in place takes effect.
+  const socketRetry: webApi.RetryOptions = { ...retryConfig };
 
   // Our own receiver in Socket Mode, so its WebSocket client can be guarded against malformed frames.
   const receiver =
@@ -80,7 +83,7 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       ? new SocketModeReceiver({
           appToken: options.appToken!,
           logger,
-          installerOptions: { clientOptions: { slackApiUrl, retryConfig: SOCKET_RETRY } },
+          installerOptions: { clientOptions: { ...clientOptions, retryConfig: socketRetry } },
           processEventErrorHandler: (args) => onProcessEventError(args, options.logger),
         })
       : undefined;
@@ -114,6 +117,7 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     async start() {
       if (mode === "socket") {
         await app.start();
+        Object.assign(socketRetry, RECONNECT_RETRY);
         return { mode };
       }
       server = (await app.start(options.port ?? 3000)) as Server;
