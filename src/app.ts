@@ -4,7 +4,7 @@ import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js
 import type { Config } from "./config/load.js";
 import { secretValuesOf } from "./config/secret-values.js";
 import { Answerer } from "./core/answer.js";
-import { createLogger } from "./logging/logger.js";
+import { createLogger, resolveLogFormat } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
 import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
@@ -43,7 +43,12 @@ const SHUTDOWN_MARGIN_MS = 30_000;
 /** Wires configuration to the parts: store, runtime, answerer, platform adapters, health and metrics. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger =
-    options.logger ?? createLogger({ level: config.log.level, secrets: secretValuesOf(process.env) });
+    options.logger ??
+    createLogger({
+      level: config.log.level,
+      format: resolveLogFormat(config.log.format, process.stdout.isTTY === true),
+      secrets: secretValuesOf(process.env),
+    });
   // Shutdown runs in stages: every adapter at once (each drains its answers within the grace period), then the
   // health server, the runtime (its process must not outlive us) and the store, in that order.
   const adapterStops: Array<() => Promise<unknown>> = [];
@@ -66,7 +71,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => store.close());
     const metrics = new Metrics({ defaultMetrics: true });
     const health = new HealthChecks();
-    health.register("store", () => store.ping());
+    health.register("store", () => store.ping(), { readiness: true });
 
     // The runtime is created below; the advisor asks it lazily, per call.
     let runtime: CopilotRuntime | undefined;
@@ -155,7 +160,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       adapterStops.push(() => running.stop(config.shutdown.graceMs));
       const mode = await slack.start();
       logger.info({ mode: mode.mode, port: mode.port }, "Slack connected");
-      health.register("slack", async () => slackHealth(running));
+      health.register("slack", async () => slackHealth(running), { readiness: true });
     }
     let discord: DiscordAdapter | undefined;
     if (config.discord) {
@@ -164,7 +169,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       adapterStops.push(() => running.stop(config.shutdown.graceMs));
       const me = await discord.start();
       logger.info({ bot: me.botName }, "Discord connected");
-      health.register("discord", async () => running.client.isReady());
+      health.register("discord", async () => running.client.isReady(), { readiness: true });
     }
 
     let ops: OpsServer | undefined;

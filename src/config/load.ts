@@ -78,7 +78,8 @@ export interface Config {
   reply: { placeholder: string };
   safety: SafetyConfig;
   store: { url: string };
-  log: { level: string };
+  /** `format` undefined: pretty at a terminal, JSON otherwise. */
+  log: { level: string; format?: "pretty" | "json" };
   health: { port?: number };
   shutdown: { graceMs: number };
   /** How long a replica's hold on a thread lasts without renewal: a crashed replica's threads free up after it. */
@@ -146,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     reply: { placeholder: raw.PLACEHOLDER_TEXT },
     safety: safetyConfig(raw),
     store: { url: raw.STORE_URL ?? `sqlite://${join(raw.DATA_DIR, "threadpilot.sqlite")}` },
-    log: { level: raw.LOG_LEVEL },
+    log: { level: raw.LOG_LEVEL, ...(raw.LOG_FORMAT ? { format: raw.LOG_FORMAT } : {}) },
     health: raw.HEALTH_PORT === undefined ? {} : { port: raw.HEALTH_PORT },
     shutdown: { graceMs: raw.SHUTDOWN_GRACE_MS },
     threads: { lockTtlMs: raw.THREAD_LOCK_TTL_MS },

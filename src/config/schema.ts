@@ -120,10 +120,13 @@ export const envSchema = z.object({
         .optional(),
     )
     .transform((v) => v ?? "info"),
+  // Unset: pretty lines at a terminal, JSON otherwise (see src/logging/logger.ts).
+  LOG_FORMAT: optionalText.pipe(z.enum(["pretty", "json"], { error: "must be pretty or json" }).optional()),
   HEALTH_PORT: optionalText.pipe(
     z.coerce.number<string>({ error: "must be a port number" }).int().min(0).max(65535, { error: "must be a port number" }).optional(),
   ),
-  SHUTDOWN_GRACE_MS: int(30_000, 0, 3_600_000),
+  // 8 s: with about 2 s to post "interrupted" notes and close, shutdown fits Docker's default 10 s stop timeout.
+  SHUTDOWN_GRACE_MS: int(8_000, 0, 3_600_000),
   THREAD_LOCK_TTL_MS: int(30_000, 1_000, 600_000),
 });
 

@@ -78,5 +78,5 @@ export function formatPromptWithHistory(
   if (omitted > 0) {
     kept.unshift(`[${omitted} earlier message(s) in this conversation were left out]`);
   }
-  return "\n" + kept.join("\n") + "\n\n\n" + newMessage;
+  return `\n${kept.join("\n")}\n\n\n${newMessage}`;
 }

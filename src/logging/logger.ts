@@ -1,7 +1,19 @@
 import { pino, type Logger, type DestinationStream } from "pino";
+import { PinoPretty } from "pino-pretty";
 import { SECRET_VARIABLES } from "../config/schema.js";
 
 export type { Logger };
+
+/** LOG_FORMAT: "pretty" (coloured lines for people) or "json" (one object a line, for collectors). */
+export type LogFormat = "pretty" | "json";
+
+/**
+ * The format to use when LOG_FORMAT is unset: pretty for a person at a terminal, JSON for everything else
+ * (containers, systemd's journal, log shippers, the tests that parse the bot's stdout).
+ */
+export function resolveLogFormat(setting: LogFormat | undefined, stdoutIsTTY: boolean): LogFormat {
+  return setting ?? (stdoutIsTTY ? "pretty" : "json");
+}
 
 /**
  * Paths pino censors wherever they appear in a log object: tokens under their config names, HTTP auth headers,
@@ -45,11 +57,25 @@ export interface LoggerOptions {
   level: string;
   /** Secret values to scrub from any log line, whatever field they hide in. */
   secrets?: readonly string[];
+  /** JSON unless told otherwise: the caller resolves LOG_FORMAT (see `resolveLogFormat`). */
+  format?: LogFormat;
   destination?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const scrub = secretScrubber(options.secrets ?? []);
+  // Pretty-printing reads the JSON line pino wrote, so redaction and scrubbing have already happened when it
+  // formats: secrets stay out in both formats. It runs in this thread (no transport worker), so the last lines
+  // before an exit are not lost.
+  const destination =
+    options.format === "pretty"
+      ? PinoPretty({
+          destination: options.destination ?? 1,
+          sync: true,
+          translateTime: "SYS:HH:MM:ss.l",
+          ignore: "pid,hostname,app",
+        })
+      : (options.destination ?? pino.destination(1));
   return pino(
     {
       level: options.level,
@@ -60,6 +86,6 @@ export function createLogger(options: LoggerOptions): Logger {
         streamWrite: scrub,
       },
     },
-    options.destination ?? pino.destination(1),
+    destination,
   );
 }

@@ -21,7 +21,11 @@ export interface OpsServerOptions {
   logger: Logger;
 }
 
-/** Serves GET /healthz (JSON, 200 when every check passes, 503 otherwise) and GET /metrics (Prometheus text). */
+/**
+ * Serves GET /healthz (liveness: JSON, 200 when every check passes, 503 naming the failing ones), GET /readyz
+ * (readiness: the same over the readiness checks, the platform connections and the store) and GET /metrics
+ * (Prometheus text).
+ */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { health, metrics, logger } = options;
   const server: Server = createServer((request, response) => {
@@ -34,8 +38,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       send(405, "text/plain; charset=utf-8", "Only GET is supported here.\n");
       return;
     }
-    if (path === "/healthz") {
-      health.run().then(
+    if (path === "/healthz" || path === "/readyz") {
+      health.run(path === "/readyz" ? "readiness" : "all").then(
         (report) => send(report.status === "ok" ? 200 : 503, "application/json; charset=utf-8", `${JSON.stringify(report)}\n`),
         (error: unknown) => {
           logger.error({ err: error }, "health checks failed to run");
@@ -54,7 +58,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       );
       return;
     }
-    send(404, "text/plain; charset=utf-8", "Not found: try /healthz or /metrics.\n");
+    send(404, "text/plain; charset=utf-8", "Not found: try /healthz, /readyz or /metrics.\n");
   });
   // Probes should not keep idle sockets (and thus close()) hanging.
   server.keepAliveTimeout = 1_000;

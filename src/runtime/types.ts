@@ -8,6 +8,7 @@ export interface AnswerRequest {
   /** Images of the message being answered; sent only when the model can see images. */
   images?: ImageInput[];
   /** The bot's own tools for this run (already bound to the conversation). */
+  // biome-ignore lint/suspicious/noExplicitAny: tools with different argument types share one list (as in the SDK)
   tools?: Tool<any>[];
   /** Aborts the running session; the stream then ends with `{type: "done", aborted: true}`. */
   signal?: AbortSignal;

@@ -4,7 +4,7 @@ import { readThreadTool } from "./read-thread.js";
 import { ToolRegistry } from "./registry.js";
 import type { Logger } from "pino";
 
-export { ToolRegistry, type ToolRunContext, type ThreadTool } from "./registry.js";
+export { ToolRegistry, type AnyTool, type ToolRunContext, type ThreadTool } from "./registry.js";
 export { advisorTool, ADVISOR_TOOL_NAME, type AskAdvisor, type AdvisorOptions } from "./advisor.js";
 export { readThreadTool, READ_THREAD_TOOL_NAME, type ReadOlder, type OlderMessagesPage } from "./read-thread.js";
 export { askThroughRuntime, type AskThroughRuntimeOptions, type SessionRunner } from "./ask-through-runtime.js";

@@ -16,18 +16,25 @@ export interface ToolRunContext {
   signal?: AbortSignal;
 }
 
+/**
+ * An SDK tool of whatever argument type: Tool<T> takes its arguments in a handler property (contravariant), so
+ * only `any` lets tools with different arguments share one list, as the SDK's own session config does.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyTool = Tool<any>;
+
 export interface ThreadTool<State> {
   readonly name: string;
   /** Fresh state for one run. */
   newState(): State;
   /** The SDK tool bound to this run and its state, or undefined when the context lacks what it needs. */
-  build(context: ToolRunContext, state: State): Tool<any> | undefined;
+  build(context: ToolRunContext, state: State): AnyTool | undefined;
 }
 
 export class ToolRegistry {
-  private readonly tools: readonly ThreadTool<any>[];
+  private readonly tools: readonly ThreadTool<unknown>[];
 
-  constructor(tools: readonly ThreadTool<any>[]) {
+  constructor(tools: readonly ThreadTool<unknown>[]) {
     const names = tools.map((tool) => tool.name);
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) throw new Error(`Two tools are named "${duplicate}"`);
@@ -40,9 +47,9 @@ export class ToolRegistry {
   }
 
   /** The tools for one run, with fresh state. Call at the start of every run and pass them to the runtime. */
-  buildTools(context: ToolRunContext): Tool<any>[] {
+  buildTools(context: ToolRunContext): AnyTool[] {
     return this.tools
       .map((tool) => tool.build(context, tool.newState()))
-      .filter((tool): tool is Tool<any> => tool !== undefined);
+      .filter((tool): tool is AnyTool => tool !== undefined);
   }
 }

@@ -232,7 +232,9 @@ test("read_thread: with a tiny history budget, the model fetches older messages 
   const channel = channels.history.id;
   h.discord.say({ channelId: channel, authorId: h.alice.id, content: "Kickoff: the launch code is BLUE-HERON." });
   const notes = Array.from({ length: 30 }, (_, i) => `note ${String(i + 1).padStart(2, "0")}: nothing much happened today`);
-  notes.forEach((content, i) => h.discord.say({ channelId: channel, authorId: i % 2 ? h.alice.id : h.bob.id, content }));
+  for (const [i, content] of notes.entries()) {
+    h.discord.say({ channelId: channel, authorId: i % 2 ? h.alice.id : h.bob.id, content });
+  }
   h.model.script({ toolCalls: [{ name: "read_thread", arguments: { limit: 50 } }] }, { text: "The launch code is BLUE-HERON." });
   const before = h.model.requests.length;
   const asked = h.discord.say({ channelId: channel, authorId: h.alice.id, content: `${h.mention} what was the launch code?` });

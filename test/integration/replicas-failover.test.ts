@@ -92,7 +92,7 @@ describe.skipIf(skipRedisTests())("a replica killed in the middle of an answer",
 
 /** The replica that took the message (it logs the message's ts when it starts answering). */
 async function answeringBot(bots: BotProcess[], ts: string): Promise<BotProcess> {
-  let found: BotProcess | undefined;
-  await waitUntil(() => (found = bots.find((b) => b.logs.some((l) => l.msg === ANSWERING && l.ts === ts))) !== undefined, 10_000, "the answering replica");
-  return found!;
+  const find = () => bots.find((b) => b.logs.some((l) => l.msg === ANSWERING && l.ts === ts));
+  await waitUntil(() => find() !== undefined, 10_000, "the answering replica");
+  return find()!;
 }

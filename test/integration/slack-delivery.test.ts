@@ -55,7 +55,7 @@ test("a 9,000-character answer with code blocks arrives whole, in several messag
   const parts: string[] = [];
   for (let i = 0; parts.join("\n\n").length < 9_000; i++) {
     parts.push(`Step ${i}: the **function** below handles case ${i} and explains why it matters for the reader.`);
-    parts.push("```ts\n" + Array.from({ length: 8 }, (_, j) => `const value${i}_${j} = compute(${i}, ${j}); // line ${j}`).join("\n") + "\n```");
+    parts.push(`\`\`\`ts\n${Array.from({ length: 8 }, (_, j) => `const value${i}_${j} = compute(${i}, ${j}); // line ${j}`).join("\n")}\n\`\`\``);
   }
   const answer = parts.join("\n\n");
   expect(answer.length).toBeGreaterThanOrEqual(9_000);

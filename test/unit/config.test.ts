@@ -130,3 +130,17 @@ describe("loadConfig", () => {
     expect(config.copilot.vision).toBe(true);
   });
 });
+
+describe("loadConfig: logs and shutdown", () => {
+  it("leaves LOG_FORMAT to the terminal when unset, accepts pretty or json, and names it when wrong", () => {
+    expect(loadConfig({ ...slackSocket, ...byok }).log).toEqual({ level: "info" });
+    expect(loadConfig({ ...slackSocket, ...byok, LOG_FORMAT: "pretty" }).log.format).toBe("pretty");
+    expect(loadConfig({ ...slackSocket, ...byok, LOG_FORMAT: " json " }).log.format).toBe("json");
+    const problems = problemsOf({ ...slackSocket, ...byok, LOG_FORMAT: "text" });
+    expect(problems).toEqual([{ variable: "LOG_FORMAT", message: "must be pretty or json" }]);
+  });
+
+  it("defaults SHUTDOWN_GRACE_MS to a grace that fits Docker's 10 s stop timeout with room to close", () => {
+    expect(loadConfig({ ...slackSocket, ...byok }).shutdown.graceMs).toBe(8000);
+  });
+});

@@ -12,13 +12,14 @@ describe("ops server", () => {
   const metrics = new Metrics();
   const store = new MemoryStore(logger);
   let slackUp = true;
+  let runtimeUp = true;
   let server: OpsServer;
   const url = (path: string): string => `http://127.0.0.1:${server.port}${path}`;
 
   beforeAll(async () => {
-    health.register("slack", async () => slackUp);
-    health.register("runtime", async () => ({ ok: true, detail: "pong" }));
-    health.register("store", () => store.ping());
+    health.register("slack", async () => slackUp, { readiness: true });
+    health.register("runtime", async () => ({ ok: runtimeUp, detail: runtimeUp ? "pong" : "no pong" }));
+    health.register("store", () => store.ping(), { readiness: true });
     server = await startOpsServer({ port: 0, host: "127.0.0.1", health, metrics, logger });
   });
   afterAll(async () => {
@@ -59,6 +60,43 @@ describe("ops server", () => {
     expect((await fetch(url("/healthz"))).status).toBe(200);
   });
 
+  it("reports readiness on /readyz from the readiness checks only", async () => {
+    type Report = { status: string; checks: Record<string, { status: string; detail?: string }> };
+    const ready = await fetch(url("/readyz"));
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("content-type")).toMatch(/application\/json/);
+    expect(Object.keys(((await ready.json()) as Report).checks).sort()).toEqual(["slack", "store"]);
+
+    runtimeUp = false;
+    try {
+      // The runtime is a liveness matter: a failing runtime makes /healthz fail, /readyz is unmoved.
+      expect((await fetch(url("/healthz"))).status).toBe(503);
+      expect((await fetch(url("/readyz"))).status).toBe(200);
+    } finally {
+      runtimeUp = true;
+    }
+
+    slackUp = false;
+    try {
+      const notReady = await fetch(url("/readyz"));
+      expect(notReady.status).toBe(503);
+      const body = (await notReady.json()) as Report;
+      expect(body.status).toBe("fail");
+      expect(body.checks.slack?.status).toBe("fail");
+      expect(body.checks.store?.status).toBe("ok");
+    } finally {
+      slackUp = true;
+    }
+
+    // Registering a name again without the option takes it out of readiness.
+    health.register("store", async () => false);
+    try {
+      expect((await fetch(url("/readyz"))).status).toBe(200);
+    } finally {
+      health.register("store", () => store.ping(), { readiness: true });
+    }
+  });
+
   it("serves Prometheus metrics that move as the bot works", async () => {
     const before = await (await fetch(url("/metrics"))).text();
     expect(before).toContain("# TYPE threadpilot_answers_total counter");
@@ -84,6 +122,7 @@ describe("ops server", () => {
 
   it("answers 404 for other paths and 405 for other methods", async () => {
     expect((await fetch(url("/nope"))).status).toBe(404);
+    expect((await fetch(url("/readyz"), { method: "POST" })).status).toBe(405);
     expect((await fetch(url("/healthz"), { method: "POST" })).status).toBe(405);
   });
 

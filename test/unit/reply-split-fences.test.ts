@@ -43,7 +43,10 @@ function expectGoodLayout(text: string, chunks: Chunk[], limit: number) {
 function cutsOf(chunks: Chunk[]): number[] {
   const cuts: number[] = [];
   let at = 0;
-  for (const c of chunks.slice(0, -1)) cuts.push((at += c.text.length));
+  for (const c of chunks.slice(0, -1)) {
+    at += c.text.length;
+    cuts.push(at);
+  }
   return cuts;
 }
 

@@ -43,7 +43,12 @@ test("the whole thread is read page by page, oldest first, into named history", 
   let lookups = 0;
   const directory = new UserDirectory(
     {
-      users: { info: (args: { user: string }) => (lookups++, client.users.info(args)) },
+      users: {
+        info: (args: { user: string }) => {
+          lookups++;
+          return client.users.info(args);
+        },
+      },
       bots: client.bots,
     } as unknown as ConstructorParameters<typeof UserDirectory>[0],
     logger,

@@ -36,7 +36,7 @@ test("the first message in the prompt is found by the prompt's own rule", () => 
 });
 
 test("with long messages cut first, the same holds for the cut history", () => {
-  const long = (i: number): HistoryMessage => ({ role: "user", speaker: "Alice", text: `m${i} ` + "x".repeat(500), imageCount: 0 });
+  const long = (i: number): HistoryMessage => ({ role: "user", speaker: "Alice", text: `m${i} ${"x".repeat(500)}`, imageCount: 0 });
   const history = Array.from({ length: 12 }, (_, i) => long(i));
   const cut = history.map((m) => ({ ...m, text: `${m.text.slice(0, 100)}\n[message cut: ${m.text.length - 100} characters omitted]` }));
   const first = firstMessageInPrompt(history, { historyCharBudget: 1_000, maxMessageChars: 100 });

@@ -57,10 +57,12 @@ function cuttable(store: StateStoreWithQueues): {
   });
   return {
     store: proxy,
-    cut: (...methods) => methods.forEach((m) => cutMethods.add(m)),
+    cut: (...methods) => {
+      for (const m of methods) cutMethods.add(m);
+    },
     mend: () => {
       cutMethods.clear();
-      hanging.splice(0).forEach((go) => go());
+      for (const go of hanging.splice(0)) go();
     },
     pending: () => hanging.length,
   };

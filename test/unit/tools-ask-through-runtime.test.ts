@@ -6,7 +6,12 @@ describe("askThroughRuntime", () => {
   it("asks tool-less, with the advisor model, framed as a second opinion, and passes aborts on", async () => {
     const requests: AnswerRequest[] = [];
     const ask = askThroughRuntime(
-      { runSession: async (request) => (requests.push(request), "Use a queue.") },
+      {
+        runSession: async (request) => {
+          requests.push(request);
+          return "Use a queue.";
+        },
+      },
       { model: "strong" },
     );
     const controller = new AbortController();
@@ -20,7 +25,12 @@ describe("askThroughRuntime", () => {
 
   it("uses the runtime's own model when none is configured", async () => {
     const requests: AnswerRequest[] = [];
-    await askThroughRuntime({ runSession: async (r) => (requests.push(r), "") })("q");
+    await askThroughRuntime({
+      runSession: async (r) => {
+        requests.push(r);
+        return "";
+      },
+    })("q");
     expect(requests[0]!.model).toBeUndefined();
     expect(requests[0]!.signal).toBeDefined();
   });

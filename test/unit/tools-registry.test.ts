@@ -1,4 +1,4 @@
-import type { Tool, ToolInvocation } from "@github/copilot-sdk";
+import type { ToolInvocation } from "@github/copilot-sdk";
 import { describe, expect, it, vi } from "vitest";
 import type { HistoryMessage } from "../../src/history/types.js";
 import {
@@ -6,12 +6,13 @@ import {
   advisorTool,
   defaultToolRegistry,
   readThreadTool,
+  type AnyTool,
   type OlderMessagesPage,
 } from "../../src/tools/index.js";
 
 const invocation = { sessionId: "s", toolCallId: "c", toolName: "t", arguments: {} } as unknown as ToolInvocation;
-const call = (tool: Tool<any> | undefined, args: unknown) => tool!.handler!(args, invocation) as Promise<string>;
-const byName = (tools: Tool<any>[], name: string) => tools.find((t) => t.name === name);
+const call = (tool: AnyTool | undefined, args: unknown) => tool!.handler!(args, invocation) as Promise<string>;
+const byName = (tools: AnyTool[], name: string) => tools.find((t) => t.name === name);
 
 const msg = (i: number): HistoryMessage => ({ role: "user", speaker: `P${i}`, text: `message ${i}`, imageCount: 0 });
 

@@ -56,6 +56,13 @@ export interface SlackConnection {
 /** A sensible production policy: a few quick retries, never minutes of waiting behind a chat answer. */
 export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
 
+/**
+ * How the Socket Mode client retries its own apps.connections.open once connected. When a reconnect's call fails
+ * for good on a network error, @slack/socket-mode 3.1 rejects a promise nobody handles and the process ends; so
+ * reconnects never give up, with a capped backoff, and the bot stays up (and not ready) until Slack is back.
+ */
+const RECONNECT_RETRY: webApi.RetryOptions = { forever: true, retries: 10, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
+
 export function selectMode(options: Pick<SlackConnectionOptions, "appToken" | "signingSecret">): SlackMode {
   if (options.appToken) return "socket";
   if (options.signingSecret) return "http";
@@ -71,6 +78,9 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
   const slackApiUrl = options.apiUrl ?? "https://slack.com/api/";
   const retryConfig = options.retryConfig ?? DEFAULT_RETRY;
   const clientOptions: webApi.WebClientOptions = { slackApiUrl, retryConfig, logger };
+  // The socket's policy: the usual one at start (a wrong URL or no network still ends start-up), RECONNECT_RETRY
+  // once connected. The client keeps this object by reference, so changing it in place takes effect.
+  const socketRetry: webApi.RetryOptions = { ...retryConfig };
 
   // Socket Mode: apps.connections.open refusals seen during start (see connections-open-watch.ts).
   let onOpenRefused: ((code: string) => void) | undefined;
@@ -81,7 +91,11 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
           appToken: options.appToken!,
           logger,
           installerOptions: {
-            clientOptions: { ...clientOptions, fetch: watchConnectionsOpen((code) => onOpenRefused?.(code)) },
+            clientOptions: {
+              ...clientOptions,
+              retryConfig: socketRetry,
+              fetch: watchConnectionsOpen((code) => onOpenRefused?.(code)),
+            },
           },
           processEventErrorHandler: (args) => onProcessEventError(args, options.logger),
         })
@@ -90,7 +104,9 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
   // Health: Socket Mode reconnects by itself, so "started" says little; follow the socket's own state.
   let socketUp = false;
   receiver?.client.on("connected", () => (socketUp = true));
-  receiver?.client.on("disconnected", () => (socketUp = false));
+  // Down from the moment the socket closes, not only once the client gives up ("disconnected"): while it
+  // reconnects no event arrives, and readiness must say so.
+  for (const down of ["close", "reconnecting", "disconnected"]) receiver?.client.on(down, () => (socketUp = false));
   const app = new App({
     token: options.botToken,
     logger,
@@ -147,6 +163,7 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
       });
       if (mode === "socket") {
         await startSocket();
+        Object.assign(socketRetry, RECONNECT_RETRY);
         return { mode };
       }
       const port = options.port ?? 3000;

@@ -226,7 +226,8 @@ export async function startFakeModel(): Promise<FakeModel> {
       send({ content: part });
       sent += part.length;
       record.charsSent = sent;
-      (record.chunkTimes ??= []).push({ at: Date.now(), chars: sent });
+      record.chunkTimes ??= [];
+      record.chunkTimes.push({ at: Date.now(), chars: sent });
     }
 
     if (script.fail?.kind === "drop") {
@@ -266,7 +267,9 @@ export async function startFakeModel(): Promise<FakeModel> {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...entries) => void queue.push(...entries),
-    setFallback: (entry) => void (fallback = entry),
+    setFallback: (entry) => {
+      fallback = entry;
+    },
     waitForRequests: (count) =>
       requests.length >= count
         ? Promise.resolve(requests.slice())

@@ -46,7 +46,10 @@ function scan(text: string, plainIsLive: boolean, report: (mention: string) => v
 }
 
 function walk(value: unknown, report: (mention: string) => void, parsesPlain: boolean): void {
-  if (typeof value === "string") return scan(value, parsesPlain, report);
+  if (typeof value === "string") {
+    scan(value, parsesPlain, report);
+    return;
+  }
   if (Array.isArray(value)) {
     for (const item of value) walk(item, report, parsesPlain);
     return;
