@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { BudgetRegistry } from "../reply/budget.js";
 import type { AccessRequest } from "../safety/access.js";
-import type { GateDecision } from "../safety/request-gate.js";
+import type { GateCheckOptions, GateDecision } from "../safety/request-gate.js";
 import type { StateStore } from "../store/types.js";
 import type { ConversationTurn } from "./answer.js";
 import type { ThreadCoordinatorOptions } from "./thread-coordinator.js";
@@ -19,7 +19,7 @@ export interface TurnAnswerer {
 
 /** The safety gate (src/safety/request-gate.ts `RequestGate`): access allow-lists, then the per-user rate. */
 export interface AdapterRequestGate {
-  check(request: AccessRequest): GateDecision;
+  check(request: AccessRequest, options?: GateCheckOptions): GateDecision;
 }
 
 /** Tuning of the per-thread coordinator (src/core/thread-coordinator.ts); the defaults suit production. */

@@ -45,16 +45,6 @@ export function conversationKey(place: MessagePlace, repliedConversation?: strin
   return `discord:${place.guildId}:${place.channelId}:${place.messageId}`;
 }
 
-/** Store keys: the conversation a message belongs to, and the bot's own replies (the ones a reaction can stop). */
-export const storeKeys = {
-  conversation: (messageId: string) => `discord:conversation:${messageId}`,
-  botReply: (messageId: string) => `discord:reply:${messageId}`,
-  /** The newest conversation started in a channel: a plain "@bot stop" there (no reply) stops it. */
-  latestInChannel: (channelId: string) => `discord:latest:${channelId}`,
-  followed: (threadId: string) => `discord:followed:${threadId}`,
-  handled: (messageId: string) => `discord:handled:${messageId}`,
-};
-
 /** Queue items come back from the store; one written by another version must not break the run. */
 export function isQueuedMessage(item: unknown): item is QueuedDiscordMessage {
   const m = item as Partial<QueuedDiscordMessage> | null;

@@ -4,6 +4,7 @@
  * images it could not take, and the read_thread pages older than what the prompt keeps.
  */
 import type { Logger } from "pino";
+import { describeError } from "../../core/describe-error.js";
 import type { HistoryMessage, ImageInput } from "../../history/types.js";
 import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageLimitNotice } from "../../safety/input-limits.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
@@ -53,7 +54,7 @@ export interface ThreadTurnParts {
 }
 
 /** `items` oldest first (the last one is answered); all of them share one thread. */
-export async function buildThreadTurn(items: readonly QueuedSlackMessage[], deps: ThreadTurnDeps): Promise<ThreadTurnParts> {
+export async function readThreadTurn(items: readonly QueuedSlackMessage[], deps: ThreadTurnDeps): Promise<ThreadTurnParts> {
   const newest = items.at(-1);
   if (!newest) throw new Error("A thread run needs at least one message.");
   const log = deps.logger;
@@ -120,8 +121,17 @@ async function imagesOf(
   return { images, notices: notice ? [notice] : [] };
 }
 
-export function describeError(error: unknown): string {
-  const data = (error as { data?: { error?: string } } | undefined)?.data;
-  if (data?.error) return data.error;
-  return error instanceof Error ? error.message : String(error);
+/** Queue items come back from the store; one written by another version must not break the run. */
+export function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
+  const m = item as Partial<QueuedSlackMessage> | null;
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    typeof m.team === "string" &&
+    typeof m.channel === "string" &&
+    typeof m.threadTs === "string" &&
+    typeof m.ts === "string" &&
+    typeof m.text === "string" &&
+    Array.isArray(m.files)
+  );
 }
