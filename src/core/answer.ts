@@ -7,7 +7,7 @@ import type { ReplyStrategy } from "../reply/strategies/types.js";
 import { postSentence, type ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
 import { SHUTDOWN_NOTE, STOPPED_NOTE, TAKEN_OVER_NOTE } from "../reply/notices.js";
-import { limitMessageText } from "../safety/input-limits.js";
+import { limitMessageText } from "../history/message-cut.js";
 import type { PlatformName } from "./platform.js";
 import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";

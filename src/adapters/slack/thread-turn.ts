@@ -5,12 +5,11 @@
  */
 import type { Logger } from "pino";
 import { describeError } from "../../core/describe-error.js";
+import { readOlderThanPrompt } from "../../history/fit.js";
 import type { HistoryMessage, ImageInput } from "../../history/types.js";
-import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageLimitNotice } from "../../safety/input-limits.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
 import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type SlackFile, type ThreadMessage } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
-import { readOlderThanPrompt } from "./older-messages.js";
 import { slackToPlainText } from "./slack-text.js";
 import { isStopWord } from "./stop-request.js";
 import type { UserDirectory } from "./user-directory.js";
@@ -106,19 +105,14 @@ async function imagesOf(
     .sort((a, b) => compareTs(a.ts, b.ts))
     .flatMap((item) => listed.get(item.ts)?.files ?? item.files);
   if (files.length === 0) return { images: [], notices: [] };
-  const limits = {
-    maxCount: deps.maxImages ?? DEFAULT_MAX_IMAGES,
-    maxBytes: deps.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
-  };
-  const { images, skips } = await fetchImages(files, {
+  const { images, notices } = await fetchImages(files, {
     botToken: deps.botToken,
     ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
-    maxCount: limits.maxCount,
-    maxBytes: limits.maxBytes,
+    ...(deps.maxImages !== undefined ? { maxCount: deps.maxImages } : {}),
+    ...(deps.maxImageBytes !== undefined ? { maxBytes: deps.maxImageBytes } : {}),
     logger: deps.logger,
   });
-  const notice = imageLimitNotice(skips, limits);
-  return { images, notices: notice ? [notice] : [] };
+  return { images, notices };
 }
 
 /** Queue items come back from the store; one written by another version must not break the run. */
