@@ -11,7 +11,7 @@ import { createLogger } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
 import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
-import { budgetRegistryFor } from "./reply/shared-budget.js";
+import { budgetRegistryFor } from "./reply/budget/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
 import { RequestGate } from "./safety/request-gate.js";
 import { logToolPolicy, toolPolicy } from "./safety/tool-policy.js";

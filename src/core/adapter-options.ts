@@ -4,7 +4,7 @@
  * platform's connection details and rates.
  */
 import type { Logger } from "pino";
-import type { BudgetRegistry } from "../reply/budget.js";
+import type { BudgetRegistry } from "../reply/budget/budget.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { GateCheckOptions, GateDecision } from "../safety/request-gate.js";
 import type { StateStore } from "../store/types.js";

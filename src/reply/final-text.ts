@@ -4,7 +4,7 @@
  */
 import type { RuntimeEvent, RuntimeFailure } from "../runtime/events.js";
 import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, failureSentence } from "./notices.js";
-import { healPartial } from "./partial-markdown.js";
+import { healPartial } from "./markdown/partial-markdown.js";
 
 export type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
 

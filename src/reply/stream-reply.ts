@@ -12,8 +12,8 @@ import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../runtime/event
 import { RateLimitedError, type MessageRef, type ReplyTarget } from "./target.js";
 import { realClock, type Clock } from "./clock.js";
 import { AnswerText } from "./answer-text.js";
-import { displayablePrefix, healPartial } from "./partial-markdown.js";
-import { layout, messageText } from "./split.js";
+import { displayablePrefix, healPartial } from "./markdown/partial-markdown.js";
+import { layout, messageText } from "./markdown/split.js";
 import {
   DEFAULT_PLACEHOLDER,
   LEFTOVER_FILLER,
@@ -103,6 +103,16 @@ type Action =
   | { kind: "post"; text: string }
   | { kind: "edit"; index: number; text: string }
   | { kind: "delete"; index: number };
+
+/**
+ * Turns one answer's runtime events into messages on a target: `streamReply` is the product's; the benchmark
+ * swaps in the editing strategies other bots use (bench/strategies), to compare.
+ */
+export type ReplyStrategy = (
+  events: AsyncIterable<RuntimeEvent>,
+  target: ReplyTarget,
+  options?: StreamReplyOptions,
+) => Promise<ReplyOutcome>;
 
 export async function streamReply(
   events: AsyncIterable<RuntimeEvent>,

@@ -21,7 +21,7 @@ import type { AdapterCommonOptions, CoordinatorTuning } from "../../core/adapter
 import { describeError } from "../../core/describe-error.js";
 import { Intake } from "../../core/intake.js";
 import type { Platform, PlatformThreads } from "../../core/platform.js";
-import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
+import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
 import { connect, createDiscordClient } from "./connection.js";
 import { bySnowflake, conversationKey, isQueuedMessage, isSnowflake, type MessagePlace, type QueuedDiscordMessage } from "./conversation.js";

@@ -9,7 +9,7 @@ import type { AdapterCommonOptions, CoordinatorTuning } from "../../core/adapter
 import { describeError } from "../../core/describe-error.js";
 import { Intake } from "../../core/intake.js";
 import type { Platform, PlatformIdentity, PlatformThreads } from "../../core/platform.js";
-import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
+import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import { createSlackConnection, type SlackConnection, type SlackMode } from "./connection.js";
 import { parseEventBody, parseMessageEvent, parseReactionEvent } from "./event-shape.js";
 import { compareTs } from "./history-reader.js";

@@ -5,10 +5,10 @@
  * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up).
  */
 import type { Logger } from "pino";
-import type { StateStore, StateStoreWithRates } from "../store/types.js";
+import type { StateStore, StateStoreWithRates } from "../../store/types.js";
 import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } from "./budget.js";
-import { realClock, type Clock } from "./clock.js";
-import type { CallDone } from "./target.js";
+import { realClock, type Clock } from "../clock.js";
+import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 /** The two store operations a shared budget needs. */

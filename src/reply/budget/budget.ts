@@ -1,5 +1,5 @@
-import type { CallDone, EditBudget } from "./target.js";
-import { realClock, type Clock } from "./clock.js";
+import type { CallDone, EditBudget } from "../target.js";
+import { realClock, type Clock } from "../clock.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 export interface BudgetRate {

@@ -6,11 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Answerer } from "../../src/core/answer.js";
-import { ManualClock } from "../../src/reply/clock.js";
-import { ScopeBudget } from "../../src/reply/budget.js";
-import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
-import { fixedTimerReply, flushIntoMessages, replyStrategy, STRATEGY_NAMES } from "../../src/reply/strategies/index.js";
-import type { ReplyStrategy } from "../../src/reply/strategies/types.js";
+import { ManualClock } from "../support/manual-clock.js";
+import { ScopeBudget } from "../../src/reply/budget/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../support/memory-target.js";
+import { fixedTimerReply, flushIntoMessages, replyStrategy, STRATEGY_NAMES } from "../../bench/strategies/index.js";
+import type { ReplyStrategy } from "../../src/reply/stream-reply.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { answerSteps, play } from "./reply-support.js";

@@ -2,12 +2,12 @@
  * What the peer strategies share: the answer as it builds up from the runtime's events, and its final Markdown
  * (the same final text and notes as the product's streamer, so only the pacing differs in a comparison).
  */
-import { replyEnding, terminalOf, type Terminal } from "../final-text.js";
-import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../../runtime/events.js";
-import { AnswerText } from "../answer-text.js";
-import type { ReplyOutcome, ReplyStatus, StreamReplyOptions } from "../stream-reply.js";
-import { realClock, type Clock } from "../clock.js";
-import type { ReplyTarget } from "../target.js";
+import { replyEnding, terminalOf, type Terminal } from "../../src/reply/final-text.js";
+import type { FailureKind, RuntimeEvent, RuntimeFailure } from "../../src/runtime/events.js";
+import { AnswerText } from "../../src/reply/answer-text.js";
+import type { ReplyOutcome, ReplyStatus, StreamReplyOptions } from "../../src/reply/stream-reply.js";
+import { realClock, type Clock } from "../../src/reply/clock.js";
+import type { ReplyTarget } from "../../src/reply/target.js";
 
 
 export class PeerAnswer {
