@@ -36,7 +36,7 @@ export interface AdapterCommonOptions<Item> {
   /** COPILOT_VISION: download the answered messages' images for the model (default false). */
   downloadImages?: boolean;
   answerer: TurnAnswerer;
-  /** Must keep queues (every store of src/store does): waiting thread messages live there. */
+  /** Waiting thread messages live in its queues, locks and handled records too. */
   store: StateStore;
   logger: Logger;
   /** Checked for every accepted message and stop, before anything costs a model call. */

@@ -10,6 +10,7 @@ import { limitMessageText } from "../history/message-cut.js";
 import type { PlatformName } from "./platform.js";
 import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";
+import type { ToolRunContext } from "../tools/registry.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
@@ -28,12 +29,6 @@ export interface ConversationTurn {
   notices?: string[];
 }
 
-export interface ToolContext {
-  threadKey: string;
-  readOlder?: ReadOlder;
-  signal?: AbortSignal;
-}
-
 export interface AnswererDeps {
   runtime: AnswerRuntime;
   logger: Logger;
@@ -42,7 +37,7 @@ export interface AnswererDeps {
   maxMessageChars?: number;
   placeholder?: string;
   /** The bot's own tools for one run of one thread, their per-run state fresh. */
-  toolsFor?: (context: ToolContext) => AnswerRequest["tools"];
+  toolsFor?: (context: ToolRunContext) => AnswerRequest["tools"];
   metrics?: Metrics;
   /** How the answer is shown as it streams (default: the product's streamer; the benchmark swaps in others). */
   replyStrategy?: ReplyStrategy;

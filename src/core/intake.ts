@@ -9,8 +9,7 @@
 import type { Logger } from "pino";
 import { postSentence, type ReplyTarget } from "../reply/target.js";
 import type { AccessRequest } from "../safety/access.js";
-import type { StateStore, StateStoreWithQueues } from "../store/types.js";
-import { requireQueues } from "../store/require-queues.js";
+import type { StateStore } from "../store/types.js";
 import type { AdapterRequestGate, CoordinatorTuning, TurnAnswerer } from "./adapter-options.js";
 import type { InboundMessage, PlatformThreads, StopRequest } from "./platform.js";
 import { describeError } from "./describe-error.js";
@@ -22,7 +21,7 @@ const DAY_MS = 24 * 60 * 60_000;
 export interface IntakeOptions<Item> {
   threads: PlatformThreads<Item>;
   answerer: TurnAnswerer;
-  /** Must keep queues (every store of src/store does): waiting thread messages live there. */
+  /** Waiting thread messages live in its queues, locks and handled records too. */
   store: StateStore;
   logger: Logger;
   gate?: AdapterRequestGate;
@@ -40,7 +39,7 @@ export const intakeKeys = {
 };
 
 export class Intake<Item> {
-  readonly store: StateStoreWithQueues;
+  readonly store: StateStore;
   readonly followTtlMs: number;
   private readonly handledTtlMs: number;
   private readonly threads: PlatformThreads<Item>;
@@ -53,7 +52,7 @@ export class Intake<Item> {
   constructor(private readonly options: IntakeOptions<Item>) {
     this.threads = options.threads;
     this.logger = options.logger;
-    this.store = requireQueues(options.store, `The ${options.threads.displayName} adapter`);
+    this.store = options.store;
     this.handledTtlMs = options.handledTtlMs ?? DAY_MS;
     this.followTtlMs = options.followTtlMs ?? 7 * DAY_MS;
     this.work = new RunningWork((error) =>

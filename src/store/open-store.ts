@@ -3,13 +3,13 @@ import { MemoryStore } from "./memory-store.js";
 import { RedisStore } from "./redis-store.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { parseStoreUrl } from "./store-url.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
+import type { StateStore } from "./types.js";
 
 /**
  * Opens the state store named by `url`: `sqlite://path` (the directory is created), `redis://host:port[/db]`
  * or `memory://`. Throws one clear sentence (StoreUrlError for a bad URL) when it cannot.
  */
-export async function openStore(url: string, logger: Logger): Promise<StateStoreWithQueues & StateStoreWithRates> {
+export async function openStore(url: string, logger: Logger): Promise<StateStore> {
   const location = parseStoreUrl(url);
   switch (location.kind) {
     case "memory":

@@ -3,7 +3,7 @@ import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
 import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
+import type { StateStore } from "./types.js";
 
 /** Take the lock if it is free or already ours (then extend it). */
 const TRY_LOCK = `
@@ -65,7 +65,7 @@ return 1`;
 type RedisClient = ReturnType<typeof createClient>;
 
 /** Redis store for several replicas: keyv for values, the node-redis client for atomic SET NX / Lua / MULTI. */
-export class RedisStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+export class RedisStore extends KeyvValues implements StateStore {
   readonly sharedBetweenProcesses = true;
   private closed = false;
 

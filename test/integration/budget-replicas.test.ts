@@ -14,7 +14,7 @@ import { SharedScopeBudget, budgetRegistryFor } from "../../src/reply/budget/sha
 import { streamReply, type ReplyOutcome } from "../../src/reply/stream-reply.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { openStore } from "../../src/store/open-store.js";
-import type { StateStoreWithRates } from "../../src/store/types.js";
+import type { StateStore } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
 
 const RATE = { calls: 10, perMs: 2_000 };
@@ -83,7 +83,7 @@ const rateLimitedEdits = (targets: MemoryTarget[]) =>
 
 describe.skipIf(skipRedisTests())("edit budgets shared by two replicas through Redis", () => {
   let redis: TestRedis;
-  const stores: StateStoreWithRates[] = [];
+  const stores: StateStore[] = [];
   const logLines: Array<{ level: number; msg: string }> = [];
   const logger = pino(
     { level: "info" },
