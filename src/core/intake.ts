@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { postSentence, type ReplyTarget } from "../reply/target.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { StateStore } from "../store/types.js";
-import type { AdapterRequestGate, CoordinatorTuning, TurnAnswerer } from "./adapter-options.js";
+import type { AdapterCommonOptions } from "./adapter-options.js";
 import type { InboundMessage, PlatformThreads, StopRequest } from "./platform.js";
 import { describeError } from "./describe-error.js";
 import { RunningWork, idleWithin } from "./running-work.js";
@@ -18,19 +18,11 @@ import { ThreadCoordinator } from "./thread-coordinator.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
-export interface IntakeOptions<Item> {
-  threads: PlatformThreads<Item>;
-  answerer: TurnAnswerer;
-  /** Waiting thread messages live in its queues, locks and handled records too. */
-  store: StateStore;
-  logger: Logger;
-  gate?: AdapterRequestGate;
-  coordinator?: CoordinatorTuning<Item>;
-  /** How long handled messages are remembered (default 24 h). */
-  handledTtlMs?: number;
-  /** How long a thread the bot answered in stays followed, and its replies stoppable (default 7 days). */
-  followTtlMs?: number;
-}
+/** What the intake takes of an adapter's options: the common ones every platform has. */
+export type IntakeOptions<Item> = Pick<
+  AdapterCommonOptions<Item>,
+  "answerer" | "store" | "gate" | "coordinator" | "handledTtlMs" | "followTtlMs"
+>;
 
 /** Store keys of the intake itself (the adapters keep their own). */
 export const intakeKeys = {
@@ -49,9 +41,10 @@ export class Intake<Item> {
   private readonly coordinator: ThreadCoordinator<Item>;
   private accepting = true;
 
-  constructor(private readonly options: IntakeOptions<Item>) {
-    this.threads = options.threads;
-    this.logger = options.logger;
+  /** `logger`: the adapter's, already naming its platform. */
+  constructor(threads: PlatformThreads<Item>, private readonly options: IntakeOptions<Item>, logger: Logger) {
+    this.threads = threads;
+    this.logger = logger;
     this.store = options.store;
     this.handledTtlMs = options.handledTtlMs ?? DAY_MS;
     this.followTtlMs = options.followTtlMs ?? 7 * DAY_MS;

@@ -14,10 +14,7 @@ import type { ReadOlder } from "../tools/read-thread.js";
 export type PlatformName = "slack" | "discord";
 
 /** What src/app.ts sees of a running platform: start it, check it, stop it. */
-export interface Platform {
-  readonly name: PlatformName;
-  /** "Slack", "Discord": for log lines and sentences. */
-  readonly displayName: string;
+export interface Platform extends PlatformDescription {
   /** Connects; resolves with facts for the start-up log line once messages are being received. */
   start(): Promise<Record<string, unknown>>;
   /** Stops taking messages, lets running answers finish for up to `graceMs`, aborts the rest, disconnects. */
@@ -40,16 +37,25 @@ export interface PlatformIdentity {
   botName?: string;
 }
 
-/** What the core needs from an adapter to answer a thread: its item shape, its history, its reply targets. */
-export interface PlatformThreads<Item> {
+/** Which platform this is, in names and words. */
+export interface PlatformDescription {
   readonly name: PlatformName;
+  /** "Slack", "Discord": for log lines and sentences. */
   readonly displayName: string;
   /** What one coordinated unit is called in log lines: "thread", "conversation". */
   readonly threadNoun: string;
+}
+
+/** The items an adapter queues for a thread's next run (plain JSON, kept in the store). */
+export interface QueuedItems<Item> {
   /** Queue items come back from the store; one written by another version must not break the run. */
   isQueuedItem(item: unknown): item is Item;
   /** Oldest first. */
   compareItems(a: Item, b: Item): number;
+}
+
+/** What the core needs from an adapter to answer a thread: its item shape, its history, its reply targets. */
+export interface PlatformThreads<Item> extends PlatformDescription, QueuedItems<Item> {
   /**
    * Reads the thread for one run on `batch` (oldest first, the newest is answered): its history, images and
    * notices, the read_thread pages, and the reply target. Undefined when nothing is left to answer.

@@ -11,6 +11,9 @@
  * Which conversation a channel message belongs to is remembered in the store for answered messages and the
  * bot's replies, so replies to them (and stop reactions on the bot's) find it on any replica.
  */
+import type { PlatformDescription, QueuedItems } from "../../core/platform.js";
+
+export const DISCORD: PlatformDescription = { name: "discord", displayName: "Discord", threadNoun: "conversation" };
 
 /** One accepted Discord message waiting in its conversation's queue. Plain JSON: kept in the store, maybe answered by another replica. */
 export interface QueuedDiscordMessage {
@@ -68,3 +71,5 @@ export function bySnowflake(a: string, b: string): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+export const queuedItems: QueuedItems<QueuedDiscordMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => bySnowflake(a.messageId, b.messageId) };

@@ -24,7 +24,7 @@ import type { Platform, PlatformThreads } from "../../core/platform.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
 import { connect, createDiscordClient } from "./connection.js";
-import { bySnowflake, conversationKey, isQueuedMessage, isSnowflake, type MessagePlace, type QueuedDiscordMessage } from "./conversation.js";
+import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
 import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
@@ -68,11 +68,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   let receiving = false;
 
   const threads: PlatformThreads<QueuedDiscordMessage> = {
-    name: "discord",
-    displayName: "Discord",
-    threadNoun: "conversation",
-    isQueuedItem: isQueuedMessage,
-    compareItems: (a, b) => bySnowflake(a.messageId, b.messageId),
+    ...DISCORD,
+    ...queuedItems,
     async openReplyTarget(item) {
       const channel = await client.channels.fetch(item.channelId);
       if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
@@ -99,16 +96,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
   };
 
-  const intake = new Intake<QueuedDiscordMessage>({
-    threads,
-    answerer: options.answerer,
-    store: options.store,
-    logger,
-    ...(options.gate ? { gate: options.gate } : {}),
-    ...(options.coordinator ? { coordinator: options.coordinator } : {}),
-    ...(options.handledTtlMs !== undefined ? { handledTtlMs: options.handledTtlMs } : {}),
-    ...(options.followTtlMs !== undefined ? { followTtlMs: options.followTtlMs } : {}),
-  });
+  const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
 
   async function onMessage(message: Message): Promise<void> {
     const botUserId = client.user?.id;
@@ -260,8 +248,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   client.on(Events.ShardReconnecting, () => logger.info("Discord gateway reconnecting"));
 
   return {
-    name: "discord",
-    displayName: "Discord",
+    ...DISCORD,
     client,
     health: () => (client.isReady() ? { ok: true } : { ok: false, detail: "not connected to Discord" }),
     async identity() {

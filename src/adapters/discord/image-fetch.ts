@@ -6,14 +6,7 @@
  */
 import type { Attachment, Message } from "discord.js";
 import type { Logger } from "pino";
-import {
-  DEFAULT_MAX_IMAGE_BYTES,
-  DEFAULT_MAX_IMAGES,
-  imageFromResponse,
-  selectImages,
-  type ImageDownload,
-  type SelectedImages,
-} from "../../media/image-selection.js";
+import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageFromResponse, selectImages, type ImageDownload, type SelectedImages } from "../../media/image-selection.js";
 import { isImageAttachment } from "./discord-text.js";
 
 export interface ImageFetchOptions {

@@ -11,16 +11,16 @@ import { Intake } from "../../core/intake.js";
 import type { Platform, PlatformIdentity, PlatformThreads } from "../../core/platform.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import { createSlackConnection, type SlackConnection, type SlackMode } from "./connection.js";
-import { parseEventBody, parseMessageEvent, parseReactionEvent } from "./event-shape.js";
-import { compareTs } from "./history-reader.js";
+import { parseEventBody, parseMessageEvent, parseReactionEvent, type ParsedEventBody } from "./event-shape.js";
+import { SLACK, queuedItems, type QueuedSlackMessage } from "./conversation.js";
 import { classifyEvent } from "./message-filter.js";
 import { SlackReplyTarget } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, type RepliedThread } from "./store-keys.js";
-import { isQueuedMessage, readThreadTurn, type QueuedSlackMessage } from "./thread-turn.js";
+import { readThreadTurn } from "./thread-turn.js";
 import { UserDirectory } from "./user-directory.js";
 
-export type { QueuedSlackMessage } from "./thread-turn.js";
+export type { QueuedSlackMessage } from "./conversation.js";
 
 /** Tuning of the per-thread coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
 export type SlackCoordinatorOptions = CoordinatorTuning<QueuedSlackMessage>;
@@ -106,11 +106,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   }
 
   const threads: PlatformThreads<QueuedSlackMessage> = {
-    name: "slack",
-    displayName: "Slack",
-    threadNoun: "thread",
-    isQueuedItem: isQueuedMessage,
-    compareItems: (a, b) => compareTs(a.ts, b.ts),
+    ...SLACK,
+    ...queuedItems,
     async openReplyTarget(item) {
       return replyTarget(item.team, item.channel, item.threadTs);
     },
@@ -136,25 +133,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     },
   };
 
-  const intake = new Intake<QueuedSlackMessage>({
-    threads,
-    answerer: options.answerer,
-    store: options.store,
-    logger,
-    ...(options.gate ? { gate: options.gate } : {}),
-    ...(options.coordinator ? { coordinator: options.coordinator } : {}),
-    ...(options.handledTtlMs !== undefined ? { handledTtlMs: options.handledTtlMs } : {}),
-    ...(options.followTtlMs !== undefined ? { followTtlMs: options.followTtlMs } : {}),
-  });
+  const intake = new Intake<QueuedSlackMessage>(threads, options, logger);
+
+  /** The event checked against its shape (event-shape.ts); a malformed one is logged at debug and dropped. */
+  function wellFormed<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }, body: ParsedEventBody): T | undefined {
+    if (parsed.ok) return parsed.value;
+    logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
+    return undefined;
+  }
 
   async function onMessage(rawEvent: unknown, rawBody: unknown, context: BoltContext): Promise<void> {
     const body = parseEventBody(rawBody);
-    const parsed = parseMessageEvent(rawEvent);
-    if (!parsed.ok) {
-      logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
-      return;
-    }
-    const event = parsed.value;
+    const event = wellFormed(parseMessageEvent(rawEvent), body);
+    if (!event) return;
     const me = await whoAmI(context);
     const verdict = classifyEvent(event, {
       botUserId: me.botUserId,
@@ -172,12 +163,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     const { channel, ts, threadTs } = verdict;
     const common = {
       threadKey: storeKeys.thread(team, channel, threadTs),
-      // One answer per Slack message: redeliveries (same event_id) and the app_mention + message pair both land here.
       ...(verdict.kind === "followup" ? { followedKey: storeKeys.followed(team, channel, threadTs) } : {}),
       access: { platform: "slack" as const, userId: event.user ?? event.bot_id ?? "", channelId: channel },
       openReplyTarget: () => replyTarget(team, channel, threadTs),
       log,
     };
+    // One answer per Slack message: redeliveries (same event_id) and the app_mention + message pair both land here.
     const messageKey = storeKeys.handled(team, channel, ts);
     if (isStopText(event.text, me.botUserId)) {
       await intake.stop({ ...common, claim: { key: messageKey } });
@@ -203,12 +194,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   async function onReaction(rawEvent: unknown, rawBody: unknown, context: BoltContext): Promise<void> {
     const body = parseEventBody(rawBody);
-    const parsed = parseReactionEvent(rawEvent);
-    if (!parsed.ok) {
-      logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
-      return;
-    }
-    const event = parsed.value;
+    const event = wellFormed(parseReactionEvent(rawEvent), body);
+    if (!event) return;
     const { channel, ts } = event.item;
     if (!isStopReaction(event.reaction) || event.item.type !== "message" || !channel || !ts) return;
     const me = await whoAmI(context);
@@ -242,8 +229,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   });
 
   return {
-    name: "slack",
-    displayName: "Slack",
+    ...SLACK,
     mode: connection.mode,
     isConnected: () => connection.isConnected(),
     health: () => (connection.isConnected() ? { ok: true } : { ok: false, detail: "not connected to Slack" }),

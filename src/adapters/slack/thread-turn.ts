@@ -8,26 +8,12 @@ import { describeError } from "../../core/describe-error.js";
 import { readOlderThanPrompt } from "../../history/fit.js";
 import type { HistoryMessage, ImageInput } from "../../history/types.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
-import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type SlackFile, type ThreadMessage } from "./history-reader.js";
+import type { QueuedSlackMessage } from "./conversation.js";
+import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type ThreadMessage } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
 import { slackToPlainText } from "./slack-text.js";
 import { isStopWord } from "./stop-request.js";
 import type { UserDirectory } from "./user-directory.js";
-
-/**
- * One accepted Slack message waiting in its thread's queue. Plain JSON: it is kept in the state store and may be
- * answered by another replica.
- */
-export interface QueuedSlackMessage {
-  team: string;
-  channel: string;
-  threadTs: string;
-  ts: string;
-  user?: string;
-  botId?: string;
-  text: string;
-  files: SlackFile[];
-}
 
 export interface ThreadTurnDeps {
   client: RepliesApi;
@@ -113,19 +99,4 @@ async function imagesOf(
     logger: deps.logger,
   });
   return { images, notices };
-}
-
-/** Queue items come back from the store; one written by another version must not break the run. */
-export function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
-  const m = item as Partial<QueuedSlackMessage> | null;
-  return (
-    typeof m === "object" &&
-    m !== null &&
-    typeof m.team === "string" &&
-    typeof m.channel === "string" &&
-    typeof m.threadTs === "string" &&
-    typeof m.ts === "string" &&
-    typeof m.text === "string" &&
-    Array.isArray(m.files)
-  );
 }
