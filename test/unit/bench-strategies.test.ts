@@ -1,5 +1,5 @@
 /**
- * The peer editing strategies the end-to-end benchmark compares against (src/reply/strategies), on a virtual
+ * The peer editing strategies the end-to-end benchmark compares against (bench/strategies), on a virtual
  * clock and an in-memory platform: they keep their timer, honour a 429's Retry-After, never lose text, and the
  * Answerer uses whichever strategy it is given.
  */

@@ -161,7 +161,7 @@ export class BudgetRegistry {
     return budget;
   }
 
-  /** This process's own window; a registry over a shared store makes shared ones (src/reply/shared-budget.ts). */
+  /** This process's own window; a registry over a shared store makes shared ones (src/reply/budget/shared-budget.ts). */
   protected create(_key: string, rate: BudgetRate): ScopeEditBudget {
     return new ScopeBudget(rate, this.clock);
   }
