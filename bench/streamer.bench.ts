@@ -7,11 +7,12 @@
  */
 import slackify from "slackify-markdown";
 import type { RuntimeEvent } from "../src/runtime/events.js";
-import { ManualClock, type Clock } from "../src/reply/clock.js";
-import { ScopeBudget } from "../src/reply/budget.js";
-import { MemoryTarget, PlatformRateLimit } from "../src/reply/memory-target.js";
+import { type Clock } from "../src/reply/clock.js";
+import { ManualClock } from "../test/support/manual-clock.js";
+import { ScopeBudget } from "../src/reply/budget/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../test/support/memory-target.js";
 import { streamReply } from "../src/reply/stream-reply.js";
-import { tablesToText } from "../src/reply/tables.js";
+import { tablesToText } from "../src/reply/markdown/tables.js";
 import { naiveEditor } from "./naive-editor.js";
 import { prng, realisticAnswer, tokenize } from "./fixtures.js";
 

@@ -1,14 +1,15 @@
 import type { Logger } from "pino";
-import { createDiscordAdapter, type DiscordAdapter } from "./adapters/discord/index.js";
-import { createSlackAdapter, type SlackAdapter } from "./adapters/slack/index.js";
+import { createDiscordAdapter } from "./adapters/discord/index.js";
+import { createSlackAdapter } from "./adapters/slack/index.js";
 import type { Config } from "./config/load.js";
 import { secretValuesOf } from "./config/secret-values.js";
 import { Answerer } from "./core/answer.js";
+import type { Platform } from "./core/platform.js";
 import { createLogger, resolveLogFormat } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
 import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
-import { budgetRegistryFor } from "./reply/shared-budget.js";
+import { budgetRegistryFor } from "./reply/budget/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
 import { checkSignIn } from "./runtime/sign-in.js";
 import { prepareDirectory } from "./startup/data-directory.js";
@@ -25,8 +26,8 @@ export const DEFAULT_COPILOT_MODEL = "gpt-4.1";
 
 export interface RunningApp {
   logger: Logger;
-  slack?: SlackAdapter;
-  discord?: DiscordAdapter;
+  /** The platforms configured and started. */
+  platforms: Platform[];
   ops?: OpsServer;
   /** Stops taking messages, lets running answers finish within the grace period, then releases everything. */
   stop(): Promise<void>;
@@ -150,26 +151,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       maxMessageChars: config.safety.maxMessageChars,
       maxImages: config.safety.images.maxCount,
       maxImageBytes: config.safety.images.maxBytes,
+      coordinator: coordinatorOptions(config),
     };
 
-    let slack: SlackAdapter | undefined;
-    if (config.slack) {
-      slack = createSlackAdapter({ ...common, ...config.slack, coordinator: coordinatorOptions(config) });
-      const running = slack;
+    // Every configured platform, started through the one contract (src/core/platform.ts).
+    const platforms: Platform[] = [
+      ...(config.slack ? [createSlackAdapter({ ...common, ...config.slack })] : []),
+      ...(config.discord ? [createDiscordAdapter({ ...common, ...config.discord })] : []),
+    ];
+    for (const platform of platforms) {
       // Registered before start: a start that fails half-way still releases what it opened.
-      adapterStops.push(() => running.stop(config.shutdown.graceMs));
-      const mode = await slack.start();
-      logger.info({ mode: mode.mode, port: mode.port }, "Slack connected");
-      health.register("slack", async () => slackHealth(running), { readiness: true });
-    }
-    let discord: DiscordAdapter | undefined;
-    if (config.discord) {
-      discord = createDiscordAdapter({ ...common, ...config.discord, coordinator: coordinatorOptions(config) });
-      const running = discord;
-      adapterStops.push(() => running.stop(config.shutdown.graceMs));
-      const me = await discord.start();
-      logger.info({ bot: me.botName }, "Discord connected");
-      health.register("discord", async () => running.client.isReady(), { readiness: true });
+      adapterStops.push(() => platform.stop(config.shutdown.graceMs));
+      const started = await platform.start();
+      logger.info(started, `${platform.displayName} connected`);
+      health.register(platform.name, async () => platform.health(), { readiness: true });
     }
 
     let ops: OpsServer | undefined;
@@ -184,8 +179,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     let stopping: Promise<void> | undefined;
     return {
       logger,
-      ...(slack ? { slack } : {}),
-      ...(discord ? { discord } : {}),
+      platforms,
       ...(ops ? { ops } : {}),
       stop: () => (stopping ??= closeAll()),
     };
@@ -229,11 +223,6 @@ async function checkCopilotSignIn(config: Config, runtime: CopilotRuntime, model
 /** THREAD_LOCK_TTL_MS: how soon a crashed replica's threads are taken over. */
 function coordinatorOptions(config: Config): { lockTtlMs: number } {
   return { lockTtlMs: config.threads.lockTtlMs };
-}
-
-/** The Slack check: Socket Mode can drop and reconnect on its own, so it follows the socket's state. */
-function slackHealth(adapter: SlackAdapter): { ok: boolean; detail?: string } {
-  return adapter.isConnected() ? { ok: true } : { ok: false, detail: "not connected to Slack" };
 }
 
 /**

@@ -7,7 +7,7 @@ export interface SlackWorkspaceConfig {
 }
 
 export interface BotConfig {
-  /** A name from src/reply/strategies (ours, timer-500ms, timer-1s, flush-2s). */
+  /** A name from bench/strategies (ours, timer-500ms, timer-1s, flush-2s). */
   strategy: string;
   modelUrl: string;
   slack: SlackWorkspaceConfig[];

@@ -11,7 +11,7 @@
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { STRATEGY_NAMES } from "../../src/reply/strategies/index.js";
+import { STRATEGY_NAMES } from "../strategies/index.js";
 import { CHUNK_PACE_MS, MAX_CHARS, MIN_CHARS, WORDS_PER_CHUNK } from "./answers.js";
 import { prepareScenario, type ScenarioResult, type ScenarioSpec } from "./scenario.js";
 import { markdownTable, textTable } from "./table.js";

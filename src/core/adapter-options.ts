@@ -4,9 +4,9 @@
  * platform's connection details and rates.
  */
 import type { Logger } from "pino";
-import type { BudgetRegistry } from "../reply/budget.js";
+import type { BudgetRegistry } from "../reply/budget/budget.js";
 import type { AccessRequest } from "../safety/access.js";
-import type { GateDecision } from "../safety/request-gate.js";
+import type { GateCheckOptions, GateDecision } from "../safety/request-gate.js";
 import type { StateStore } from "../store/types.js";
 import type { ConversationTurn } from "./answer.js";
 import type { ThreadCoordinatorOptions } from "./thread-coordinator.js";
@@ -19,7 +19,7 @@ export interface TurnAnswerer {
 
 /** The safety gate (src/safety/request-gate.ts `RequestGate`): access allow-lists, then the per-user rate. */
 export interface AdapterRequestGate {
-  check(request: AccessRequest): GateDecision;
+  check(request: AccessRequest, options?: GateCheckOptions): GateDecision;
 }
 
 /** Tuning of the per-thread coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
@@ -36,7 +36,7 @@ export interface AdapterCommonOptions<Item> {
   /** COPILOT_VISION: download the answered messages' images for the model (default false). */
   downloadImages?: boolean;
   answerer: TurnAnswerer;
-  /** Must keep queues (every store of src/store does): waiting thread messages live there. */
+  /** Waiting thread messages live in its queues, locks and handled records too. */
   store: StateStore;
   logger: Logger;
   /** Checked for every accepted message and stop, before anything costs a model call. */

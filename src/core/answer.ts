@@ -2,18 +2,19 @@ import type { Logger } from "pino";
 import { formatPromptWithHistory } from "../history/prompt.js";
 import type { HistoryMessage, ImageInput } from "../history/types.js";
 import type { Metrics, AnswerStatus } from "../ops/metrics.js";
-import { streamReply, type ReplyObserver, type ReplyOutcome } from "../reply/stream-reply.js";
-import type { ReplyStrategy } from "../reply/strategies/types.js";
-import { withBudget, type ReplyTarget } from "../reply/target.js";
+import { streamReply, type ReplyObserver, type ReplyOutcome, type ReplyStrategy } from "../reply/stream-reply.js";
+import { postSentence, type ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
 import { SHUTDOWN_NOTE, STOPPED_NOTE, TAKEN_OVER_NOTE } from "../reply/notices.js";
-import { limitMessageText } from "../safety/input-limits.js";
+import { limitMessageText } from "../history/message-cut.js";
+import type { PlatformName } from "./platform.js";
 import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";
+import type { ToolRunContext } from "../tools/registry.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
-  platform: "slack" | "discord";
+  platform: PlatformName;
   /** Stable id of the thread or conversation, e.g. "slack:T1:C1:1700000000.000100". */
   threadKey: string;
   /** Oldest first; the last one is the message being answered. */
@@ -28,12 +29,6 @@ export interface ConversationTurn {
   notices?: string[];
 }
 
-export interface ToolContext {
-  threadKey: string;
-  readOlder?: ReadOlder;
-  signal?: AbortSignal;
-}
-
 export interface AnswererDeps {
   runtime: AnswerRuntime;
   logger: Logger;
@@ -42,7 +37,7 @@ export interface AnswererDeps {
   maxMessageChars?: number;
   placeholder?: string;
   /** The bot's own tools for one run of one thread, their per-run state fresh. */
-  toolsFor?: (context: ToolContext) => AnswerRequest["tools"];
+  toolsFor?: (context: ToolRunContext) => AnswerRequest["tools"];
   metrics?: Metrics;
   /** How the answer is shown as it streams (default: the product's streamer; the benchmark swaps in others). */
   replyStrategy?: ReplyStrategy;
@@ -124,9 +119,7 @@ export class Answerer {
 
   /** A short italic note before the answer; it draws from the scope's budget like any other post. */
   private async postNotice(target: ReplyTarget, notices: string[]): Promise<void> {
-    const post = () => target.post(target.render(notices.map((n) => `_${n}_`).join("\n")));
-    if (target.postUsesBudget === false) await post();
-    else await withBudget(target.budget, post);
+    await postSentence(target, notices.map((n) => `_${n}_`).join("\n"));
   }
 
   /** Caps every message at the size limit; the user hears about their own message being cut. */

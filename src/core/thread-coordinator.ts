@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { StateStoreWithQueues } from "../store/types.js";
+import type { StateStore } from "../store/types.js";
 import { ThreadRunAbort } from "./thread-run-abort.js";
 
 /**
@@ -19,7 +19,7 @@ import { ThreadRunAbort } from "./thread-run-abort.js";
 export type ThreadRun<T> = (threadKey: string, items: T[], signal: AbortSignal) => Promise<void>;
 
 export interface ThreadCoordinatorOptions<T> {
-  store: StateStoreWithQueues;
+  store: StateStore;
   /** The same handler on every replica: a queued item may be answered by a replica other than its receiver. */
   run: ThreadRun<T>;
   logger: Logger;
@@ -40,7 +40,7 @@ const queueKey = (threadKey: string): string => `thread:${threadKey}`;
 const stopKey = (threadKey: string): string => `thread-stop:${threadKey}`;
 
 export class ThreadCoordinator<T> {
-  private readonly store: StateStoreWithQueues;
+  private readonly store: StateStore;
   private readonly logger: Logger;
   private readonly lockTtlMs: number;
   private readonly stopPollMs: number;

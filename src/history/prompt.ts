@@ -1,4 +1,8 @@
+import { newestThatFit } from "./fit.js";
+import { formatContextLine, formatNewMessage } from "./prompt-lines.js";
 import type { HistoryMessage } from "./types.js";
+
+export { formatContextLine } from "./prompt-lines.js";
 
 export interface PromptOptions {
   /**
@@ -9,51 +13,6 @@ export interface PromptOptions {
 }
 
 const DEFAULT_OPTIONS: PromptOptions = { contextCharBudget: 24_000 };
-
-/** ` [+2 image(s)]` after text, `[2 image(s)]` alone, nothing without images (the reference's wording). */
-function withImages(text: string, imageCount: number): string {
-  if (imageCount <= 0) return text;
-  return text ? `${text} [+${imageCount} image(s)]` : `[${imageCount} image(s)]`;
-}
-
-/** The speaker prefix that lets the model tell people apart; the assistant is always itself. */
-function speakerLabel(message: HistoryMessage): string {
-  if (message.role === "assistant" || !message.speaker) return "";
-  return message.isBot ? `${message.speaker} (bot)` : message.speaker;
-}
-
-/** One context line: `[assistant]: text` or `[user] Alice: text`; null for a message with nothing in it. */
-export function formatContextLine(message: HistoryMessage): string | null {
-  const content = withImages(message.text.trim(), message.imageCount);
-  if (!content) return null;
-  const speaker = speakerLabel(message);
-  return speaker ? `[${message.role}] ${speaker}: ${content}` : `[${message.role}]: ${content}`;
-}
-
-function formatNewMessage(message: HistoryMessage): string {
-  const content = withImages(message.text.trim(), message.imageCount);
-  const speaker = speakerLabel(message);
-  return speaker && content ? `${speaker}: ${content}` : content;
-}
-
-/** Keeps the newest lines that fit in `budget` characters; returns them oldest first and how many were dropped. */
-function newestWithinBudget(lines: string[], budget: number): { kept: string[]; omitted: number } {
-  const kept: string[] = [];
-  let used = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!;
-    const cost = line.length + 1;
-    if (used + cost > budget) {
-      // A single huge newest message would otherwise leave no context at all: keep its end.
-      if (kept.length === 0 && budget > 40) kept.push(`${line.slice(0, budget - 2)}…`);
-      break;
-    }
-    kept.push(line);
-    used += cost;
-  }
-  kept.reverse();
-  return { kept, omitted: lines.length - kept.length };
-}
 
 /**
  * Turns a conversation into one prompt, as the reference runtime does: every message but the last becomes a
@@ -74,7 +33,11 @@ export function formatPromptWithHistory(
     .filter((line): line is string => line !== null);
   if (lines.length === 0) return newMessage;
 
-  const { kept, omitted } = newestWithinBudget(lines, Math.max(0, options.contextCharBudget));
+  const budget = Math.max(0, options.contextCharBudget);
+  const { first, cutNewest } = newestThatFit(lines.map((line) => line.length + 1), budget);
+  // A single huge newest message would otherwise leave no context at all: keep its start.
+  const kept = cutNewest ? [`${lines[first]!.slice(0, budget - 2)}…`] : lines.slice(first);
+  const omitted = lines.length - kept.length;
   if (omitted > 0) {
     kept.unshift(`[${omitted} earlier message(s) in this conversation were left out]`);
   }

@@ -6,6 +6,7 @@
 export class AnswerText {
   private readonly order: string[] = [];
   private readonly texts = new Map<string, string>();
+  private last = "";
 
   addDelta(messageId: string, text: string): void {
     this.touch(messageId);
@@ -15,6 +16,12 @@ export class AnswerText {
   setMessage(messageId: string, content: string): void {
     this.touch(messageId);
     this.texts.set(messageId, content);
+    if (content.trim()) this.last = content;
+  }
+
+  /** The last complete, non-empty message (a model call's authoritative text). */
+  get lastMessage(): string {
+    return this.last;
   }
 
   /** Forgets one model call's text (the runtime abandoned that call and streams it again under a new id). */
@@ -28,6 +35,7 @@ export class AnswerText {
   reset(): void {
     this.order.length = 0;
     this.texts.clear();
+    this.last = "";
   }
 
   get text(): string {

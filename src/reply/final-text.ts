@@ -4,7 +4,7 @@
  */
 import type { RuntimeEvent, RuntimeFailure } from "../runtime/events.js";
 import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, failureSentence } from "./notices.js";
-import { healPartial } from "./partial-markdown.js";
+import { healPartial } from "./markdown/partial-markdown.js";
 
 export type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
 
@@ -25,4 +25,19 @@ export function replyEnding(answer: string, terminal: Terminal, stoppedNote: str
   const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : stoppedNote;
   const kept = partial === "" ? "" : healPartial(partial).trimEnd();
   return kept === "" ? note : `${kept}\n\n${note}`;
+}
+
+export type ReplyStatus = "complete" | "failed" | "empty" | "aborted";
+
+/** How a reply ended, for its outcome: a delivery failure first, then the terminal event, then an empty answer. */
+export function replyStatus(
+  terminal: Terminal | undefined,
+  answer: string,
+  deliveryError: Error | undefined,
+): { status: ReplyStatus; failure?: RuntimeFailure } {
+  if (deliveryError) return { status: "failed", failure: { kind: "other", message: `the reply could not be delivered: ${deliveryError.message}` } };
+  if (!terminal) return { status: "failed", failure: { kind: "other", message: "no terminal event" } };
+  if (terminal.kind === "error") return { status: "failed", failure: terminal.failure };
+  if (terminal.aborted) return { status: "aborted" };
+  return { status: answer.trim() === "" ? "empty" : "complete" };
 }

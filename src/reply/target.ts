@@ -24,6 +24,12 @@ export async function withBudget<T>(budget: EditBudget, call: () => Promise<T>, 
   }
 }
 
+/** One short sentence from the bot (a refusal, a notice); it draws from the scope's budget like any other post. */
+export async function postSentence(target: ReplyTarget, markdown: string, signal?: AbortSignal): Promise<MessageRef> {
+  const post = () => target.post(target.render(markdown));
+  return target.postUsesBudget === false ? post() : withBudget(target.budget, post, signal);
+}
+
 /** A limiter shared by every reply streaming in one platform scope (a Slack workspace, a Discord channel). */
 export interface EditBudget {
   /**

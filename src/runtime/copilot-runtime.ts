@@ -27,6 +27,7 @@ import { resolveRuntimeOptions, runtimeEnvironment, type CopilotRuntimeOptions, 
 import { SessionEventTranslator, type SessionEnd } from "./session-events.js";
 import { explain, type SignInProblem } from "./sign-in.js";
 import type { AnswerRequest, AnswerRuntime } from "./types.js";
+import { AnswerReader } from "../reply/answer-reader.js";
 
 type QueueItem = { kind: "event"; event: SessionEvent } | { kind: "abort" } | { kind: "stopped" };
 
@@ -165,34 +166,17 @@ export class CopilotRuntime implements AnswerRuntime {
    * as `stream`; throws RuntimeFailureError (classified) or RuntimeAbortedError.
    */
   async runSession(request: AnswerRequest): Promise<string> {
-    const texts = new Map<string, string>();
-    let lastMessage = "";
+    const answer = new AnswerReader();
     for await (const event of this.stream(request)) {
-      switch (event.type) {
-        case "delta":
-          texts.set(event.messageId, (texts.get(event.messageId) ?? "") + event.text);
-          break;
-        case "message":
-          texts.set(event.messageId, event.content);
-          if (event.content.trim()) lastMessage = event.content;
-          break;
-        case "message_discarded":
-          texts.delete(event.messageId);
-          break;
-        case "retry":
-          texts.clear();
-          lastMessage = "";
-          break;
-        case "error":
-          throw new RuntimeFailureError(event.failure);
-        case "done":
-          if (event.aborted) throw new RuntimeAbortedError();
-          return lastMessage || [...texts.values()].join("");
-        default:
-          break;
+      answer.apply(event);
+      const terminal = answer.terminal;
+      if (terminal?.kind === "error") throw new RuntimeFailureError(terminal.failure);
+      if (terminal?.kind === "done") {
+        if (terminal.aborted) throw new RuntimeAbortedError();
+        break;
       }
     }
-    return lastMessage;
+    return answer.lastMessage || answer.text;
   }
 
   /** One session: create, send, relay events until it ends; always disconnected afterwards. */

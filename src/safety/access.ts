@@ -72,9 +72,3 @@ function refusalReason(policy: AccessPolicy, request: AccessRequest): AccessRefu
   }
   return undefined;
 }
-
-/** True when no list is configured for the platform: the bot is open to everyone there. */
-export function isOpenAccess(policy: AccessPolicy, platform: AccessRequest["platform"]): boolean {
-  const lists = platform === "slack" ? Object.values(policy.slack ?? {}) : Object.values(policy.discord ?? {});
-  return !lists.some(configured);
-}

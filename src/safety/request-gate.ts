@@ -17,10 +17,18 @@ export interface RequestGateOptions {
   logger?: Logger;
 }
 
+export interface GateCheckOptions {
+  /**
+   * Whether this request counts toward (and is held to) the per-user limit (default true). A stop does not:
+   * stopping an answer costs no model call, and a user over the limit must still be able to stop one.
+   */
+  countsTowardLimit?: boolean;
+}
+
 export class RequestGate {
   constructor(private readonly options: RequestGateOptions) {}
 
-  check(request: AccessRequest): GateDecision {
+  check(request: AccessRequest, options: GateCheckOptions = {}): GateDecision {
     const access = checkAccess(this.options.access, request);
     if (!access.allowed) {
       this.options.logger?.info(
@@ -29,6 +37,7 @@ export class RequestGate {
       );
       return { allowed: false, because: "access", reply: access.reply };
     }
+    if (options.countsTowardLimit === false) return { allowed: true };
     const rate = this.options.rateLimiter?.check(`${request.platform}:${request.userId}`);
     if (rate && !rate.allowed) {
       this.options.logger?.info(

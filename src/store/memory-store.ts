@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
 import { checkTtl } from "./keys.js";
 import { RateWindows } from "./rate-windows.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
+import type { StateStore } from "./types.js";
 
 interface Lease {
   owner: string;
@@ -13,7 +13,7 @@ interface Lease {
  * In-process store for tests and single-process development. Atomicity comes from JavaScript running one
  * callback at a time: every check-and-set below happens without an await in between.
  */
-export class MemoryStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+export class MemoryStore extends KeyvValues implements StateStore {
   /** Only this process sees it: a rate kept here binds this process alone. */
   readonly sharedBetweenProcesses = false;
   private readonly leases = new Map<string, Lease>();

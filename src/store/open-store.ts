@@ -4,14 +4,14 @@ import { RedisStore } from "./redis-store.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { parseStoreUrl } from "./store-url.js";
 import { StartupError } from "../startup/startup-error.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
+import type { StateStore } from "./types.js";
 
 /**
  * Opens the state store named by `url`: `sqlite://path` (the directory is created), `redis://host:port[/db]`
  * or `memory://`. Throws one clear sentence when it cannot: StoreUrlError for a bad URL, a StartupError naming
  * STORE_URL for a store that cannot be opened (Redis not answering, an SQLite path that cannot be written).
  */
-export async function openStore(url: string, logger: Logger): Promise<StateStoreWithQueues & StateStoreWithRates> {
+export async function openStore(url: string, logger: Logger): Promise<StateStore> {
   const location = parseStoreUrl(url);
   switch (location.kind) {
     case "memory":

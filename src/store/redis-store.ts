@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { networkFailure } from "../startup/network-failure.js";
 import { KeyvValues } from "./keyv-values.js";
 import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
+import type { StateStore } from "./types.js";
 
 /** Take the lock if it is free or already ours (then extend it). */
 const TRY_LOCK = `
@@ -66,7 +66,7 @@ return 1`;
 type RedisClient = ReturnType<typeof createClient>;
 
 /** Redis store for several replicas: keyv for values, the node-redis client for atomic SET NX / Lua / MULTI. */
-export class RedisStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+export class RedisStore extends KeyvValues implements StateStore {
   readonly sharedBetweenProcesses = true;
   private closed = false;
 

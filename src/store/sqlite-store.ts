@@ -4,7 +4,7 @@ import KeyvSqlite from "@keyv/sqlite";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
 import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "./types.js";
+import type { StateStore } from "./types.js";
 
 const LEASES = "threadpilot_leases";
 const QUEUES = "threadpilot_queues";
@@ -43,7 +43,7 @@ export interface SqliteStoreOptions {
  * SQLite file store. Claims, locks and queues are single SQL statements on the keyv-sqlite connection, so
  * they stay exclusive even between processes sharing the file (SQLite serialises writers; busy_timeout waits).
  */
-export class SqliteStore extends KeyvValues implements StateStoreWithQueues, StateStoreWithRates {
+export class SqliteStore extends KeyvValues implements StateStore {
   /** Every process opening the same file shares it (they run on one host, so they also share its clock). */
   readonly sharedBetweenProcesses = true;
   private sweeping: Promise<number> | undefined;

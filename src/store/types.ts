@@ -1,5 +1,6 @@
 /**
- * State shared by every replica: handled-event records, per-thread locks and small thread state.
+ * State shared by every replica: handled-event records, per-thread locks, small thread state, the queues of
+ * waiting messages and the platforms' shared rate windows. Every operation is atomic across replicas.
  * Backed by keyv (SQLite file by default, Redis for several replicas, memory for tests).
  */
 export interface StateStore {
@@ -20,28 +21,15 @@ export interface StateStore {
   /** True when the backend answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
-}
-
-/**
- * A StateStore that also keeps small FIFO queues, used to hand waiting thread messages from one replica to
- * whichever replica holds the thread's lock. Every operation is atomic across replicas.
- * (Added alongside StateStore so existing implementations and fakes of StateStore stay valid.)
- */
-export interface StateStoreWithQueues extends StateStore {
+  // Small FIFO queues hand waiting thread messages from one replica to whichever holds the thread's lock.
   /** Appends `value` (JSON-serialisable) to the queue `key`; it is kept at least `ttlMs`, then may be dropped. */
   enqueue<T>(key: string, value: T, ttlMs: number): Promise<void>;
   /** Removes and returns every queued value, oldest first; two concurrent callers never get the same value. */
   dequeueAll<T>(key: string): Promise<T[]>;
   /** How many values wait in the queue `key`. */
   queueLength(key: string): Promise<number>;
-}
-
-/**
- * A StateStore that also keeps shared sliding-window rate limits, so replicas sharing a platform scope (a Slack
- * workspace, a Discord channel) share its call budget instead of each spending the platform's whole allowance.
- * (Added alongside StateStore so existing implementations and fakes of StateStore stay valid.)
- */
-export interface StateStoreWithRates extends StateStore {
+  // Shared sliding-window rate limits: replicas sharing a platform scope (a Slack workspace, a Discord channel)
+  // share its call budget instead of each spending the platform's whole allowance.
   /**
    * Whether other processes can see this store's data (Redis, a SQLite file), so a rate kept here binds them
    * all; false for the in-process memory store.

@@ -7,14 +7,14 @@ import { Writable } from "node:stream";
 import { createClient } from "@keyv/redis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BudgetRegistry } from "../../src/reply/budget.js";
+import { BudgetRegistry } from "../../src/reply/budget/budget.js";
 import { realClock } from "../../src/reply/clock.js";
-import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
-import { SharedScopeBudget, budgetRegistryFor } from "../../src/reply/shared-budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../support/memory-target.js";
+import { SharedScopeBudget, budgetRegistryFor } from "../../src/reply/budget/shared-budget.js";
 import { streamReply, type ReplyOutcome } from "../../src/reply/stream-reply.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { openStore } from "../../src/store/open-store.js";
-import type { StateStoreWithRates } from "../../src/store/types.js";
+import type { StateStore } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
 
 const RATE = { calls: 10, perMs: 2_000 };
@@ -83,7 +83,7 @@ const rateLimitedEdits = (targets: MemoryTarget[]) =>
 
 describe.skipIf(skipRedisTests())("edit budgets shared by two replicas through Redis", () => {
   let redis: TestRedis;
-  const stores: StateStoreWithRates[] = [];
+  const stores: StateStore[] = [];
   const logLines: Array<{ level: number; msg: string }> = [];
   const logger = pino(
     { level: "info" },

@@ -3,7 +3,7 @@
  * every message is still answered exactly once, and messages sent to a thread while its answer runs are answered
  * together by one follow-up answer, whichever replica received them. The fake Slack enforces its REAL chat.update
  * limit (50 a minute per workspace), and the two processes' streaming edits stay inside it together: they draw
- * from one window in Redis (src/reply/shared-budget.ts), so neither ever draws a 429.
+ * from one window in Redis (src/reply/budget/shared-budget.ts), so neither ever draws a 429.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntil, type BotProcess } from "../support/bot-process.js";

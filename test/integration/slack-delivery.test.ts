@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startSlackHarness, type SlackHarness } from "../support/fake-slack/harness.js";
-import { markdownToMrkdwn } from "../../src/adapters/slack/mrkdwn.js";
+import { markdownToMrkdwn } from "../../src/adapters/slack/markdown.js";
 
 let h: SlackHarness;
 let mention: string;

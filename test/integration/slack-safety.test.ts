@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { markdownToMrkdwn } from "../../src/adapters/slack/mrkdwn.js";
+import { markdownToMrkdwn } from "../../src/adapters/slack/markdown.js";
 import { DEFAULT_REFUSAL_REPLY, type AccessPolicy } from "../../src/safety/access.js";
 import { RequestGate } from "../../src/safety/request-gate.js";
 import { toolPolicy } from "../../src/safety/tool-policy.js";

@@ -10,7 +10,7 @@ import { createClient } from "@keyv/redis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
-import type { StateStoreWithQueues, StateStoreWithRates } from "../../src/store/types.js";
+import type { StateStore } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
 
 const logger = pino({ level: "silent" });
@@ -24,7 +24,7 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   throw new Error(`never happened: ${what}`);
 }
 
-type Store = StateStoreWithQueues & StateStoreWithRates;
+type Store = StateStore;
 
 interface Backend {
   /** Opens one store on the backend; calling it twice gives two instances sharing the same data. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { ThreadCoordinator, type ThreadRun } from "../../src/core/thread-coordinator.js";
 import { threadAbortKind } from "../../src/core/thread-run-abort.js";
 import { openStore } from "../../src/store/open-store.js";
-import type { StateStoreWithQueues } from "../../src/store/types.js";
+import type { StateStore } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
 
 const logger = pino({ level: "silent" });
@@ -32,7 +32,7 @@ function fakeRuns(): { run: ThreadRun<string>; calls: Call[] } {
 
 describe.skipIf(skipRedisTests())("thread coordinators sharing one Redis", () => {
   let redis: TestRedis;
-  const stores: StateStoreWithQueues[] = [];
+  const stores: StateStore[] = [];
   const coordinators: ThreadCoordinator<string>[] = [];
 
   beforeAll(async () => {

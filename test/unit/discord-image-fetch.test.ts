@@ -44,7 +44,10 @@ describe("fetchImages", () => {
     ]);
     const { images, notices } = await fetchImages(message, { logger, fetch: fetchStub as typeof fetch });
     expect(images).toEqual([{ data: PNG, mimeType: "image/png", displayName: "real.webp" }]);
-    expect(notices).toEqual(["I couldn't look at 1 image larger than 10 MB and 1 file that is not a PNG, JPEG, GIF or WebP image."]);
+    // The other host and the 404 are failed downloads: the user hears of them too.
+    expect(notices).toEqual([
+      "I couldn't look at 1 image larger than 10 MB, 1 file that is not a PNG, JPEG, GIF or WebP image and 2 images I could not download.",
+    ]);
     const fetched = fetchStub.mock.calls.map(([url]) => String(url));
     expect(fetched).not.toContain("https://elsewhere.test/a.png");
     expect(fetched).not.toContain("https://cdn.discordapp.com/a/huge.png");
@@ -55,7 +58,7 @@ describe("fetchImages", () => {
     const big = Buffer.concat([PNG, Buffer.alloc(600_000)]);
     const fetchStub = vi.fn(async () => new Response(big));
     const message = messageWith([1, 2, 3].map((n) => ({ url: `https://cdn.discordapp.com/a/${n}.png`, contentType: "image/png", size: 10 })));
-    expect(await fetchImages(message, { logger, fetch: fetchStub as typeof fetch, maxBytes: 512 * 1024 })).toEqual({
+    expect(await fetchImages(message, { logger, fetch: fetchStub as typeof fetch, maxBytes: 512 * 1024 })).toMatchObject({
       images: [],
       notices: ["I couldn't look at 3 images larger than 0.5 MB."],
     });

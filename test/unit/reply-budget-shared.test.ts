@@ -6,9 +6,9 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import pino from "pino";
-import { ManualClock } from "../../src/reply/clock.js";
-import { BudgetRegistry, ScopeBudget } from "../../src/reply/budget.js";
-import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
+import { ManualClock } from "../support/manual-clock.js";
+import { BudgetRegistry, ScopeBudget } from "../../src/reply/budget/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../support/memory-target.js";
 import {
   SharedBudgetRegistry,
   SharedScopeBudget,
@@ -16,7 +16,7 @@ import {
   budgetRegistryFor,
   jitterMarginMs,
   type RateStore,
-} from "../../src/reply/shared-budget.js";
+} from "../../src/reply/budget/shared-budget.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { RateWindows } from "../../src/store/rate-windows.js";

@@ -2,11 +2,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import slackify from "slackify-markdown";
-import { ManualClock } from "../../src/reply/clock.js";
-import { BudgetRegistry, ScopeBudget } from "../../src/reply/budget.js";
-import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
+import { ManualClock } from "../support/manual-clock.js";
+import { BudgetRegistry, ScopeBudget } from "../../src/reply/budget/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../support/memory-target.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
-import { tablesToText } from "../../src/reply/tables.js";
+import { tablesToText } from "../../src/reply/markdown/tables.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";
 import { answerSteps, joinReply, play } from "./reply-support.js";
 

@@ -1,8 +1,8 @@
 /** CommonMark's fence rules, as every Markdown scanner of the project reads them, and healing a partial answer. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { fenceOpening, isFenceClosing, openFenceAtEnd } from "../../src/reply/fences.js";
-import { healPartial } from "../../src/reply/partial-markdown.js";
+import { fenceOpening, isFenceClosing, openFenceAtEnd } from "../../src/reply/markdown/fences.js";
+import { healPartial } from "../../src/reply/markdown/partial-markdown.js";
 import { fencesBalanced } from "./reply-support.js";
 import { fencedAnswer } from "./reply-fence-arbitraries.js";
 

@@ -1,8 +1,8 @@
 /** Tables made readable, partial Markdown held back and healed, and the notices. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { tablesToText } from "../../src/reply/tables.js";
-import { displayablePrefix, healPartial } from "../../src/reply/partial-markdown.js";
+import { tablesToText } from "../../src/reply/markdown/tables.js";
+import { displayablePrefix, healPartial } from "../../src/reply/markdown/partial-markdown.js";
 import { failureSentence, toolStatusLine } from "../../src/reply/notices.js";
 import type { FailureKind } from "../../src/runtime/events.js";
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { layout, messageText, type Chunk } from "../../src/reply/split.js";
+import { layout, messageText, type Chunk } from "../../src/reply/markdown/split.js";
 import { CLUSTERS, fencedAnswer, graphemeText } from "./reply-fence-arbitraries.js";
 import { fencesBalanced, joinReply, openFence } from "./reply-support.js";
 

@@ -1,8 +1,8 @@
 /** Laying rendered text over messages: limits, fences, fidelity, stability, split preferences. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { layout, messageText } from "../../src/reply/split.js";
-import { tablesToText } from "../../src/reply/tables.js";
+import { layout, messageText } from "../../src/reply/markdown/split.js";
+import { tablesToText } from "../../src/reply/markdown/tables.js";
 import { answer } from "./reply-arbitraries.js";
 import { fencesBalanced, joinReply } from "./reply-support.js";
 

@@ -5,11 +5,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import slackify from "slackify-markdown";
-import { ManualClock } from "../../src/reply/clock.js";
-import { ScopeBudget } from "../../src/reply/budget.js";
-import { MemoryTarget, PlatformRateLimit, type MemoryCall } from "../../src/reply/memory-target.js";
+import { ManualClock } from "../support/manual-clock.js";
+import { ScopeBudget } from "../../src/reply/budget/budget.js";
+import { MemoryTarget, PlatformRateLimit, type MemoryCall } from "../support/memory-target.js";
 import { streamReply, type ReplyOutcome } from "../../src/reply/stream-reply.js";
-import { tablesToText } from "../../src/reply/tables.js";
+import { tablesToText } from "../../src/reply/markdown/tables.js";
 import { RateLimitedError } from "../../src/reply/target.js";
 import { failureSentence } from "../../src/reply/notices.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";

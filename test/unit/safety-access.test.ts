@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REFUSAL_REPLY, checkAccess, isOpenAccess } from "../../src/safety/access.js";
+import { DEFAULT_REFUSAL_REPLY, checkAccess } from "../../src/safety/access.js";
 
 describe("checkAccess", () => {
   it("allows everyone when no list is configured", () => {
@@ -9,9 +9,11 @@ describe("checkAccess", () => {
         expect(checkAccess({}, { platform, userId, channelId })).toEqual({ allowed: true });
       }),
     );
-    expect(isOpenAccess({}, "slack")).toBe(true);
-    expect(isOpenAccess({ slack: { channels: [] } }, "slack")).toBe(true);
-    expect(isOpenAccess({ slack: { channels: ["C1"] } }, "slack")).toBe(false);
+    // An empty list is no restriction; a listed one is.
+    const anywhere = { platform: "slack" as const, userId: "U1", channelId: "C9" };
+    expect(checkAccess({}, anywhere).allowed).toBe(true);
+    expect(checkAccess({ slack: { channels: [] } }, anywhere).allowed).toBe(true);
+    expect(checkAccess({ slack: { channels: ["C1"] } }, anywhere).allowed).toBe(false);
   });
 
   it("checks Slack channels and users", () => {

@@ -28,6 +28,19 @@ describe("RequestGate", () => {
     expect(g.check(req)).toEqual({ allowed: false, because: "rate", reply: undefined });
   });
 
+  it("never holds a stop to the per-user limit, and never counts one toward it", () => {
+    const g = gate();
+    const req = { platform: "slack" as const, userId: "U1", channelId: "C1" };
+    const stop = { countsTowardLimit: false };
+    for (let i = 0; i < 5; i++) expect(g.check(req, stop)).toEqual({ allowed: true });
+    expect(g.check(req).allowed).toBe(true);
+    expect(g.check(req).allowed).toBe(true);
+    expect(g.check(req).allowed).toBe(false);
+    // Over the limit now: a stop still goes through; the access lists still apply to it.
+    expect(g.check(req, stop)).toEqual({ allowed: true });
+    expect(g.check({ ...req, channelId: "C9" }, stop)).toMatchObject({ allowed: false, because: "access" });
+  });
+
   it("is open with no lists and no limiter", () => {
     expect(new RequestGate({ access: {} }).check({ platform: "discord", userId: "u", channelId: "c" })).toEqual({ allowed: true });
   });

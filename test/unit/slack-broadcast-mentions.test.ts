@@ -6,7 +6,7 @@ import {
   neutraliseBroadcastMentions,
   neutraliseWriteArguments,
 } from "../../src/adapters/slack/broadcast-mentions.js";
-import { markdownToMrkdwn } from "../../src/adapters/slack/mrkdwn.js";
+import { markdownToMrkdwn } from "../../src/adapters/slack/markdown.js";
 import { broadcastPings } from "../support/fake-slack/broadcast-pings.js";
 
 const live = (text: string) => broadcastPings("chat.postMessage", { text });

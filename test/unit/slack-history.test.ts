@@ -80,3 +80,14 @@ test("Slack timestamps order exactly", () => {
     }),
   );
 });
+
+test("past the read cap a long thread keeps its root and its newest messages, not its oldest", async () => {
+  const root = slack.userSays({ channel: "C1", user: "U1", text: `<@${slack.botUserId}> the root question` }).message;
+  const thread = { channel: "C1", threadTs: root.ts };
+  for (let i = 1; i <= 8; i++) slack.userSays({ ...thread, user: i % 2 ? "U2" : "U1", text: `reply ${i}` });
+
+  const messages = await readThread(client, "C1", root.ts, { pageSize: 2, maxMessages: 4 });
+  expect(messages.map((m) => m.text)).toEqual([`<@${slack.botUserId}> the root question`, "reply 6", "reply 7", "reply 8"]);
+  // Under the cap nothing is dropped.
+  expect((await readThread(client, "C1", root.ts, { pageSize: 2, maxMessages: 9 })).map((m) => m.text)).toHaveLength(9);
+});

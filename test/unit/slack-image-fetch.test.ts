@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { fetchImages, isTrustedFileHost } from "../../src/adapters/slack/image-fetch.js";
-import { detectImageType } from "../../src/core/image-type.js";
+import { detectImageType } from "../../src/media/image-type.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 
 const logger = pino({ level: "silent" });
@@ -66,8 +66,8 @@ test("images are downloaded with the bot token, typed by content, capped in size
     ["g.gif", "image/gif"],
   ]);
   expect(images[0]!.data.equals(PNG)).toBe(true);
-  // The PDF is not presented as an image; the host outside Slack is a failed download, not the user's fault.
-  expect(skips).toEqual({ tooMany: 0, tooLarge: 1, notImage: 1 });
+  // The PDF is not presented as an image; the host outside Slack is a failed download, and the user hears of it.
+  expect(skips).toEqual({ tooMany: 0, tooLarge: 1, notImage: 1, failed: 1 });
   expect(slack.fileRequests.every((r) => r.authorized)).toBe(true);
   expect(elsewhereHeaders).toEqual([]); // never even asked
 
@@ -79,7 +79,7 @@ test("images are downloaded with the bot token, typed by content, capped in size
   const text = slack.addFile("notes.txt", "text/plain", Buffer.from("hello"));
   const mixed = await fetchImages([fake, png, gif, text], { botToken: slack.botToken, apiUrl: slack.apiUrl, maxCount: 2, logger });
   expect(mixed.images.map((i) => i.displayName)).toEqual(["photo.jpg", "g.gif"]);
-  expect(mixed.skips).toEqual({ tooMany: 0, tooLarge: 0, notImage: 1 });
+  expect(mixed.skips).toEqual({ tooMany: 0, tooLarge: 0, notImage: 1, failed: 0 });
 
   const wrongToken = await fetchImages([png], { botToken: "xoxb-wrong", apiUrl: slack.apiUrl, logger });
   expect(wrongToken.images).toEqual([]); // Slack's login page is not an image

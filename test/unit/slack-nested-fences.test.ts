@@ -1,9 +1,9 @@
 /** Code blocks that show fences of their own stay one block in Slack, and split cleanly. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { markdownToMrkdwn } from "../../src/adapters/slack/mrkdwn.js";
+import { markdownToMrkdwn } from "../../src/adapters/slack/markdown.js";
 import { breakInnerFences } from "../../src/adapters/slack/nested-fences.js";
-import { layout, messageText } from "../../src/reply/split.js";
+import { layout, messageText } from "../../src/reply/markdown/split.js";
 import { fencedAnswer } from "./reply-fence-arbitraries.js";
 
 /** Code regions the way Slack shows mrkdwn: every ``` toggles a code block, whatever its length or place. */

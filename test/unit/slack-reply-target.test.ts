@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { pino } from "pino";
 import { createSlackConnection } from "../../src/adapters/slack/connection.js";
 import { SlackReplyTarget } from "../../src/adapters/slack/reply-target.js";
-import { BudgetRegistry } from "../../src/reply/budget.js";
+import { BudgetRegistry } from "../../src/reply/budget/budget.js";
 import { RateLimitedError } from "../../src/reply/target.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { markdownToMrkdwn } from "../../src/adapters/slack/mrkdwn.js";
+import { markdownToMrkdwn } from "../../src/adapters/slack/markdown.js";
 import { mentionedUserIds, slackToPlainText } from "../../src/adapters/slack/slack-text.js";
 
 test("Slack text becomes plain text: the bot's mention goes, others become names, links readable", () => {

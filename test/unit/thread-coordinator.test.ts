@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ThreadCoordinator, type ThreadRun } from "../../src/core/thread-coordinator.js";
 import { ThreadRunAbort, threadAbortKind } from "../../src/core/thread-run-abort.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import type { StateStoreWithQueues } from "../../src/store/types.js";
+import type { StateStore } from "../../src/store/types.js";
 
 const logger = pino({ level: "silent" });
 /** Waits for an outcome; the generous bound only stops a broken test, it measures nothing. */
@@ -33,8 +33,8 @@ function fakeRuns(): { run: ThreadRun<string>; calls: Call[] } {
 }
 
 /** Wraps a store so chosen methods stop answering, like a replica that died or lost its connection. */
-function cuttable(store: StateStoreWithQueues): {
-  store: StateStoreWithQueues;
+function cuttable(store: StateStore): {
+  store: StateStore;
   cut: (...methods: string[]) => void;
   mend: () => void;
   /** Calls held back so far. */
@@ -69,7 +69,7 @@ function cuttable(store: StateStoreWithQueues): {
 }
 
 const coordinators: ThreadCoordinator<string>[] = [];
-function coordinator(store: StateStoreWithQueues, run: ThreadRun<string>, extra: { lockTtlMs?: number; stopPollMs?: number } = {}) {
+function coordinator(store: StateStore, run: ThreadRun<string>, extra: { lockTtlMs?: number; stopPollMs?: number } = {}) {
   const c = new ThreadCoordinator<string>({ store, run, logger, lockTtlMs: 60_000, stopPollMs: 20, ...extra });
   coordinators.push(c);
   return c;

@@ -11,6 +11,9 @@
  * Which conversation a channel message belongs to is remembered in the store for answered messages and the
  * bot's replies, so replies to them (and stop reactions on the bot's) find it on any replica.
  */
+import type { PlatformDescription, QueuedItems } from "../../core/platform.js";
+
+export const DISCORD: PlatformDescription = { name: "discord", displayName: "Discord", threadNoun: "conversation" };
 
 /** One accepted Discord message waiting in its conversation's queue. Plain JSON: kept in the store, maybe answered by another replica. */
 export interface QueuedDiscordMessage {
@@ -45,16 +48,6 @@ export function conversationKey(place: MessagePlace, repliedConversation?: strin
   return `discord:${place.guildId}:${place.channelId}:${place.messageId}`;
 }
 
-/** Store keys: the conversation a message belongs to, and the bot's own replies (the ones a reaction can stop). */
-export const storeKeys = {
-  conversation: (messageId: string) => `discord:conversation:${messageId}`,
-  botReply: (messageId: string) => `discord:reply:${messageId}`,
-  /** The newest conversation started in a channel: a plain "@bot stop" there (no reply) stops it. */
-  latestInChannel: (channelId: string) => `discord:latest:${channelId}`,
-  followed: (threadId: string) => `discord:followed:${threadId}`,
-  handled: (messageId: string) => `discord:handled:${messageId}`,
-};
-
 /** Queue items come back from the store; one written by another version must not break the run. */
 export function isQueuedMessage(item: unknown): item is QueuedDiscordMessage {
   const m = item as Partial<QueuedDiscordMessage> | null;
@@ -78,3 +71,5 @@ export function bySnowflake(a: string, b: string): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+export const queuedItems: QueuedItems<QueuedDiscordMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => bySnowflake(a.messageId, b.messageId) };

@@ -1,10 +1,9 @@
 /**
- * The Discord adapter: receives messages through discord.js, decides which deserve an answer, checks them
- * against the safety gate and hands them to the thread coordinator, which answers one conversation at a time
- * (see conversation.ts for what a conversation is): messages that arrive while the bot answers there wait, and
- * the next run answers them together, replying to the newest. Each Discord message is answered at most once,
- * across gateway resumes, replays and restarts (claimed in the store). "stop" in the conversation, or a ✋/❌
- * reaction on the bot's reply, stops the running answer.
+ * The Discord adapter: receives messages through discord.js and translates them for the core's intake
+ * (src/core/intake.ts), which decides, once for every platform, what gets answered and when. Here: which
+ * messages are addressed to the bot (message-filter.ts), the conversation a message belongs to (conversation.ts),
+ * "stop" said or a ✋/❌ reaction on the bot's reply, reading a conversation into a history (thread-turn.ts), and
+ * the reply target that renders answers as Discord Markdown.
  */
 import {
   ChannelType,
@@ -18,34 +17,21 @@ import {
   type TextBasedChannel,
   type User,
 } from "discord.js";
-import type { Logger } from "pino";
 import type { AdapterCommonOptions, CoordinatorTuning } from "../../core/adapter-options.js";
-import { RunningWork, idleWithin } from "../../core/running-work.js";
-import { ThreadCoordinator } from "../../core/thread-coordinator.js";
-import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget.js";
-import { withBudget } from "../../reply/target.js";
+import { describeError } from "../../core/describe-error.js";
+import { Intake } from "../../core/intake.js";
+import type { Platform, PlatformThreads } from "../../core/platform.js";
+import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
-import { requireQueues } from "../../store/require-queues.js";
-import type { ReadOlder } from "../../tools/read-thread.js";
 import { connect, createDiscordClient } from "./connection.js";
-import {
-  bySnowflake,
-  conversationKey,
-  isQueuedMessage,
-  isSnowflake,
-  storeKeys,
-  type MessagePlace,
-  type QueuedDiscordMessage,
-} from "./conversation.js";
+import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
-import { readHistory, readOlder, toHistoryMessage, type ReadHistoryResult } from "./history-reader.js";
-import { fetchImages } from "./image-fetch.js";
 import { guardDispatches } from "./dispatch-guard.js";
 import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
 import { DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
-
-export type { TurnAnswerer } from "../../core/adapter-options.js";
+import { storeKeys } from "./store-keys.js";
+import { readThreadTurn } from "./thread-turn.js";
 
 /** Tuning of the per-conversation coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
 export type DiscordCoordinatorOptions = CoordinatorTuning<QueuedDiscordMessage>;
@@ -64,38 +50,53 @@ export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscor
   readyTimeoutMs?: number;
 }
 
-export interface DiscordAdapter {
-  /** Logs in; resolves when the gateway is ready and messages are being received. */
+export interface DiscordAdapter extends Platform {
   start(): Promise<{ botUserId: string; botName: string }>;
-  /** Stops taking messages, lets running answers finish for up to `graceMs`, aborts the rest, logs out. */
-  stop(graceMs?: number): Promise<void>;
-  /** Resolves when no message is being handled and no answer is running here (tests, shutdown). */
-  whenIdle(): Promise<void>;
-  /** The discord.js client (for health checks and tests). */
+  /** The discord.js client (tests). */
   readonly client: Client;
 }
 
-const DAY_MS = 24 * 60 * 60_000;
-const THREAD_NAME_MAX = 100;
+/** Replays of a reaction come within minutes; after that, taking it off and on again stops again. */
 const REACTION_REPLAY_MS = 10 * 60_000;
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const logger = options.logger.child({ platform: "discord" });
   const client = createDiscordClient({ apiUrl: options.apiUrl });
-  const store = requireQueues(options.store, "The Discord adapter");
   const budgets = options.budgets ?? defaultBudgets;
   const rate = options.channelRate ?? DISCORD_CHANNEL_RATE;
-  const followTtlMs = options.followTtlMs ?? 7 * DAY_MS;
-  // Message and reaction handlers (they end once the message is queued); the answers run in the coordinator.
-  const work = new RunningWork((error) => logger.error({ err: describeError(error) }, "Handling a Discord event failed"));
-  let accepting = false;
+  const budgetFor = (channelId: string) => budgets.forScope(`discord:channel:${channelId}`, rate);
+  let receiving = false;
 
-  const coordinator = new ThreadCoordinator<QueuedDiscordMessage>({
-    ...options.coordinator,
-    store,
-    logger,
-    run: (threadKey, items, signal) => answerConversation(threadKey, items, signal),
-  });
+  const threads: PlatformThreads<QueuedDiscordMessage> = {
+    ...DISCORD,
+    ...queuedItems,
+    async openReplyTarget(item) {
+      const channel = await client.channels.fetch(item.channelId);
+      if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
+      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
+    },
+    async readTurn(threadKey, batch, log) {
+      const botUserId = client.user?.id;
+      if (!botUserId) return undefined;
+      return readThreadTurn(threadKey, batch, {
+        client,
+        store: intake.store,
+        botUserId,
+        budgetFor,
+        followTtlMs: intake.followTtlMs,
+        downloadImages: options.downloadImages ?? false,
+        apiUrl: options.apiUrl,
+        maxImages: options.maxImages,
+        maxImageBytes: options.maxImageBytes,
+        historyCharBudget: options.historyCharBudget ?? 24_000,
+        ...(options.maxMessageChars !== undefined ? { maxMessageChars: options.maxMessageChars } : {}),
+        maxMessageLength: options.maxMessageLength,
+        logger: log,
+      });
+    },
+  };
+
+  const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
 
   async function onMessage(message: Message): Promise<void> {
     const botUserId = client.user?.id;
@@ -119,57 +120,46 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       log.trace({ reason: verdict.reason }, "Discord message ignored");
       return;
     }
-    if (verdict.kind === "followup" && !(await isFollowed(message, botUserId))) {
-      log.trace("Thread message in a thread the bot has not answered in; ignored");
-      return;
-    }
-    // One answer per Discord message: a resumed session's replay and a duplicate delivery both land here.
-    if (!(await store.claimOnce(storeKeys.handled(message.id), options.handledTtlMs ?? DAY_MS))) {
-      log.info({ kind: verdict.kind }, "Discord message already handled; not answering again");
-      return;
-    }
-    if (!(await passesGate(message, log))) return;
-
+    const channel = message.channel;
+    if (verdict.kind === "followup" && !channel.isThread()) return;
     const place = placeOf(message, verdict);
+    const common = {
+      // A thread the bot opened itself is followed without asking the store.
+      ...(verdict.kind === "followup" && !(channel.isThread() && channel.ownerId === botUserId)
+        ? { followedKey: storeKeys.followed(channel.id) }
+        : {}),
+      access: {
+        ...placeForGate(message.author.id, channel.id, channel, message.guildId),
+        ...(message.member ? { roleIds: [...message.member.roles.cache.keys()] } : {}),
+      },
+      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, replyTo: message, budget: budgetFor(channel.id) }),
+      log,
+    };
+    // One answer per Discord message: a resumed session's replay and a duplicate delivery both land here.
+    const messageKey = storeKeys.handled(message.id);
     if (stop) {
-      const threadKey = await stopTarget(place);
-      if (!threadKey) {
-        log.info("Stop asked in a channel where the bot has not answered; nothing to stop");
-        return;
-      }
-      const here = await coordinator.stop(threadKey);
-      log.info({ thread: threadKey, runningHere: here }, "Stop asked for the conversation's answer");
-      return;
-    }
-    if (!accepting) {
-      log.warn("The Discord adapter is stopping; message not answered");
+      await intake.stop({ ...common, threadKey: await stopTarget(place), claim: { key: messageKey } });
       return;
     }
     const threadKey = conversationKey(place, place.repliesTo ? await rememberedConversation(place.repliesTo) : undefined);
-    await Promise.all([
-      store.set(storeKeys.conversation(message.id), threadKey, followTtlMs),
-      place.guildId && !place.isThread ? store.set(storeKeys.latestInChannel(place.channelId), threadKey, followTtlMs) : undefined,
-      place.isThread ? store.set(storeKeys.followed(place.channelId), true, followTtlMs) : undefined,
-    ]);
-    const item: QueuedDiscordMessage = {
-      ...(message.guildId ? { guildId: message.guildId } : {}),
-      channelId: message.channelId,
-      messageId: message.id,
-      authorId: message.author.id,
-      ...(place.opensThread ? { openThread: true } : {}),
-    };
-    let outcome: Awaited<ReturnType<typeof coordinator.submit>>;
-    try {
-      outcome = await coordinator.submit(threadKey, item);
-    } catch (error) {
-      if (accepting) throw error;
-      log.warn("The Discord adapter stopped before the message was queued; not answered");
-      return;
-    }
-    log.info(
-      { kind: verdict.kind, thread: threadKey },
-      outcome === "started" ? "Answering a Discord message" : "Discord message queued behind the conversation's running answer",
-    );
+    await intake.message({
+      ...common,
+      kind: verdict.kind,
+      messageKey,
+      threadKey,
+      remember: [
+        [storeKeys.conversation(message.id), threadKey],
+        ...(place.guildId && !place.isThread ? [[storeKeys.latestInChannel(place.channelId), threadKey] as const] : []),
+        ...(place.isThread ? [[storeKeys.followed(place.channelId), true] as const] : []),
+      ],
+      item: {
+        ...(message.guildId ? { guildId: message.guildId } : {}),
+        channelId: message.channelId,
+        messageId: message.id,
+        authorId: message.author.id,
+        ...(place.opensThread ? { openThread: true } : {}),
+      },
+    });
   }
 
   function placeOf(message: Message, verdict: Verdict): MessagePlace {
@@ -193,7 +183,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   }
 
   async function rememberedConversation(messageId: string): Promise<string | undefined> {
-    const key = await store.get<string>(storeKeys.conversation(messageId));
+    const key = await intake.store.get<string>(storeKeys.conversation(messageId));
     return typeof key === "string" ? key : undefined;
   }
 
@@ -201,7 +191,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   async function stopTarget(place: MessagePlace): Promise<string | undefined> {
     if (!place.guildId || place.isThread) return conversationKey({ ...place, opensThread: false });
     if (place.repliesTo) return rememberedConversation(place.repliesTo);
-    const latest = await store.get<string>(storeKeys.latestInChannel(place.channelId));
+    const latest = await intake.store.get<string>(storeKeys.latestInChannel(place.channelId));
     return typeof latest === "string" ? latest : undefined;
   }
 
@@ -209,7 +199,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   async function repliesToBot(message: Message): Promise<boolean> {
     const id = message.reference?.messageId;
     if (!id || message.author.bot) return false;
-    return typeof (await store.get<string>(storeKeys.botReply(id))) === "string";
+    return typeof (await intake.store.get<string>(storeKeys.botReply(id))) === "string";
   }
 
   async function onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> {
@@ -222,185 +212,23 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (!botUserId || user.id === botUserId || !isStopReaction(reaction.emoji.name)) return;
     if (user.bot && !(options.answerOtherBots ?? false)) return;
     const log = logger.child({ messageId: message.id, channel: message.channelId, reaction: reaction.emoji.name });
-    const threadKey = await store.get<string>(storeKeys.botReply(message.id));
+    const threadKey = await intake.store.get<string>(storeKeys.botReply(message.id));
     if (typeof threadKey !== "string") {
       log.debug("Stop reaction on a message that is not one of the bot's answers; ignored");
       return;
     }
-    // A resumed session replays reactions too: one reaction stops once, not a later answer as well. Replays come
-    // within minutes; after that, taking the reaction off and on again stops again.
-    const reactionKey = `discord:reaction:${message.id}:${user.id}:${reaction.emoji.name ?? ""}`;
-    if (!(await store.claimOnce(reactionKey, REACTION_REPLAY_MS))) return;
     const channel = message.channel as TextBasedChannel | null;
     const member = message.guild?.members.cache.get(user.id);
-    const decision = options.gate?.check({
-      ...placeForGate(user.id, message.channelId, channel, message.guildId),
-      ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
-    });
-    if (decision && !decision.allowed) {
-      log.info({ because: decision.because }, "Stop reaction refused by the safety gate");
-      return;
-    }
-    const here = await coordinator.stop(threadKey);
-    log.info({ thread: threadKey, runningHere: here }, "Stop asked for the conversation's answer");
-  }
-
-  /** One coordinator run: the conversation's waiting messages, answered together (the newest is the question). */
-  async function answerConversation(threadKey: string, items: QueuedDiscordMessage[], signal: AbortSignal): Promise<void> {
-    const batch = items.filter(isQueuedMessage).sort((a, b) => bySnowflake(a.messageId, b.messageId));
-    const botUserId = client.user?.id;
-    const newest = batch.at(-1);
-    if (!newest || !botUserId) {
-      logger.warn({ thread: threadKey }, "A conversation run had no readable message; nothing to answer");
-      return;
-    }
-    const log = logger.child({ thread: threadKey, messageId: newest.messageId, batch: batch.length });
-    // Fetched again: the run may be on another replica, and a message may have been edited or deleted meanwhile.
-    const messages = await fetchMessages(batch, log);
-    const answered = messages.at(-1);
-    if (!answered) {
-      log.info("The waiting messages were deleted or cannot be read; nothing to answer");
-      return;
-    }
-    const opensThread = batch.find((item) => item.messageId === answered.id)?.openThread ?? false;
-    const { channel, replyTo } = await destination(answered, opensThread, log);
-    if (channel.isThread()) await store.set(storeKeys.followed(channel.id), true, followTtlMs);
-
-    const earlier = messages.slice(0, -1);
-    const { history, olderBefore } = await buildHistory(answered, earlier, botUserId, log);
-    const { images, notices } = options.downloadImages
-      ? await fetchImages(messages, {
-          apiUrl: options.apiUrl,
-          maxCount: options.maxImages,
-          maxBytes: options.maxImageBytes,
-          logger: log,
-        })
-      : { images: [], notices: [] };
-    const target = new DiscordReplyTarget({
-      channel,
-      replyTo,
-      budget: budgets.forScope(`discord:channel:${channel.id}`, rate),
-      maxMessageLength: options.maxMessageLength,
-      // Replies to the answer join its conversation; a stop reaction on it stops it.
-      onPosted: async (id) => {
-        await Promise.all([
-          store.set(storeKeys.botReply(id), threadKey, followTtlMs),
-          store.set(storeKeys.conversation(id), threadKey, followTtlMs),
-        ]);
-      },
-    });
-    // The read_thread tool pages further back in the conversation's own channel or thread.
-    const source = answered.channel;
-    const older: ReadOlder | undefined = olderBefore
-      ? (before, limit) => readOlder(source, before ?? olderBefore, limit, botUserId)
-      : undefined;
-    if (messages.length > 1) log.info("Answering the conversation's waiting messages together");
-    await options.answerer.answer({
-      platform: "discord",
+    await intake.stop({
       threadKey,
-      history,
-      images,
-      target,
-      signal,
-      ...(older ? { readOlder: older } : {}),
-      ...(notices.length > 0 ? { notices } : {}),
+      claim: { key: storeKeys.reaction(message.id, user.id, reaction.emoji.name ?? ""), ttlMs: REACTION_REPLAY_MS },
+      access: {
+        ...placeForGate(user.id, message.channelId, channel, message.guildId),
+        ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
+      },
+      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, budget: budgetFor(message.channelId) }),
+      log,
     });
-  }
-
-  /** The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. */
-  async function fetchMessages(batch: QueuedDiscordMessage[], log: Logger): Promise<Message[]> {
-    const channels = new Map<string, Promise<TextBasedChannel | null>>();
-    const channelOf = (id: string) => {
-      let channel = channels.get(id);
-      if (!channel) {
-        channel = client.channels.fetch(id).then((c) => (c?.isTextBased() ? c : null), () => null);
-        channels.set(id, channel);
-      }
-      return channel;
-    };
-    const fetched = await Promise.all(
-      batch.map(async (item) => {
-        const channel = await channelOf(item.channelId);
-        if (!channel) return null;
-        return channel.messages.fetch({ message: item.messageId, cache: false }).catch((error: unknown) => {
-          log.info({ waiting: item.messageId, err: describeError(error) }, "A waiting Discord message could not be read; left out");
-          return null;
-        });
-      }),
-    );
-    return fetched.filter((message): message is Message => message !== null);
-  }
-
-  /** Access lists and the per-user rate; a refused person hears why once (the gate decides the sentence). */
-  async function passesGate(message: Message, log: Logger): Promise<boolean> {
-    if (!options.gate) return true;
-    const channel = message.channel;
-    const decision = options.gate.check({
-      ...placeForGate(message.author.id, channel.id, channel, message.guildId),
-      ...(message.member ? { roleIds: [...message.member.roles.cache.keys()] } : {}),
-    });
-    if (decision.allowed) return true;
-    log.info({ because: decision.because }, "Discord request refused by the safety gate");
-    if (decision.reply) {
-      const target = new DiscordReplyTarget({
-        channel: channel as SendableChannels,
-        replyTo: message,
-        budget: budgets.forScope(`discord:channel:${channel.id}`, rate),
-      });
-      try {
-        await withBudget(target.budget, () => target.post(decision.reply!), work.signal);
-      } catch (error) {
-        log.warn({ err: describeError(error) }, "Could not tell a refused user why");
-      }
-    }
-    return false;
-  }
-
-  /** A thread the bot answered in before (remembered in the store) or opened itself. */
-  async function isFollowed(message: Message, botUserId: string): Promise<boolean> {
-    const channel = message.channel;
-    if (!channel.isThread()) return false;
-    if (channel.ownerId === botUserId) return true;
-    return (await store.get<boolean>(storeKeys.followed(channel.id))) === true;
-  }
-
-  /** Where the answer goes: a reply in the message's channel, or (DISCORD_OPEN_THREAD) a new thread on it. */
-  async function destination(
-    message: Message,
-    openThread: boolean,
-    log: Logger,
-  ): Promise<{ channel: SendableChannels; replyTo?: Message }> {
-    const channel = message.channel as SendableChannels;
-    if (!openThread) return { channel, replyTo: message };
-    try {
-      const thread = message.thread ?? (await message.startThread({ name: threadName(message, client.user!.id) }));
-      return { channel: thread, replyTo: undefined };
-    } catch (error) {
-      log.warn({ err: describeError(error) }, "Could not open a thread (missing Create Public Threads?); replying in the channel");
-      return { channel, replyTo: message };
-    }
-  }
-
-  /** The conversation as history; if Discord refuses the reads, the waiting messages alone (an answer beats none). */
-  async function buildHistory(message: Message, earlier: Message[], botUserId: string, log: Logger): Promise<ReadHistoryResult> {
-    try {
-      return await readHistory(message, {
-        botUserId,
-        charBudget: options.historyCharBudget ?? 24_000,
-        ...(options.maxMessageChars !== undefined ? { maxMessageChars: options.maxMessageChars } : {}),
-        include: earlier,
-      });
-    } catch (error) {
-      log.warn({ err: describeError(error) }, "Could not read the Discord conversation (missing Read Message History?); answering the message alone");
-      return { history: [...earlier, message].map((m) => toHistoryMessage(m, botUserId)) };
-    }
-  }
-
-  async function whenIdle(): Promise<void> {
-    do {
-      await work.whenIdle();
-      await coordinator.idle();
-    } while (work.size > 0);
   }
 
   const guarded = guardDispatches(client, (type, error) => {
@@ -409,10 +237,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   if (!guarded) logger.warn("This discord.js has no packet handler to guard: a malformed gateway dispatch could end the process");
 
   client.on(Events.MessageCreate, (message) => {
-    if (accepting) work.track(onMessage(message));
+    if (receiving) intake.track(onMessage(message));
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {
-    if (accepting) work.track(onReaction(reaction, user));
+    if (receiving) intake.track(onReaction(reaction, user));
   });
   client.on(Events.Error, (error) => logger.error({ err: describeError(error) }, "Discord client error"));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, "Discord client warning"));
@@ -420,35 +248,34 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   client.on(Events.ShardReconnecting, () => logger.info("Discord gateway reconnecting"));
 
   return {
+    ...DISCORD,
     client,
+    health: () => (client.isReady() ? { ok: true } : { ok: false, detail: "not connected to Discord" }),
+    async identity() {
+      const user = client.user;
+      if (!user) throw new Error("Discord is not connected yet.");
+      return { botUserId: user.id, botName: user.username };
+    },
     async start() {
-      accepting = true;
+      receiving = true;
       await connect(client, { token: options.token, readyTimeoutMs: options.readyTimeoutMs });
       const user = client.user!;
       logger.info({ botUserId: user.id, botName: user.username, guilds: client.guilds.cache.size }, "Discord adapter started");
       return { botUserId: user.id, botName: user.username };
     },
     async stop(graceMs = 30_000) {
-      accepting = false;
-      await idleWithin(graceMs, whenIdle);
-      // Aborts the answers still running (their replies say they were stopped) and releases their locks.
-      await coordinator.close();
-      await work.drain(0);
+      receiving = false;
+      await intake.drain(graceMs);
       // Last: destroying the client also drops its token, which running answers still need to edit their replies.
       await client.destroy();
       logger.info("Discord adapter stopped");
     },
-    whenIdle,
+    whenIdle: () => intake.whenIdle(),
   };
 }
 
 /** What the gate needs to know about where a request comes from. */
-function placeForGate(
-  userId: string,
-  channelId: string,
-  channel: TextBasedChannel | null,
-  guildId: string | null,
-): AccessRequest {
+function placeForGate(userId: string, channelId: string, channel: TextBasedChannel | null, guildId: string | null): AccessRequest {
   return {
     platform: "discord",
     userId,
@@ -456,15 +283,4 @@ function placeForGate(
     ...(channel?.isThread() && channel.parentId ? { parentChannelId: channel.parentId } : {}),
     ...(guildId ? { guildId } : {}),
   };
-}
-
-/** A thread title from the question: its first line, shortened to Discord's 100 characters. */
-function threadName(message: Message, botUserId: string): string {
-  const firstLine = plainText(message, botUserId).split("\n")[0]!.trim();
-  const name = firstLine || `Question from ${message.member?.displayName ?? message.author.username}`;
-  return name.length > THREAD_NAME_MAX ? `${name.slice(0, THREAD_NAME_MAX - 1)}…` : name;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,9 +5,8 @@
  * characters) is filled; the prompt builder then keeps the newest lines that fit.
  */
 import { MessageReferenceType, type Message, type TextBasedChannel } from "discord.js";
-import { formatContextLine } from "../../history/prompt.js";
+import { contextCost } from "../../history/fit.js";
 import type { HistoryMessage } from "../../history/types.js";
-import { limitMessageText } from "../../safety/input-limits.js";
 import { imageAttachmentCount, plainText, speakerName } from "./discord-text.js";
 
 export interface HistoryReadOptions {
@@ -108,17 +107,12 @@ interface Limits {
 }
 
 /**
- * What a message costs in the prompt's history budget: its context line and a newline, as src/history/prompt.ts
- * counts them (after MAX_MESSAGE_CHARS cut it, when known). Counting more than the prompt would is safe (the
- * prompt keeps all that was read); counting less would leave messages in neither the prompt nor read_thread.
+ * What a message costs in the prompt's history budget, by src/history/fit.ts's rule. Counting more than the
+ * prompt would is safe (the prompt keeps all that was read); counting less would leave messages in neither the
+ * prompt nor read_thread.
  */
 function promptCost(options: HistoryReadOptions): (message: Message) => number {
-  return (message) => {
-    const entry = toHistoryMessage(message, options.botUserId);
-    const text = options.maxMessageChars ? limitMessageText(entry.text, options.maxMessageChars).text : entry.text;
-    const line = formatContextLine({ ...entry, text });
-    return line === null ? 0 : line.length + 1;
-  };
+  return (message) => contextCost(toHistoryMessage(message, options.botUserId), options.maxMessageChars);
 }
 
 /**

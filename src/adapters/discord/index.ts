@@ -3,7 +3,6 @@ export {
   type DiscordAdapter,
   type DiscordAdapterOptions,
   type DiscordCoordinatorOptions,
-  type TurnAnswerer,
 } from "./discord-adapter.js";
 export type { QueuedDiscordMessage } from "./conversation.js";
 export { DISCORD_INTENTS } from "./connection.js";

@@ -4,8 +4,8 @@
  * never inside code blocks: tables (to aligned monospace blocks), deeper headings (to bold lines), horizontal
  * rules, and images (to links: a bot message cannot inline an image from Markdown).
  */
-import { FenceTracker } from "../../reply/fences.js";
-import { tablesToText } from "../../reply/tables.js";
+import { FenceTracker } from "../../reply/markdown/fences.js";
+import { tablesToText } from "../../reply/markdown/tables.js";
 
 const DEEP_HEADING = /^ {0,3}#{4,6}\s+(.+?)\s*#*\s*$/;
 const RULE = /^ {0,3}([-*_])(\s*\1){2,}\s*$/;

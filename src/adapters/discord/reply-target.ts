@@ -4,7 +4,7 @@
  * channel's budget (Discord allows about 5 per 5 s per channel, creates and edits together).
  */
 import { DiscordAPIError, MessageFlags, RateLimitError, type Message, type SendableChannels } from "discord.js";
-import type { BudgetRate } from "../../reply/budget.js";
+import type { BudgetRate } from "../../reply/budget/budget.js";
 import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
 import { markdownToDiscord } from "./markdown.js";
 

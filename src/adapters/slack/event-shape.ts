@@ -4,7 +4,7 @@
  * crash on it. Unknown fields are ignored; Slack adds new ones all the time.
  */
 import { z } from "zod";
-import type { SlackMessageEvent } from "./event-filter.js";
+import type { SlackMessageEvent } from "./message-filter.js";
 import type { SlackFile } from "./history-reader.js";
 
 /** Slack sometimes sends `null` for an absent field; both mean "not there". */

@@ -36,31 +36,42 @@ export type RepliesApi = Pick<WebClient, "conversations">;
 export interface ReadThreadOptions {
   /** Messages per page (Slack recommends 200, allows 1000). */
   pageSize?: number;
-  /** Stop after this many pages: a runaway thread must not stall an answer. */
+  /**
+   * Most messages kept (default 10,000): past it, the thread's root and its newest messages are kept and the
+   * middle is dropped, since the newest are the ones the question is about.
+   */
+  maxMessages?: number;
+  /** Stop after this many pages: a runaway thread must not stall an answer (default 1,000). */
   maxPages?: number;
 }
 
-/** Every message of the thread rooted at `threadTs`, parent first. */
+/** The messages of the thread rooted at `threadTs`, parent first; past `maxMessages`, the root and the newest. */
 export async function readThread(
   api: RepliesApi,
   channel: string,
   threadTs: string,
   options: ReadThreadOptions = {},
 ): Promise<ThreadMessage[]> {
-  const messages: ThreadMessage[] = [];
+  const maxMessages = Math.max(2, options.maxMessages ?? 10_000);
+  let root: ThreadMessage | undefined;
+  let newest: ThreadMessage[] = [];
   let cursor: string | undefined;
-  for (let page = 0; page < (options.maxPages ?? 50); page++) {
+  for (let page = 0; page < (options.maxPages ?? 1_000); page++) {
     const response = await api.conversations.replies({
       channel,
       ts: threadTs,
       limit: options.pageSize ?? 200,
       ...(cursor ? { cursor } : {}),
     });
-    messages.push(...((response.messages ?? []) as ThreadMessage[]));
+    const messages = (response.messages ?? []) as ThreadMessage[];
+    if (!root && messages.length > 0) root = messages.shift();
+    newest.push(...messages);
+    // Bounded memory however long the thread: only the newest that can be kept are held.
+    if (newest.length > maxMessages - 1) newest = newest.slice(-(maxMessages - 1));
     cursor = response.response_metadata?.next_cursor || undefined;
     if (!cursor || !response.has_more) break;
   }
-  return messages;
+  return root ? [root, ...newest] : newest;
 }
 
 /** Orders Slack timestamps ("1700000000.000100") exactly; floating point would merge neighbours. */

@@ -4,9 +4,7 @@
  * and size and count are capped.
  */
 import type { Logger } from "pino";
-import type { ImageInput } from "../../history/types.js";
-import { readCappedBody } from "../../core/capped-body.js";
-import { detectImageType } from "../../core/image-type.js";
+import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageFromResponse, selectImages, type ImageDownload, type SelectedImages } from "../../media/image-selection.js";
 import { isImageFile, type SlackFile } from "./history-reader.js";
 
 export interface ImageFetchOptions {
@@ -34,48 +32,21 @@ export function isTrustedFileHost(url: URL, apiUrl?: string): boolean {
   return SLACK_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
 }
 
-/** The images the model gets, and how many attachments that look like images it does not (for the user's notice). */
-export interface FetchedImages {
-  images: ImageInput[];
-  skips: { tooMany: number; tooLarge: number; notImage: number };
-}
-
 /** Files presented as images: by their claimed type or their name. Their bytes decide what they really are. */
 export function looksLikeImage(file: SlackFile): boolean {
   return isImageFile(file) || /\.(png|jpe?g|gif|webp)$/i.test(file.name ?? "");
 }
 
-type FetchResult = ImageInput | "too_large" | "not_image" | "failed";
-
-export async function fetchImages(files: readonly SlackFile[], options: ImageFetchOptions): Promise<FetchedImages> {
-  const maxCount = options.maxCount ?? 10;
-  const claimed = files.filter(looksLikeImage);
-  const results: FetchResult[] = [];
-  // In order, until `maxCount` real images are in: a fake among the first ones does not use up a place.
-  let next = 0;
-  while (next < claimed.length) {
-    const wanted = maxCount - results.filter(isImage).length;
-    if (wanted <= 0) break;
-    const batch = claimed.slice(next, next + wanted);
-    next += batch.length;
-    results.push(...(await Promise.all(batch.map((file) => fetchOne(file, options)))));
-  }
-  return {
-    images: results.filter(isImage),
-    skips: {
-      tooMany: claimed.length - next,
-      tooLarge: results.filter((r) => r === "too_large").length,
-      notImage: results.filter((r) => r === "not_image").length,
-    },
-  };
+/** The images of `files` the model gets, by the one rule of src/media, and the sentence about the rest. */
+export async function fetchImages(files: readonly SlackFile[], options: ImageFetchOptions): Promise<SelectedImages> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  return selectImages(files.filter(looksLikeImage), (file) => fetchOne(file, options, maxBytes), {
+    maxCount: options.maxCount ?? DEFAULT_MAX_IMAGES,
+    maxBytes,
+  });
 }
 
-function isImage(result: FetchResult): result is ImageInput {
-  return typeof result === "object";
-}
-
-async function fetchOne(file: SlackFile, options: ImageFetchOptions): Promise<FetchResult> {
-  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+async function fetchOne(file: SlackFile, options: ImageFetchOptions, maxBytes: number): Promise<ImageDownload> {
   const log = options.logger.child({ fileId: file.id });
   if (file.size !== undefined && file.size > maxBytes) {
     log.info({ size: file.size, maxBytes }, "Skipping a Slack image larger than the limit");
@@ -101,22 +72,7 @@ async function fetchOne(file: SlackFile, options: ImageFetchOptions): Promise<Fe
         url = new URL(response.headers.get("location")!, url);
         continue;
       }
-      if (!response.ok) {
-        await response.body?.cancel();
-        log.warn({ status: response.status }, "Slack image download failed");
-        return "failed";
-      }
-      const data = await readCappedBody(response, maxBytes);
-      if (!data) {
-        log.info({ maxBytes }, "Skipping a Slack image larger than the limit");
-        return "too_large";
-      }
-      const mimeType = detectImageType(data);
-      if (!mimeType) {
-        log.info({ claimed: file.mimetype }, "Slack file is not a PNG, JPEG, GIF or WebP image; skipped");
-        return "not_image";
-      }
-      return { data, mimeType, ...(file.name ? { displayName: file.name } : {}) };
+      return await imageFromResponse(response, { maxBytes, displayName: file.name, claimedType: file.mimetype }, log);
     }
     log.warn("Too many redirects downloading a Slack image; skipped");
     return "failed";

@@ -4,8 +4,5 @@ export {
   type SlackAdapter,
   type SlackAdapterOptions,
   type SlackCoordinatorOptions,
-  type SlackRequestGate,
-  type SlackTurn,
-  type TurnAnswerer,
 } from "./slack-adapter.js";
 export { selectMode, type SlackMode } from "./connection.js";

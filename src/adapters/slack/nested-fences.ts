@@ -5,7 +5,7 @@
  * would turn inside out: prose in a code block, code as prose. So inside code blocks, every run of three or more
  * backticks gets a zero-width space after each pair: it looks the same and no longer ends the block.
  */
-import { FenceTracker } from "../../reply/fences.js";
+import { FenceTracker } from "../../reply/markdown/fences.js";
 
 const ZERO_WIDTH_SPACE = "\u200B";
 

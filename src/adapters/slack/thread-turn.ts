@@ -4,30 +4,16 @@
  * images it could not take, and the read_thread pages older than what the prompt keeps.
  */
 import type { Logger } from "pino";
+import { describeError } from "../../core/describe-error.js";
+import { readOlderThanPrompt } from "../../history/fit.js";
 import type { HistoryMessage, ImageInput } from "../../history/types.js";
-import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageLimitNotice } from "../../safety/input-limits.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
-import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type SlackFile, type ThreadMessage } from "./history-reader.js";
+import type { QueuedSlackMessage } from "./conversation.js";
+import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type ThreadMessage } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
-import { readOlderThanPrompt } from "./older-messages.js";
 import { slackToPlainText } from "./slack-text.js";
 import { isStopWord } from "./stop-request.js";
 import type { UserDirectory } from "./user-directory.js";
-
-/**
- * One accepted Slack message waiting in its thread's queue. Plain JSON: it is kept in the state store and may be
- * answered by another replica.
- */
-export interface QueuedSlackMessage {
-  team: string;
-  channel: string;
-  threadTs: string;
-  ts: string;
-  user?: string;
-  botId?: string;
-  text: string;
-  files: SlackFile[];
-}
 
 export interface ThreadTurnDeps {
   client: RepliesApi;
@@ -53,7 +39,7 @@ export interface ThreadTurnParts {
 }
 
 /** `items` oldest first (the last one is answered); all of them share one thread. */
-export async function buildThreadTurn(items: readonly QueuedSlackMessage[], deps: ThreadTurnDeps): Promise<ThreadTurnParts> {
+export async function readThreadTurn(items: readonly QueuedSlackMessage[], deps: ThreadTurnDeps): Promise<ThreadTurnParts> {
   const newest = items.at(-1);
   if (!newest) throw new Error("A thread run needs at least one message.");
   const log = deps.logger;
@@ -105,23 +91,12 @@ async function imagesOf(
     .sort((a, b) => compareTs(a.ts, b.ts))
     .flatMap((item) => listed.get(item.ts)?.files ?? item.files);
   if (files.length === 0) return { images: [], notices: [] };
-  const limits = {
-    maxCount: deps.maxImages ?? DEFAULT_MAX_IMAGES,
-    maxBytes: deps.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
-  };
-  const { images, skips } = await fetchImages(files, {
+  const { images, notices } = await fetchImages(files, {
     botToken: deps.botToken,
     ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
-    maxCount: limits.maxCount,
-    maxBytes: limits.maxBytes,
+    ...(deps.maxImages !== undefined ? { maxCount: deps.maxImages } : {}),
+    ...(deps.maxImageBytes !== undefined ? { maxBytes: deps.maxImageBytes } : {}),
     logger: deps.logger,
   });
-  const notice = imageLimitNotice(skips, limits);
-  return { images, notices: notice ? [notice] : [] };
-}
-
-export function describeError(error: unknown): string {
-  const data = (error as { data?: { error?: string } } | undefined)?.data;
-  if (data?.error) return data.error;
-  return error instanceof Error ? error.message : String(error);
+  return { images, notices };
 }

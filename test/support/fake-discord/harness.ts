@@ -7,7 +7,7 @@ import { captureLogs } from "../log-capture.js";
 import type { Logger } from "pino";
 import { createDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from "../../../src/adapters/discord/index.js";
 import { Answerer, type AnswererDeps } from "../../../src/core/answer.js";
-import { BudgetRegistry } from "../../../src/reply/budget.js";
+import { BudgetRegistry } from "../../../src/reply/budget/budget.js";
 import { openStore } from "../../../src/store/open-store.js";
 import type { StateStore } from "../../../src/store/types.js";
 import { startFakeModel, type FakeModel } from "../fake-model/server.js";

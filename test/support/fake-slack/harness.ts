@@ -6,7 +6,7 @@
 import { captureLogs } from "../log-capture.js";
 import type { Logger } from "pino";
 import { Answerer, type AnswererDeps } from "../../../src/core/answer.js";
-import { BudgetRegistry } from "../../../src/reply/budget.js";
+import { BudgetRegistry } from "../../../src/reply/budget/budget.js";
 import { openStore } from "../../../src/store/open-store.js";
 import type { StateStore } from "../../../src/store/types.js";
 import type { AnswerRuntime } from "../../../src/runtime/types.js";

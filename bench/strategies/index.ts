@@ -1,10 +1,10 @@
 /** The editing strategies the benchmark compares: the product's own, and the ones other bots use. */
-import { streamReply } from "../stream-reply.js";
+import { streamReply } from "../../src/reply/stream-reply.js";
 import { fixedTimerReply } from "./fixed-timer.js";
 import { flushIntoMessages } from "./flush-messages.js";
-import type { ReplyStrategy } from "./types.js";
+import type { ReplyStrategy } from "../../src/reply/stream-reply.js";
 
-export type { ReplyStrategy } from "./types.js";
+export type { ReplyStrategy } from "../../src/reply/stream-reply.js";
 export { fixedTimerReply } from "./fixed-timer.js";
 export { flushIntoMessages } from "./flush-messages.js";
 

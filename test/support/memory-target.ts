@@ -3,8 +3,8 @@
  * core's tests. It keeps every message's text, records every call, can enforce the platform's own rate limit
  * (answering 429 with a retry-after, as the real APIs do) and can fail calls on a script.
  */
-import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "./target.js";
-import type { Clock } from "./clock.js";
+import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../src/reply/target.js";
+import type { Clock } from "../../src/reply/clock.js";
 
 /** The platform's side of a rate limit: a sliding window shared by every target in its scope. */
 export class PlatformRateLimit {

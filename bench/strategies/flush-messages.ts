@@ -4,12 +4,12 @@
  * rest when the answer ends. No placeholder. A 429 makes this reply wait out its Retry-After and post the same
  * text again, so nothing is lost; each flush is rendered on its own, as such bots do.
  */
-import type { RuntimeEvent } from "../../runtime/events.js";
-import { layout, messageText } from "../split.js";
-import type { ReplyOutcome } from "../stream-reply.js";
-import { RateLimitedError, type MessageRef } from "../target.js";
+import type { RuntimeEvent } from "../../src/runtime/events.js";
+import { layout, messageText } from "../../src/reply/markdown/split.js";
+import type { ReplyOutcome } from "../../src/reply/stream-reply.js";
+import { RateLimitedError, type MessageRef } from "../../src/reply/target.js";
 import { PeerReply } from "./peer-answer.js";
-import type { ReplyStrategy } from "./types.js";
+import type { ReplyStrategy } from "../../src/reply/stream-reply.js";
 
 export function flushIntoMessages(intervalMs: number): ReplyStrategy {
   if (!(intervalMs > 0)) throw new RangeError(`A flush timer needs a positive interval (got ${intervalMs}).`);

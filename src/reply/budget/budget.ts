@@ -1,5 +1,5 @@
-import type { CallDone, EditBudget } from "./target.js";
-import { realClock, type Clock } from "./clock.js";
+import type { CallDone, EditBudget } from "../target.js";
+import { realClock, type Clock } from "../clock.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 export interface BudgetRate {
@@ -161,7 +161,7 @@ export class BudgetRegistry {
     return budget;
   }
 
-  /** This process's own window; a registry over a shared store makes shared ones (src/reply/shared-budget.ts). */
+  /** This process's own window; a registry over a shared store makes shared ones (src/reply/budget/shared-budget.ts). */
   protected create(_key: string, rate: BudgetRate): ScopeEditBudget {
     return new ScopeBudget(rate, this.clock);
   }

@@ -5,14 +5,14 @@
  * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up).
  */
 import type { Logger } from "pino";
-import type { StateStore, StateStoreWithRates } from "../store/types.js";
+import type { StateStore } from "../../store/types.js";
 import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } from "./budget.js";
-import { realClock, type Clock } from "./clock.js";
-import type { CallDone } from "./target.js";
+import { realClock, type Clock } from "../clock.js";
+import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 
 /** The two store operations a shared budget needs. */
-export type RateStore = Pick<StateStoreWithRates, "takeRateSlot" | "pauseRate">;
+export type RateStore = Pick<StateStore, "takeRateSlot" | "pauseRate">;
 
 /** Longest wait for the store's answer before a grant comes from the local window instead. */
 const DEFAULT_STORE_TIMEOUT_MS = 2_000;
@@ -237,11 +237,6 @@ export class SharedBudgetRegistry extends BudgetRegistry {
  * budgets: nobody else could see its window, and the local budget runs on a virtual clock in tests.
  */
 export function budgetRegistryFor(store: StateStore, logger?: Logger): BudgetRegistry {
-  if (hasRates(store) && store.sharedBetweenProcesses) return new SharedBudgetRegistry(store, { ...(logger ? { logger } : {}) });
+  if (store.sharedBetweenProcesses) return new SharedBudgetRegistry(store, { ...(logger ? { logger } : {}) });
   return new BudgetRegistry();
-}
-
-function hasRates(store: StateStore): store is StateStoreWithRates {
-  const candidate = store as Partial<StateStoreWithRates>;
-  return typeof candidate.takeRateSlot === "function" && typeof candidate.pauseRate === "function";
 }

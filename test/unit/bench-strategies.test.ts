@@ -1,16 +1,16 @@
 /**
- * The peer editing strategies the end-to-end benchmark compares against (src/reply/strategies), on a virtual
+ * The peer editing strategies the end-to-end benchmark compares against (bench/strategies), on a virtual
  * clock and an in-memory platform: they keep their timer, honour a 429's Retry-After, never lose text, and the
  * Answerer uses whichever strategy it is given.
  */
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Answerer } from "../../src/core/answer.js";
-import { ManualClock } from "../../src/reply/clock.js";
-import { ScopeBudget } from "../../src/reply/budget.js";
-import { MemoryTarget, PlatformRateLimit } from "../../src/reply/memory-target.js";
-import { fixedTimerReply, flushIntoMessages, replyStrategy, STRATEGY_NAMES } from "../../src/reply/strategies/index.js";
-import type { ReplyStrategy } from "../../src/reply/strategies/types.js";
+import { ManualClock } from "../support/manual-clock.js";
+import { ScopeBudget } from "../../src/reply/budget/budget.js";
+import { MemoryTarget, PlatformRateLimit } from "../support/memory-target.js";
+import { fixedTimerReply, flushIntoMessages, replyStrategy, STRATEGY_NAMES } from "../../bench/strategies/index.js";
+import type { ReplyStrategy } from "../../src/reply/stream-reply.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { answerSteps, play } from "./reply-support.js";

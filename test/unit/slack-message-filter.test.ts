@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { classifyEvent, type FilterSettings, type SlackMessageEvent } from "../../src/adapters/slack/event-filter.js";
+import { classifyEvent, type FilterSettings, type SlackMessageEvent } from "../../src/adapters/slack/message-filter.js";
 
 const settings: FilterSettings = { botUserId: "UBOT", botId: "BBOT", answerOtherBots: false, answerThreadFollowUps: true };
 const base = { channel: "C1", ts: "1700000000.000200", user: "U1", text: "hello" };

@@ -6,13 +6,13 @@
  *
  * To compare pacing and nothing else, it splits long answers over messages with the product's own layout.
  */
-import type { RuntimeEvent } from "../../runtime/events.js";
-import { DEFAULT_PLACEHOLDER, LEFTOVER_FILLER } from "../notices.js";
-import { layout, messageText } from "../split.js";
-import type { ReplyOutcome } from "../stream-reply.js";
-import { RateLimitedError, type MessageRef } from "../target.js";
+import type { RuntimeEvent } from "../../src/runtime/events.js";
+import { DEFAULT_PLACEHOLDER, LEFTOVER_FILLER } from "../../src/reply/notices.js";
+import { layout, messageText } from "../../src/reply/markdown/split.js";
+import type { ReplyOutcome } from "../../src/reply/stream-reply.js";
+import { RateLimitedError, type MessageRef } from "../../src/reply/target.js";
 import { PeerReply } from "./peer-answer.js";
-import type { ReplyStrategy } from "./types.js";
+import type { ReplyStrategy } from "../../src/reply/stream-reply.js";
 
 export function fixedTimerReply(intervalMs: number): ReplyStrategy {
   if (!(intervalMs > 0)) throw new RangeError(`A fixed edit timer needs a positive interval (got ${intervalMs}).`);

@@ -3,7 +3,7 @@
  * maintained slackify-markdown converter. Slack has no tables, so they become aligned monospace blocks first.
  */
 import slackify from "slackify-markdown";
-import { tablesToText } from "../../reply/tables.js";
+import { tablesToText } from "../../reply/markdown/tables.js";
 import { breakInnerFences } from "./nested-fences.js";
 
 export function markdownToMrkdwn(markdown: string): string {

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { firstMessageInPrompt, pageOlderMessages, readOlderThanPrompt } from "../../src/adapters/slack/older-messages.js";
+import { firstMessageInPrompt, pageOlderMessages, readOlderThanPrompt } from "../../src/history/fit.js";
 import { formatContextLine, formatPromptWithHistory } from "../../src/history/prompt.js";
 import type { HistoryMessage } from "../../src/history/types.js";
 import type { OlderMessagesPage } from "../../src/tools/read-thread.js";

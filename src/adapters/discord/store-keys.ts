@@ -1,0 +1,14 @@
+/**
+ * The Discord adapter's store keys, in one place: a message is answered once (`handled`); which conversation a
+ * message belongs to; the bot's own replies (the ones a reaction can stop); the newest conversation of a channel
+ * (a plain "@bot stop" there stops it); threads the bot follows; stop reactions already acted on.
+ */
+export const storeKeys = {
+  handled: (messageId: string) => `discord:handled:${messageId}`,
+  conversation: (messageId: string) => `discord:conversation:${messageId}`,
+  botReply: (messageId: string) => `discord:reply:${messageId}`,
+  latestInChannel: (channelId: string) => `discord:latest:${channelId}`,
+  followed: (threadId: string) => `discord:followed:${threadId}`,
+  /** A resumed session replays reactions too: one reaction stops once. */
+  reaction: (messageId: string, userId: string, emoji: string) => `discord:reaction:${messageId}:${userId}:${emoji}`,
+};

@@ -1,0 +1,40 @@
+/**
+ * What a Slack "conversation" is for the per-thread coordinator: a thread (`slack:<team>:<channel>:<thread ts>`;
+ * a mention outside a thread starts one on itself), and the message waiting in its queue.
+ */
+import type { PlatformDescription, QueuedItems } from "../../core/platform.js";
+import { compareTs, type SlackFile } from "./history-reader.js";
+
+export const SLACK: PlatformDescription = { name: "slack", displayName: "Slack", threadNoun: "thread" };
+
+/**
+ * One accepted Slack message waiting in its thread's queue. Plain JSON: it is kept in the state store and may be
+ * answered by another replica.
+ */
+export interface QueuedSlackMessage {
+  team: string;
+  channel: string;
+  threadTs: string;
+  ts: string;
+  user?: string;
+  botId?: string;
+  text: string;
+  files: SlackFile[];
+}
+
+/** Queue items come back from the store; one written by another version must not break the run. */
+export function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
+  const m = item as Partial<QueuedSlackMessage> | null;
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    typeof m.team === "string" &&
+    typeof m.channel === "string" &&
+    typeof m.threadTs === "string" &&
+    typeof m.ts === "string" &&
+    typeof m.text === "string" &&
+    Array.isArray(m.files)
+  );
+}
+
+export const queuedItems: QueuedItems<QueuedSlackMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => compareTs(a.ts, b.ts) };

@@ -1,0 +1,199 @@
+/**
+ * The single sender of one reply: one call in flight at a time, each carrying the newest text when it is made.
+ * It paces streaming calls (pacing.ts), takes each call from the scope's budget, pauses the budget on a 429 and
+ * sends the newest text after it (nothing is dropped), and retries other failures a few times with backoff before
+ * giving up on delivery.
+ */
+import type { Clock } from "./clock.js";
+import { paceWait } from "./pacing.js";
+import type { Action, Plan, ReplyView, ViewSource } from "./reply-view.js";
+import { RateLimitedError, type MessageRef, type ReplyTarget } from "./target.js";
+
+export interface ReplyCall {
+  kind: "post" | "edit" | "delete";
+  /** Clock time the call was made. */
+  at: number;
+  ok: boolean;
+  rateLimited: boolean;
+  /** Part of the final reconciliation (not paced). */
+  final: boolean;
+  /** How many characters of the answer's Markdown the reply shows once this call succeeds. */
+  visibleChars: number;
+}
+
+/** Hooks for metrics; called synchronously, must not throw. */
+export interface ReplyObserver {
+  onCall?(call: ReplyCall): void;
+  onRateLimited?(retryAfterMs: number): void;
+  /** Milliseconds from the first delta to the first words the user can see. */
+  onFirstVisible?(ms: number): void;
+}
+
+/** What the sender follows: the view's source as it changes, and when the answer is over. */
+export interface SenderSource {
+  current(): ViewSource;
+  /** Resolves at the next change. */
+  changed(): Promise<void>;
+  /** Aborts once the final text is known. */
+  readonly finished: AbortSignal;
+  /** When the first delta came (the start, when none did), for the first-visible measure. */
+  firstDeltaAt(): number;
+}
+
+export interface SenderOptions {
+  clock: Clock;
+  observer?: ReplyObserver;
+  minEditIntervalMs?: number;
+  /** Tries of one call that fails other than by a 429 before the reply gives up (default 3). */
+  maxSendAttempts?: number;
+}
+
+interface Shown {
+  ref: MessageRef;
+  text: string;
+}
+
+export class ReplySender {
+  readonly counts = { posts: 0, edits: 0, deletes: 0, rateLimited: 0 };
+  /** Set when the platform kept refusing the reply's calls. */
+  fatal: Error | undefined;
+  firstVisibleAt: number | undefined;
+  private readonly messages: Shown[] = [];
+  private lastCallAt = -Infinity;
+  private lastLookAt = -Infinity;
+  private syncedVersion = -1;
+  private visibleChars = 0;
+
+  constructor(
+    private readonly target: ReplyTarget,
+    private readonly view: ReplyView,
+    private readonly source: SenderSource,
+    private readonly options: SenderOptions,
+  ) {}
+
+  /** The reply's messages in order, and the ones past `count` (leftovers of a retried answer). */
+  refs(count = this.messages.length): { messages: MessageRef[]; leftovers: MessageRef[] } {
+    return {
+      messages: this.messages.slice(0, count).map((m) => m.ref),
+      leftovers: this.messages.slice(count).map((m) => m.ref),
+    };
+  }
+
+  async send(): Promise<void> {
+    const { clock } = this.options;
+    let failures = 0;
+    const maxAttempts = Math.max(1, this.options.maxSendAttempts ?? 3);
+    for (;;) {
+      const changed = this.source.changed();
+      const source = this.source.current();
+      const streaming = source.finalMarkdown === undefined;
+      if (streaming && source.version === this.syncedVersion) {
+        await changed;
+        continue;
+      }
+      // Pace before looking: rendering the text is the expensive part, so it is done once per call, not per delta.
+      const wait = streaming ? this.paceWait() : 0;
+      if (wait > 0) {
+        // Sleep out the pace, but wake at once for the final text.
+        await clock.sleep(wait, this.source.finished);
+        continue;
+      }
+      this.lastLookAt = clock.now();
+      const plan = this.view.plan(source);
+      const action = this.nextAction(plan);
+      if (!action) {
+        if (plan.final) return;
+        this.syncedVersion = source.version;
+        continue;
+      }
+      const callDone = this.usesBudget(action) ? await this.target.budget.take() : undefined;
+      // The text may have moved on while we waited for the budget: the newest text wins.
+      const fresh = this.view.plan(this.source.current());
+      const now = this.nextAction(fresh);
+      if (!now) {
+        callDone?.();
+        continue;
+      }
+      try {
+        await this.call(now, fresh);
+        callDone?.();
+        failures = 0;
+      } catch (error) {
+        callDone?.();
+        if (error instanceof RateLimitedError) {
+          this.counts.rateLimited++;
+          this.options.observer?.onRateLimited?.(error.retryAfterMs);
+          // Nothing is dropped: the same message stays out of date and is sent, newest text, after the pause.
+          if (this.usesBudget(now)) this.target.budget.pause(error.retryAfterMs);
+          else await clock.sleep(Math.max(1, error.retryAfterMs));
+          continue;
+        }
+        failures++;
+        if (failures >= maxAttempts) {
+          this.fatal = error instanceof Error ? error : new Error(String(error));
+          return;
+        }
+        await clock.sleep(500 * 2 ** (failures - 1));
+      }
+    }
+  }
+
+  private nextAction(plan: Plan): Action | undefined {
+    return this.view.nextAction(plan, this.messages.map((m) => m.text));
+  }
+
+  private usesBudget(action: Action): boolean {
+    return action.kind !== "post" || this.target.postUsesBudget !== false;
+  }
+
+  private paceWait(): number {
+    return paceWait({
+      now: this.options.clock.now(),
+      lastCallAt: this.lastCallAt,
+      lastLookAt: this.lastLookAt,
+      wordsVisible: this.messages.length > 0 && this.firstVisibleAt !== undefined,
+      budget: this.target.budget,
+      ...(this.options.minEditIntervalMs !== undefined ? { minEditIntervalMs: this.options.minEditIntervalMs } : {}),
+    });
+  }
+
+  private async call(action: Action, plan: Plan): Promise<void> {
+    const { clock, observer } = this.options;
+    const at = clock.now();
+    this.lastCallAt = at;
+    const report = (ok: boolean, rateLimited: boolean) =>
+      observer?.onCall?.({ kind: action.kind, at, ok, rateLimited, final: plan.final, visibleChars: this.visibleChars });
+    try {
+      if (action.kind === "post") {
+        const ref = await this.target.post(action.text);
+        this.messages.push({ ref, text: action.text });
+        this.counts.posts++;
+      } else if (action.kind === "edit") {
+        const shown = this.messages[action.index]!;
+        await this.target.edit(shown.ref, action.text);
+        shown.text = action.text;
+        this.counts.edits++;
+      } else {
+        const [gone] = this.messages.splice(action.index, 1);
+        try {
+          await this.target.delete!(gone!.ref);
+        } catch (error) {
+          this.messages.splice(action.index, 0, gone!);
+          throw error;
+        }
+        this.counts.deletes++;
+      }
+    } catch (error) {
+      report(false, error instanceof RateLimitedError);
+      throw error;
+    }
+    // The answer is visible up to `plan.visibleChars` once every message of the plan shows its text.
+    const allShown = plan.texts.every((text, i) => this.messages[i]?.text === text);
+    if (allShown) this.visibleChars = plan.visibleChars;
+    report(true, false);
+    if (this.firstVisibleAt === undefined && plan.visibleChars > 0 && allShown) {
+      this.firstVisibleAt = clock.now();
+      observer?.onFirstVisible?.(this.firstVisibleAt - this.source.firstDeltaAt());
+    }
+  }
+}
