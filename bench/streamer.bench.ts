@@ -7,7 +7,7 @@
  */
 import slackify from "slackify-markdown";
 import type { RuntimeEvent } from "../src/runtime/events.js";
-import { type Clock } from "../src/reply/clock.js";
+import type { Clock } from "../src/reply/clock.js";
 import { ManualClock } from "../test/support/manual-clock.js";
 import { ScopeBudget } from "../src/reply/budget/budget.js";
 import { MemoryTarget, PlatformRateLimit } from "../test/support/memory-target.js";
