@@ -20,7 +20,7 @@ export interface AccessPolicy {
 }
 
 export interface AccessRequest {
-  platform: "slack" | "discord";
+  platform: "slack" | "discord" | "web";
   userId: string;
   channelId: string;
   /** A Discord thread's parent channel: allow-listing a channel also allows its threads. */
@@ -55,6 +55,8 @@ function refusalReason(policy: AccessPolicy, request: AccessRequest): AccessRefu
   const inChannels = (list: readonly string[]) =>
     list.includes(request.channelId) || (request.parentChannelId !== undefined && list.includes(request.parentChannelId));
 
+  // The web chat has no allow-lists: who reaches it is decided by where it listens and WEB_CHAT_TOKEN.
+  if (request.platform === "web") return undefined;
   if (request.platform === "slack") {
     const { channels, users } = policy.slack ?? {};
     if (configured(channels) && !inChannels(channels)) return "channel";
@@ -75,6 +77,7 @@ function refusalReason(policy: AccessPolicy, request: AccessRequest): AccessRefu
 
 /** True when no list is configured for the platform: the bot is open to everyone there. */
 export function isOpenAccess(policy: AccessPolicy, platform: AccessRequest["platform"]): boolean {
+  if (platform === "web") return true;
   const lists = platform === "slack" ? Object.values(policy.slack ?? {}) : Object.values(policy.discord ?? {});
   return !lists.some(configured);
 }
