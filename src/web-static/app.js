@@ -17,6 +17,26 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
 
+// Icons as inline SVG (paths from Lucide, ISC licence): emoji need a colour-emoji font many systems lack.
+const ICONS = {
+  up: ["M7 10v12", "M15 5.88 14 10h5.83a2 2 0 0 1 1.92 2.56l-2.33 8A2 2 0 0 1 17.5 22H4a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2h2.76a2 2 0 0 0 1.79-1.11L12 2a3.13 3.13 0 0 1 3 3.88Z"],
+  down: ["M17 14V2", "M9 18.12 10 14H4.17a2 2 0 0 1-1.92-2.56l2.33-8A2 2 0 0 1 6.5 2H20a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-2.76a2 2 0 0 0-1.79 1.11L12 22a3.13 3.13 0 0 1-3-3.88Z"],
+  file: ["M15 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V7Z", "M14 2v4a2 2 0 0 0 2 2h4"],
+};
+
+function icon(name) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  for (const d of ICONS[name]) {
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}
+
 const $ = (id) => document.getElementById(id);
 const els = {
   app: $("app"),
@@ -270,7 +290,7 @@ function renderAttachments(element, attachments) {
       const link = document.createElement("a");
       link.href = url;
       link.download = file.name;
-      link.textContent = `📄 ${file.name}`;
+      link.append(icon("file"), document.createTextNode(file.name));
       item.append(link);
     }
     list.append(item);
@@ -285,14 +305,14 @@ function renderFeedback(element, message) {
     bar.className = "feedback";
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Rate this answer");
-    for (const [rating, label, symbol] of [["up", "Good answer", "👍"], ["down", "Bad answer", "👎"]]) {
+    for (const [rating, label] of [["up", "Good answer"], ["down", "Bad answer"]]) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = `rate rate-${rating}`;
       button.dataset.rating = rating;
       button.setAttribute("aria-label", label);
       button.title = label;
-      button.textContent = symbol;
+      button.append(icon(rating));
       bar.append(button);
     }
     element.append(bar);
