@@ -47,16 +47,12 @@ export class FileStore {
   /** The file's description if it exists and belongs to `owner`. */
   async ref(fileId: string, owner: string): Promise<AttachmentRef | undefined> {
     const stored = await this.stored(fileId, owner);
-    if (!stored) return undefined;
-    const { owner: _owner, data: _data, ...ref } = stored;
-    return ref;
+    return stored ? refOf(stored) : undefined;
   }
 
   async bytes(fileId: string, owner: string): Promise<{ ref: AttachmentRef; data: Buffer } | undefined> {
     const stored = await this.stored(fileId, owner);
-    if (!stored) return undefined;
-    const { owner: _owner, data, ...ref } = stored;
-    return { ref, data: Buffer.from(data, "base64") };
+    return stored ? { ref: refOf(stored), data: Buffer.from(stored.data, "base64") } : undefined;
   }
 
   /**
@@ -95,6 +91,16 @@ export class FileStore {
   }
 }
 
+function refOf(stored: StoredFile): AttachmentRef {
+  return {
+    id: stored.id,
+    name: stored.name,
+    size: stored.size,
+    ...(stored.imageType ? { imageType: stored.imageType } : {}),
+    ...(stored.declaredType ? { declaredType: stored.declaredType } : {}),
+  };
+}
+
 /** Files presented as images, by the browser's claimed type or their name; the bytes decide what they really are. */
 export function looksLikeImage(ref: AttachmentRef): boolean {
   return Boolean(ref.imageType) || /^image\//i.test(ref.declaredType ?? "") || /\.(png|jpe?g|gif|webp)$/i.test(ref.name);
@@ -102,8 +108,7 @@ export function looksLikeImage(ref: AttachmentRef): boolean {
 
 /** A file name to show: no path, no control characters, not endless. */
 export function cleanName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const base = (name.split(/[\\/]/).pop() ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  const base = [...(name.split(/[\\/]/).pop() ?? "")].filter((c) => c >= " " && c !== "\u007f").join("").trim();
   const named = base || "file";
   return named.length > NAME_MAX ? named.slice(0, NAME_MAX) : named;
 }

@@ -50,12 +50,6 @@ export class LiveUpdates {
     for (const page of pages) page.write(frame);
   }
 
-  get openPages(): number {
-    let n = 0;
-    for (const set of this.pages.values()) n += set.size;
-    return n;
-  }
-
   /** Ends every stream (shutdown). */
   close(): void {
     clearInterval(this.heartbeat);
