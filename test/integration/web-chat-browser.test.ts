@@ -63,6 +63,8 @@ const FIRST_ANSWER = [
 ].join("\n");
 const FIRST_ANSWER_TEXT = "The final edit shows the whole answer";
 const STALLED = "Counting slowly: one two three four five six seven eight nine ten";
+/** A 1×1 PNG. */
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 const INJECTION = "Look: <img src=x onerror=alert(1)> and <script>window.__pwned = 1</script> and [a link](javascript:alert(2)) done.";
 
 describe.skipIf(MISSING && !IN_CI)("web chat in a real browser", () => {
@@ -219,7 +221,23 @@ describe.skipIf(MISSING && !IN_CI)("web chat in a real browser", () => {
     expect(dialogs).toEqual([]);
     expect(await page.locator(".conversation-list a").count()).toBe(2);
 
-    // 6. On a phone the conversation list folds away behind a button; the composer stays in reach.
+    // 6. An image attached with the button's file picker is sent with the question and shown from the server.
+    model.script({ text: "A single dot." });
+    await page.locator("#file-input").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
+    await page.getByRole("button", { name: "Remove dot.png" }).waitFor();
+    await input.fill("What is in this picture?");
+    await input.press("Enter");
+    await page.waitForFunction(() => {
+      const image = document.querySelectorAll(".message.user .attachments img")[0] as unknown as { complete?: boolean; naturalWidth?: number } | undefined;
+      return image?.complete === true && image.naturalWidth === 1;
+    });
+    await page.waitForFunction(() => {
+      const bodies = document.querySelectorAll(".message.assistant .body");
+      return bodies[bodies.length - 1]?.textContent?.includes("A single dot.");
+    });
+    expect(await page.locator("#pending-files li").count()).toBe(0);
+
+    // 7. On a phone the conversation list folds away behind a button; the composer stays in reach.
     await page.setViewportSize({ width: 390, height: 780 });
     const toggle = page.getByRole("button", { name: "Show conversations" });
     await toggle.waitFor({ state: "visible" });
