@@ -339,6 +339,8 @@ function renderRunning() {
   const running = state.currentId !== undefined && state.running.has(state.currentId);
   els.stop.hidden = !running;
   els.app.classList.toggle("running", running);
+  // A screen reader hears the answer once it is complete, not at every one of its updates.
+  els.messages.setAttribute("aria-busy", String(running));
 }
 
 // ---- sending -----------------------------------------------------------------------------------------------

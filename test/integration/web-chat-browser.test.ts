@@ -165,7 +165,7 @@ describe.skipIf(MISSING && !IN_CI)("web chat in a real browser", () => {
     const stalledRequest = model.requests.length;
     await input.fill("Count to ten, slowly");
     await input.press("Enter");
-    const stop = page.getByRole("button", { name: "■ Stop" });
+    const stop = page.getByRole("button", { name: "Stop", exact: true });
     await stop.waitFor({ state: "visible" });
     await page.waitForFunction(() => {
       const bodies = document.querySelectorAll(".message.assistant .body");

@@ -47,7 +47,7 @@ export class LiveUpdates {
     const pages = this.pages.get(userId);
     if (!pages) return;
     const frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-    for (const page of pages) page.write(frame);
+    for (const page of pages) if (!page.writableEnded) page.write(frame);
   }
 
   /** Ends every stream (shutdown). */
@@ -58,6 +58,6 @@ export class LiveUpdates {
   }
 
   private broadcast(text: string): void {
-    for (const set of this.pages.values()) for (const page of set) page.write(text);
+    for (const set of this.pages.values()) for (const page of set) if (!page.writableEnded) page.write(text);
   }
 }
