@@ -67,6 +67,36 @@ const STALLED = "Counting slowly: one two three four five six seven eight nine t
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 const INJECTION = "Look: <img src=x onerror=alert(1)> and <script>window.__pwned = 1</script> and [a link](javascript:alert(2)) done.";
 
+/** The real bot with only the web chat (on a free port) and the fake model; `url` is where the chat is. */
+async function startWebBot(name: string, model: FakeModel, env: Record<string, string> = {}): Promise<{ bot: BotProcess; url: string }> {
+  const bot = await BotProcess.start({
+    name,
+    env: {
+      WEB_CHAT_PORT: "0",
+      COPILOT_PROVIDER_BASE_URL: model.url,
+      COPILOT_PROVIDER_API_KEY: "fake-key",
+      COPILOT_MODEL: "fake-model",
+      COPILOT_RETRY_ATTEMPTS: "1",
+      USER_RATE_LIMIT: "0",
+      LOG_LEVEL: "info",
+      ...env,
+    },
+  });
+  const url = String((await bot.waitForLog((l) => l.msg === "Web chat listening", 10_000, "the web chat's address")).url);
+  return { bot, url };
+}
+
+/** Debian's Chromium, headless, with a fresh profile in `profile`. */
+function launchChromium(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 860 },
+    colorScheme: "light",
+  });
+}
+
 describe.skipIf(MISSING && !IN_CI)("web chat in a real browser", () => {
   let model: FakeModel;
   let bot: BotProcess;
@@ -79,27 +109,9 @@ describe.skipIf(MISSING && !IN_CI)("web chat in a real browser", () => {
   beforeAll(async () => {
     if (MISSING) throw new Error(`${CHROMIUM} is missing: CI must install it (.ci/run runs apt-get install -y chromium).`);
     model = await startFakeModel();
-    bot = await BotProcess.start({
-      name: "web-chat-bot",
-      env: {
-        WEB_CHAT_PORT: "0",
-        COPILOT_PROVIDER_BASE_URL: model.url,
-        COPILOT_PROVIDER_API_KEY: "fake-key",
-        COPILOT_MODEL: "fake-model",
-        COPILOT_RETRY_ATTEMPTS: "1",
-        USER_RATE_LIMIT: "0",
-        LOG_LEVEL: "info",
-      },
-    });
-    url = String((await bot.waitForLog((l) => l.msg === "Web chat listening", 10_000, "the web chat's address")).url);
+    ({ bot, url } = await startWebBot("web-chat-bot", model));
     profile = mkdtempSync(join(tmpdir(), "threadpilot-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 860 },
-      colorScheme: "light",
-    });
+    context = await launchChromium(profile);
     page = context.pages()[0] ?? (await context.newPage());
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
@@ -257,4 +269,58 @@ describe.skipIf(MISSING && !IN_CI)("web chat in a real browser", () => {
     const png = readFileSync(SCREENSHOT);
     expect(png.subarray(1, 4).toString()).toBe("PNG");
   });
+});
+
+describe.skipIf(MISSING && !IN_CI)("web chat with a token in a real browser", () => {
+  const TOKEN = "browser-test-token-0123456789";
+  let model: FakeModel;
+  let bot: BotProcess;
+  let context: BrowserContext;
+  let url: string;
+  let profile: string;
+
+  beforeAll(async () => {
+    if (MISSING) throw new Error(`${CHROMIUM} is missing: CI must install it (.ci/run runs apt-get install -y chromium).`);
+    model = await startFakeModel();
+    model.setFallback({ text: "Signed in and answered." });
+    ({ bot, url } = await startWebBot("web-chat-token-bot", model, { WEB_CHAT_TOKEN: TOKEN }));
+    profile = mkdtempSync(join(tmpdir(), "threadpilot-chromium-"));
+    context = await launchChromium(profile);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (bot) {
+      await bot.kill();
+      bot.cleanup();
+    }
+    await model?.close();
+  });
+
+  test("the token is taken from the address once and removed from it; without it the page asks, and refuses a wrong one", async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${url}#token=${TOKEN}`);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(page.url()).not.toContain(TOKEN);
+    const input = page.getByRole("textbox", { name: "Message" });
+    await input.fill("Am I in?");
+    await input.press("Enter");
+    await page.waitForFunction(() => document.querySelectorAll(".message.assistant .body")[0]?.textContent?.includes("Signed in and answered."));
+
+    // A new tab without the session cookie: the page asks for the token.
+    await context.clearCookies();
+    const other = await context.newPage();
+    await other.goto(url);
+    const dialog = other.getByRole("dialog", { name: "Access token" });
+    await dialog.waitFor();
+    await other.getByLabel("Token", { exact: true }).fill("not-the-token-at-all");
+    await other.getByRole("button", { name: "Continue" }).click();
+    await other.getByText("That token is not right").waitFor();
+    await other.getByLabel("Token", { exact: true }).fill(TOKEN);
+    await other.getByRole("button", { name: "Continue" }).click();
+    await other.waitForSelector("body[data-ready=true]");
+    expect(await other.locator(".conversation-list a").count()).toBe(0);
+    expect(bot.tail(500)).not.toContain(TOKEN);
+  }, 120_000);
 });
