@@ -125,6 +125,33 @@ describe("web chat", () => {
     expect((await carol.conversation(conversation)).running).toBe(false);
   });
 
+  test("a message that says only 'stop' stops the answer like the button, once, and stays out of the next prompt", async () => {
+    const gina = h.client();
+    await gina.signIn();
+    await gina.follow();
+    const conversation = await gina.newConversation();
+    h.model.script({ text: ANSWER, fail: { kind: "stall", afterChars: 12 } });
+    const before = h.model.requests.length;
+    await gina.send(conversation, "go on forever");
+    await gina.waitForEvent((e) => e.type === "message" && e.message?.role === "assistant" && e.message.text.startsWith("alpha"), 30_000, "the first words");
+    const id = randomUUID();
+    await gina.send(conversation, "Stop!", { id });
+    await gina.waitForEvent((e) => e.type === "message" && /Stopped/.test(e.message?.text ?? ""), 30_000, "the stopped note");
+    expect(await h.model.requests[before]!.settled).toBe("client_closed");
+    await gina.send(conversation, "Stop!", { id });
+    await h.adapter.whenIdle();
+    expect(h.logs.filter((l) => l.msg === "Web chat stop already handled; not stopping again")).toHaveLength(1);
+
+    h.model.script({ text: "Short this time." });
+    await gina.send(conversation, "a short one then");
+    await gina.waitForEvent((e) => e.type === "message" && e.message?.text === "Short this time.");
+    const prompt = lastUserText(h.model.requests[before + 1]!.body);
+    expect(prompt).toContain("go on forever");
+    expect(prompt).not.toContain("Stop!");
+    expect(h.model.requests.length).toBe(before + 2);
+    await h.adapter.whenIdle();
+  });
+
   test("an image is shown to a model that can see, a fake one is named in the notice, and files are served to their owner only", async () => {
     const dave = h.client();
     await dave.signIn();

@@ -103,6 +103,9 @@ describe("web chat history and rendering", () => {
       { role: "user", speaker: "User", text: "second", imageCount: 0 },
     ]);
     expect(toHistory(messages, "gone")).toEqual([]);
+    const stopped = [message("q1", "user", "go", 1), message("s", "user", "STOP.", 2), message("q2", "user", "stop", 3)];
+    // A "stop" said earlier is left out; the message answered is always in.
+    expect(toHistory(stopped, "q2").map((m) => m.text)).toEqual(["go", "stop"]);
   });
 
   it("sends Markdown to the page as the model wrote it", () => {

@@ -4,12 +4,19 @@
  */
 import type { HistoryMessage } from "../../history/types.js";
 import type { WebMessage } from "./conversation-store.js";
+import { isStopText } from "./stop-request.js";
 
-/** Empty when `answeredId` is not in the conversation (it expired or was never stored). */
+/**
+ * Empty when `answeredId` is not in the conversation (it expired or was never stored). A "stop" was said to the
+ * bot, not to the conversation: the stopped reply already says what happened.
+ */
 export function toHistory(messages: readonly WebMessage[], answeredId: string): HistoryMessage[] {
   const end = messages.findIndex((m) => m.id === answeredId);
   if (end < 0) return [];
-  return messages.slice(0, end + 1).map(toHistoryMessage);
+  return messages
+    .slice(0, end + 1)
+    .filter((m, i) => i === end || m.role !== "user" || !isStopText(m.text))
+    .map(toHistoryMessage);
 }
 
 export function toHistoryMessage(message: WebMessage): HistoryMessage {

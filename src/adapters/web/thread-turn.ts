@@ -8,17 +8,9 @@ import type { ThreadTurn } from "../../core/platform.js";
 import { readOlderThanPrompt } from "../../history/fit.js";
 import type { ReplyTarget } from "../../reply/target.js";
 import type { FileStore } from "./attachments.js";
+import type { QueuedWebMessage } from "./conversation.js";
 import type { ConversationStore } from "./conversation-store.js";
 import { toHistory } from "./history-reader.js";
-
-/** One accepted web message waiting in its conversation's queue. Plain JSON: it is kept in the store. */
-export interface QueuedWebMessage {
-  conversationId: string;
-  messageId: string;
-  /** Its place in the conversation: queue order. */
-  seq: number;
-  userId: string;
-}
 
 export interface ThreadTurnDeps {
   conversations: ConversationStore;
@@ -65,17 +57,4 @@ export async function readThreadTurn(batch: readonly QueuedWebMessage[], deps: T
     readOlder,
     ...(notices.length > 0 ? { notices } : {}),
   };
-}
-
-/** Queue items come back from the store; one written by another version must not break the run. */
-export function isQueuedMessage(item: unknown): item is QueuedWebMessage {
-  const m = item as Partial<QueuedWebMessage> | null;
-  return (
-    typeof m === "object" &&
-    m !== null &&
-    typeof m.conversationId === "string" &&
-    typeof m.messageId === "string" &&
-    typeof m.seq === "number" &&
-    typeof m.userId === "string"
-  );
 }

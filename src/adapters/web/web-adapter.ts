@@ -18,9 +18,10 @@ import { ConversationStore, summaryOf } from "./conversation-store.js";
 import { webApiRoutes } from "./http-api.js";
 import { LiveUpdates } from "./live-updates.js";
 import { WEB_DISPLAY_RATE, WebReplyTarget } from "./reply-target.js";
-import { stopRequest } from "./stop-request.js";
+import { isStopText, stopRequest } from "./stop-request.js";
 import { conversationIdOf, storeKeys } from "./store-keys.js";
-import { isQueuedMessage, readThreadTurn, type QueuedWebMessage } from "./thread-turn.js";
+import { queuedItems, WEB, type QueuedWebMessage } from "./conversation.js";
+import { readThreadTurn } from "./thread-turn.js";
 
 export interface WebAdapterOptions extends AdapterCommonOptions<QueuedWebMessage> {
   /** WEB_CHAT_PORT; 0 picks a free port. */
@@ -83,11 +84,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
   };
 
   const threads: PlatformThreads<QueuedWebMessage> = {
-    name: "web",
-    displayName: "Web chat",
-    threadNoun: "conversation",
-    isQueuedItem: isQueuedMessage,
-    compareItems: (a, b) => a.seq - b.seq,
+    ...WEB,
+    ...queuedItems,
     async openReplyTarget(item) {
       return replyTarget(item.conversationId, item.userId);
     },
@@ -129,13 +127,19 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
         live.publish(userId, { type: "conversation", conversation: summaryOf(stored.conversation) });
       }
       const log = logger.child({ conversation: conversation.id, messageId: posted.id });
+      const messageKey = storeKeys.handled(conversation.id, posted.id);
+      const openReplyTarget = () => replyTarget(conversation.id, userId);
+      if (attachments.length === 0 && isStopText(posted.text)) {
+        await intake.stop(stopRequest({ conversationId: conversation.id, userId, openReplyTarget, log, claimKey: messageKey }));
+        return stored.message;
+      }
       // A retried POST comes here again: the intake's claim on the client's message id answers it once.
       const handling = intake.message({
         kind: "message",
-        messageKey: storeKeys.handled(conversation.id, posted.id),
+        messageKey,
         threadKey: storeKeys.thread(conversation.id),
         access: { platform: "web", userId, channelId: conversation.id },
-        openReplyTarget: () => replyTarget(conversation.id, userId),
+        openReplyTarget,
         item: { conversationId: conversation.id, messageId: stored.message.id, seq: stored.message.seq, userId },
         log,
       });
@@ -153,8 +157,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
   });
 
   return {
-    name: "web",
-    displayName: "Web chat",
+    name: WEB.name,
+    displayName: WEB.displayName,
     get url() {
       return server?.url;
     },
