@@ -16,7 +16,6 @@ export const CSRF_HEADER = "x-threadpilot";
 const MAX_JSON_BYTES = 1024 * 1024;
 
 export interface WebRequest {
-  method: string;
   /** The path's captures (conversation id, message id ...). */
   params: string[];
   userId: string;
@@ -129,7 +128,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const params = route.path.exec(path)!.slice(1);
     const body =
       route.body === "json" ? await readJson(request) : route.body === "bytes" ? await readBytes(request, options.maxUploadBytes) : undefined;
-    const reply = await route.handle({ method, params, userId, body, headers: request.headers, response });
+    const reply = await route.handle({ params, userId, body, headers: request.headers, response });
     if ("streaming" in reply) return;
     if ("json" in reply) {
       sendJson(response, reply.status, reply.json);

@@ -137,6 +137,8 @@ export class ConversationStore {
       if (conversation.messageIds.includes(input.id)) {
         const existing = await this.message(conversationId, input.id);
         if (existing) return { message: existing, conversation, created: false };
+        // Expired from the store: it is written again, once.
+        conversation.messageIds = conversation.messageIds.filter((id) => id !== input.id);
       }
       const message: WebMessage = {
         id: input.id,
