@@ -252,6 +252,43 @@ describe("web chat", () => {
   });
 });
 
+describe("web chat with the bot's tools and a tiny history budget", () => {
+  let h: WebChatHarness;
+
+  beforeAll(async () => {
+    h = await startWebChatHarness({ tools: true, historyCharBudget: 120 });
+  });
+  afterAll(async () => h?.close());
+
+  test("the tool's status line shows while it runs, and read_thread brings the model what the budget left out", async () => {
+    const user = h.client();
+    await user.signIn();
+    await user.follow();
+    const conversation = await user.newConversation();
+    h.model.script({ text: "Noted: the launch code is BLUE-HERON." });
+    await user.send(conversation, "Remember this: the launch code is BLUE-HERON.");
+    await h.adapter.whenIdle();
+    for (const text of ["filler one, nothing to see here at all", "filler two, nothing to see here either"]) {
+      h.model.script({ text: "OK." });
+      await user.send(conversation, text);
+      await h.adapter.whenIdle();
+    }
+
+    // The model asks for older messages; its second call waits, so the status line is on the page meanwhile.
+    h.model.script({ toolCalls: [{ name: "read_thread", arguments: { limit: 50 } }] }, { text: "It was BLUE-HERON.", delayMs: 3_000 });
+    const before = h.model.requests.length;
+    await user.send(conversation, "what was the launch code?");
+    await user.waitForEvent((e) => e.type === "message" && e.message?.text === "_Running `read_thread`…_", 30_000, "the tool's status line");
+    await user.waitForEvent((e) => e.type === "message" && e.message?.text === "It was BLUE-HERON.", 30_000, "the answer");
+    await h.adapter.whenIdle();
+
+    const prompt = lastUserText(h.model.requests[before]!.body);
+    expect(prompt).not.toContain("BLUE-HERON");
+    const toolResult = (h.model.requests[before + 1]!.body.messages ?? []).filter((m) => m.role === "tool").map((m) => JSON.stringify(m.content)).join("\n");
+    expect(toolResult).toContain("Remember this: the launch code is BLUE-HERON.");
+  });
+});
+
 describe("web chat with a token, a per-user limit and a small message length", () => {
   const TOKEN = "a-long-enough-test-token-0123456789";
   let h: WebChatHarness;

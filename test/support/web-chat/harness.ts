@@ -5,12 +5,14 @@
  */
 import type { Logger } from "pino";
 import { createWebAdapter, type WebAdapter, type WebAdapterOptions } from "../../../src/adapters/web/index.js";
-import { Answerer } from "../../../src/core/answer.js";
+import { Answerer, type ToolContext } from "../../../src/core/answer.js";
 import { Metrics } from "../../../src/ops/metrics.js";
 import { BudgetRegistry } from "../../../src/reply/budget/budget.js";
 import { RequestGate } from "../../../src/safety/request-gate.js";
 import { UserRateLimiter } from "../../../src/safety/user-rate-limit.js";
+import { toolPolicy } from "../../../src/safety/tool-policy.js";
 import { openStore } from "../../../src/store/open-store.js";
+import { defaultToolRegistry } from "../../../src/tools/index.js";
 import type { StateStore } from "../../../src/store/types.js";
 import { startFakeModel, type FakeModel } from "../fake-model/server.js";
 import { captureLogs } from "../log-capture.js";
@@ -36,6 +38,10 @@ export interface WebChatHarnessOptions {
   vision?: boolean;
   /** Requests per user per minute (default: no limit). */
   userRateLimit?: number;
+  /** Offer the bot's own tools (read_thread, ...) under the default policy. */
+  tools?: boolean;
+  /** HISTORY_CHAR_BUDGET of the Answerer and the adapter (default 24,000). */
+  historyCharBudget?: number;
   logger?: Logger;
 }
 
@@ -51,12 +57,25 @@ export async function startWebChatHarness(options: WebChatHarnessOptions = {}): 
   try {
     const model = await startFakeModel();
     cleanups.push(() => model.close());
-    const runtime = await startTestRuntime(model.url, { vision: options.vision ?? false, logger });
+    const registry = defaultToolRegistry({});
+    const policy = toolPolicy("none", registry.names);
+    const runtime = await startTestRuntime(model.url, {
+      vision: options.vision ?? false,
+      logger,
+      ...(options.tools ? { availableTools: policy.availableTools, onPermissionRequest: policy.onPermissionRequest } : {}),
+    });
     cleanups.push(() => runtime.stop());
     const store = await openStore("memory://", logger);
     cleanups.push(() => store.close());
     const metrics = new Metrics();
-    const answerer = new Answerer({ runtime, logger, historyCharBudget: 24_000, metrics });
+    const historyCharBudget = options.historyCharBudget ?? 24_000;
+    const answerer = new Answerer({
+      runtime,
+      logger,
+      historyCharBudget,
+      metrics,
+      ...(options.tools ? { toolsFor: (context: ToolContext) => registry.buildTools(context) } : {}),
+    });
     const gate = new RequestGate({
       access: {},
       ...(options.userRateLimit ? { rateLimiter: new UserRateLimiter({ limit: options.userRateLimit, windowMs: 60_000 }) } : {}),
@@ -71,7 +90,7 @@ export async function startWebChatHarness(options: WebChatHarnessOptions = {}): 
       metrics,
       budgets: new BudgetRegistry(),
       downloadImages: options.vision ?? false,
-      historyCharBudget: 24_000,
+      historyCharBudget,
       ...options.adapter,
     });
     cleanups.push(() => adapter.stop(2_000));
