@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { createDiscordAdapter } from "./adapters/discord/index.js";
 import { createSlackAdapter } from "./adapters/slack/index.js";
+import { createWebAdapter } from "./adapters/web/index.js";
 import type { Config } from "./config/load.js";
 import { secretValuesOf } from "./config/secret-values.js";
 import { Answerer } from "./core/answer.js";
@@ -9,6 +10,7 @@ import { createLogger, resolveLogFormat } from "./logging/logger.js";
 import { HealthChecks } from "./ops/health.js";
 import { Metrics } from "./ops/metrics.js";
 import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
+import { budgets as processBudgets } from "./reply/budget/budget.js";
 import { budgetRegistryFor } from "./reply/budget/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
 import { checkSignIn } from "./runtime/sign-in.js";
@@ -158,6 +160,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const platforms: Platform[] = [
       ...(config.slack ? [createSlackAdapter({ ...common, ...config.slack })] : []),
       ...(config.discord ? [createDiscordAdapter({ ...common, ...config.discord })] : []),
+      // A page's display rate binds this process only: the web chat's budgets are never shared through the store.
+      ...(config.webChat ? [createWebAdapter({ ...common, ...config.webChat, budgets: processBudgets, metrics })] : []),
     ];
     for (const platform of platforms) {
       // Registered before start: a start that fails half-way still releases what it opened.
@@ -230,7 +234,7 @@ function coordinatorOptions(config: Config): { lockTtlMs: number } {
  * SHUTDOWN_GRACE_MS (past it they end with a short note), stop the Copilot runtime, close the store, exit 0.
  * A second signal, or a shutdown stuck well past the grace period, exits 1 at once.
  */
-export async function runApp(config: Config): Promise<void> {
+export async function runApp(config: Config): Promise<RunningApp> {
   let app: RunningApp | undefined;
   let shuttingDown = false;
   const forceExit = (reason: string) => {
@@ -279,4 +283,5 @@ export async function runApp(config: Config): Promise<void> {
 
   app = await startApp(config);
   app.logger.info("threadpilot is running");
+  return app;
 }

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { envSchema, type RawEnv } from "./schema.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./default-system-prompt.js";
+import { isLoopbackHost } from "../adapters/web/loopback.js";
 
 export interface SlackConfig {
   botToken: string;
@@ -19,6 +20,16 @@ export interface DiscordConfig {
   apiUrl: string;
   openThread: boolean;
 }
+
+export interface WebChatConfig {
+  port: number;
+  host: string;
+  /** Required off loopback: the page asks for it once. */
+  token?: string;
+}
+
+/** A token someone could guess in an afternoon protects nothing. */
+export const MIN_WEB_CHAT_TOKEN_LENGTH = 16;
 
 export interface ProviderConfig {
   type: "openai" | "azure" | "anthropic";
@@ -72,6 +83,7 @@ export interface Config {
   dataDirectory: string;
   slack?: SlackConfig;
   discord?: DiscordConfig;
+  webChat?: WebChatConfig;
   answering: { threadFollowups: boolean; otherBots: boolean };
   copilot: CopilotConfig;
   history: { charBudget: number };
@@ -127,11 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
 
   const slack = slackConfig(raw, problem);
   const discord = discordConfig(raw);
+  const webChat = webChatConfig(raw, problem);
   const slackAttempted = Boolean(raw.SLACK_BOT_TOKEN || raw.SLACK_APP_TOKEN || raw.SLACK_SIGNING_SECRET);
-  if (!slackAttempted && !discord) {
+  if (!slackAttempted && !discord && raw.WEB_CHAT_PORT === undefined) {
     problem(
-      "SLACK_BOT_TOKEN / DISCORD_TOKEN",
-      "no chat platform is configured: set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) for Slack, DISCORD_TOKEN for Discord, or both",
+      "SLACK_BOT_TOKEN / DISCORD_TOKEN / WEB_CHAT_PORT",
+      "no chat platform is configured: set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET) for Slack, DISCORD_TOKEN for Discord, or WEB_CHAT_PORT for the web chat (npm run playground sets it for you)",
     );
   }
   const copilot = copilotConfig(raw, readFile, problem, env);
@@ -141,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     dataDirectory: raw.DATA_DIR,
     ...(slack ? { slack } : {}),
     ...(discord ? { discord } : {}),
+    ...(webChat ? { webChat } : {}),
     answering: { threadFollowups: raw.ANSWER_THREAD_FOLLOWUPS, otherBots: raw.ANSWER_OTHER_BOTS },
     copilot: copilot!,
     history: { charBudget: raw.HISTORY_CHAR_BUDGET },
@@ -203,6 +217,26 @@ function safetyConfig(raw: RawEnv): SafetyConfig {
 function discordConfig(raw: RawEnv): DiscordConfig | undefined {
   if (!raw.DISCORD_TOKEN) return undefined;
   return { token: raw.DISCORD_TOKEN, apiUrl: raw.DISCORD_API_URL!, openThread: raw.DISCORD_OPEN_THREAD };
+}
+
+function webChatConfig(raw: RawEnv, problem: Problem): WebChatConfig | undefined {
+  if (raw.WEB_CHAT_PORT === undefined) {
+    if (raw.WEB_CHAT_TOKEN) problem("WEB_CHAT_PORT", "is required when WEB_CHAT_TOKEN is set: the port the web chat listens on");
+    return undefined;
+  }
+  const host = raw.WEB_CHAT_HOST;
+  if (raw.WEB_CHAT_TOKEN !== undefined && raw.WEB_CHAT_TOKEN.length < MIN_WEB_CHAT_TOKEN_LENGTH) {
+    problem("WEB_CHAT_TOKEN", `must be at least ${MIN_WEB_CHAT_TOKEN_LENGTH} characters long: generate one with  openssl rand -hex 24`);
+    return undefined;
+  }
+  if (!isLoopbackHost(host) && !raw.WEB_CHAT_TOKEN) {
+    problem(
+      "WEB_CHAT_TOKEN",
+      `is required when WEB_CHAT_HOST (${host}) is not a loopback address: anyone who can reach the port could use the bot; generate one with  openssl rand -hex 24`,
+    );
+    return undefined;
+  }
+  return { port: raw.WEB_CHAT_PORT, host, ...(raw.WEB_CHAT_TOKEN ? { token: raw.WEB_CHAT_TOKEN } : {}) };
 }
 
 function copilotConfig(raw: RawEnv, readFile: FileReader, problem: Problem, env: NodeJS.ProcessEnv): CopilotConfig | undefined {

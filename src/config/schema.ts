@@ -53,6 +53,12 @@ export const envSchema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: url("https://discord.com/api"),
   DISCORD_OPEN_THREAD: bool(false),
+  // Web chat (served by the bot itself)
+  WEB_CHAT_PORT: optionalText.pipe(
+    z.coerce.number<string>({ error: "must be a port number" }).int({ error: "must be a port number" }).min(0, { error: "must be a port number" }).max(65535, { error: "must be a port number" }).optional(),
+  ),
+  WEB_CHAT_HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
+  WEB_CHAT_TOKEN: optionalText,
   // When to answer
   ANSWER_THREAD_FOLLOWUPS: bool(true),
   ANSWER_OTHER_BOTS: bool(false),
@@ -142,4 +148,5 @@ export const SECRET_VARIABLES = [
   "GH_TOKEN",
   "GITHUB_TOKEN",
   "COPILOT_PROVIDER_API_KEY",
+  "WEB_CHAT_TOKEN",
 ] as const;

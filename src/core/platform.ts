@@ -11,7 +11,7 @@ import type { ReplyTarget } from "../reply/target.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { ReadOlder } from "../tools/read-thread.js";
 
-export type PlatformName = "slack" | "discord";
+export type PlatformName = "slack" | "discord" | "web";
 
 /** What src/app.ts sees of a running platform: start it, check it, stop it. */
 export interface Platform extends PlatformDescription {

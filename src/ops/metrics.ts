@@ -31,6 +31,7 @@ export class Metrics {
   private readonly firstWords: Histogram<"platform">;
   private readonly finalEdits: Histogram<"platform">;
   private readonly active: Gauge<"platform">;
+  private readonly feedbacks: Counter<"platform" | "rating">;
   private readonly now: () => number;
 
   /** `now` (milliseconds, monotonic) is injectable so tests can drive the latency histograms. */
@@ -56,6 +57,7 @@ export class Metrics {
       registers,
     });
     this.active = new Gauge({ name: "threadpilot_active_answers", help: "Answers streaming right now.", labelNames: ["platform"], registers });
+    this.feedbacks = new Counter({ name: "threadpilot_feedback_total", help: "Answers rated by their readers (thumbs up or down), by platform and rating.", labelNames: ["platform", "rating"], registers });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "threadpilot_" });
   }
 
@@ -95,6 +97,11 @@ export class Metrics {
   /** A platform answered HTTP 429. */
   rateLimited(platform: PlatformName): void {
     this.rateLimits.inc({ platform });
+  }
+
+  /** Someone rated an answer 👍 ("up") or 👎 ("down"). */
+  feedback(platform: PlatformName, rating: "up" | "down"): void {
+    this.feedbacks.inc({ platform, rating });
   }
 
   /** Something failed; `kind` is a short fixed word such as a RuntimeFailure kind ("timeout") or "store". */

@@ -20,7 +20,7 @@ export interface AccessPolicy {
 }
 
 export interface AccessRequest {
-  platform: "slack" | "discord";
+  platform: "slack" | "discord" | "web";
   userId: string;
   channelId: string;
   /** A Discord thread's parent channel: allow-listing a channel also allows its threads. */
@@ -55,6 +55,8 @@ function refusalReason(policy: AccessPolicy, request: AccessRequest): AccessRefu
   const inChannels = (list: readonly string[]) =>
     list.includes(request.channelId) || (request.parentChannelId !== undefined && list.includes(request.parentChannelId));
 
+  // The web chat has no allow-lists: who reaches it is decided by where it listens and WEB_CHAT_TOKEN.
+  if (request.platform === "web") return undefined;
   if (request.platform === "slack") {
     const { channels, users } = policy.slack ?? {};
     if (configured(channels) && !inChannels(channels)) return "channel";

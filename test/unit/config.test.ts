@@ -17,7 +17,7 @@ function problemsOf(env: NodeJS.ProcessEnv, readFile?: (p: string) => string) {
 describe("loadConfig", () => {
   it("lists every problem of an empty environment at once", () => {
     const problems = problemsOf({});
-    expect(problems.map((p) => p.variable)).toEqual(["SLACK_BOT_TOKEN / DISCORD_TOKEN", "GITHUB_TOKEN"]);
+    expect(problems.map((p) => p.variable)).toEqual(["SLACK_BOT_TOKEN / DISCORD_TOKEN / WEB_CHAT_PORT", "GITHUB_TOKEN"]);
     const message = new ConfigError(problems).message;
     expect(message).toContain("2 configuration problem(s)");
     expect(message).toContain(".env.example");
