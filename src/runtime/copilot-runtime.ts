@@ -25,7 +25,7 @@ import type { RuntimeEvent } from "./events.js";
 import { resolveRuntimeOptions, runtimeEnvironment, type CopilotRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
 import { SessionEventTranslator, type SessionEnd } from "./session-events.js";
 import type { AnswerRequest, AnswerRuntime } from "./types.js";
-import { AnswerReader } from "../reply/answer-reader.js";
+import { AnswerReader } from "./answer-reader.js";
 
 type QueueItem = { kind: "event"; event: SessionEvent } | { kind: "abort" } | { kind: "stopped" };
 
