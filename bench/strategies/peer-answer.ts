@@ -2,7 +2,7 @@
  * What the peer strategies share: the answer as it builds up from the runtime's events, and its final Markdown
  * (the same final text and notes as the product's streamer, so only the pacing differs in a comparison).
  */
-import { AnswerReader } from "../../src/reply/answer-reader.js";
+import { AnswerReader } from "../../src/runtime/answer-reader.js";
 import { replyEnding, replyStatus, type ReplyStatus } from "../../src/reply/final-text.js";
 import type { RuntimeEvent, RuntimeFailure } from "../../src/runtime/events.js";
 import type { ReplyOutcome, StreamReplyOptions } from "../../src/reply/stream-reply.js";

@@ -1,19 +1,11 @@
 /**
- * How an answer ends, and the Markdown its reply ends with: shared by the product's streamer and the peer
+ * The Markdown a reply ends with, and how it ended: shared by the product's streamer and the peer
  * strategies the benchmark compares it with, so both finish a reply by the same rule.
  */
-import type { RuntimeEvent, RuntimeFailure } from "../runtime/events.js";
+import type { Terminal } from "../runtime/answer-reader.js";
+import type { RuntimeFailure } from "../runtime/events.js";
 import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, failureSentence } from "./notices.js";
 import { healPartial } from "./markdown/partial-markdown.js";
-
-export type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
-
-/** The terminal state a `done` or `error` event sets; undefined for any other event. */
-export function terminalOf(event: RuntimeEvent): Terminal | undefined {
-  if (event.type === "error") return { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
-  if (event.type === "done") return { kind: "done", aborted: event.aborted === true };
-  return undefined;
-}
 
 /**
  * The reply's last Markdown: the whole answer, or what streamed of it (its open Markdown closed, so the note does

@@ -4,7 +4,7 @@
  * (pacing.ts) and retries them. The reply keeps showing the newest text the edit budget allows and ends with
  * the answer's authoritative text.
  */
-import { AnswerReader } from "./answer-reader.js";
+import { AnswerReader } from "../runtime/answer-reader.js";
 import { realClock, type Clock } from "./clock.js";
 import { replyEnding, replyStatus, type ReplyStatus } from "./final-text.js";
 import { DEFAULT_PLACEHOLDER, RETRY_STATUS, toolStatusLine } from "./notices.js";

@@ -27,7 +27,7 @@ import { resolveRuntimeOptions, runtimeEnvironment, type CopilotRuntimeOptions, 
 import { SessionEventTranslator, type SessionEnd } from "./session-events.js";
 import { explain, type SignInProblem } from "./sign-in.js";
 import type { AnswerRequest, AnswerRuntime } from "./types.js";
-import { AnswerReader } from "../reply/answer-reader.js";
+import { AnswerReader } from "./answer-reader.js";
 
 type QueueItem = { kind: "event"; event: SessionEvent } | { kind: "abort" } | { kind: "stopped" };
 

@@ -5,7 +5,7 @@
 import { defineTool } from "@github/copilot-sdk";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { formatContextLine } from "../history/prompt.js";
+import { formatContextLine } from "../history/prompt-lines.js";
 import type { HistoryMessage } from "../history/types.js";
 import type { ThreadTool } from "./registry.js";
 

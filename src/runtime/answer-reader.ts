@@ -4,9 +4,17 @@
  * CopilotRuntime.runSession (a tool asking the model and wanting only the text) and by the benchmark's peers, so
  * all of them read a retry, a discarded model call or an abort the same way.
  */
-import type { RuntimeEvent } from "../runtime/events.js";
+import type { RuntimeEvent, RuntimeFailure } from "./events.js";
 import { AnswerText } from "./answer-text.js";
-import { terminalOf, type Terminal } from "./final-text.js";
+
+export type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; failure: RuntimeFailure };
+
+/** The terminal state a `done` or `error` event sets; undefined for any other event. */
+export function terminalOf(event: RuntimeEvent): Terminal | undefined {
+  if (event.type === "error") return { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
+  if (event.type === "done") return { kind: "done", aborted: event.aborted === true };
+  return undefined;
+}
 
 export interface ReadHooks {
   /** Asked before each event: true stops reading (the reply can no longer be delivered, say). */
