@@ -34,8 +34,8 @@ export class LiveUpdates {
     });
     // The browser reconnects by itself after this long if the stream drops.
     response.write("retry: 1000\n\n");
-    let set = this.pages.get(userId);
-    if (!set) this.pages.set(userId, (set = new Set()));
+    const set = this.pages.get(userId) ?? new Set<ServerResponse>();
+    this.pages.set(userId, set);
     set.add(response);
     response.on("close", () => {
       set.delete(response);

@@ -107,8 +107,7 @@ export class WebChatClient {
           const { done, value } = await reader.read();
           if (done) return;
           buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
+          for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
             const frame = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             const data = frame.split("\n").find((line) => line.startsWith("data: "));
