@@ -28,7 +28,9 @@ export async function runEntryPoint(options: EntryPointOptions = {}): Promise<vo
   process.on("uncaughtException", fail);
   try {
     const { runApp } = await import("../app.js");
-    options.onRunning?.(await runApp(config));
+    // Not `onRunning?.(await runApp(config))`: an optional call skips evaluating its argument, the start included.
+    const app = await runApp(config);
+    options.onRunning?.(app);
   } catch (error) {
     fail(error);
   } finally {

@@ -73,6 +73,7 @@ async function startWebBot(name: string, model: FakeModel, env: Record<string, s
     name,
     env: {
       WEB_CHAT_PORT: "0",
+      HEALTH_PORT: "0",
       COPILOT_PROVIDER_BASE_URL: model.url,
       COPILOT_PROVIDER_API_KEY: "fake-key",
       COPILOT_MODEL: "fake-model",
