@@ -28,8 +28,8 @@ describe.skipIf(skipRedisTests())("the store failing under a running answer", ()
 
   it("redis-server restarted while an answer streams: the answer completes, no 'taken over', /readyz follows the store", async () => {
     const { slack, model, bots, redis } = cluster;
-    // About 15 s of streaming: the outage and the reconnect fall inside it.
-    const words = Array.from({ length: 300 }, (_, i) => `word${i}`);
+    // About 20 s of streaming: the outage, the reconnect and a lock renewal after it fall inside it.
+    const words = Array.from({ length: 400 }, (_, i) => `word${i}`);
     const answer = words.join(" ");
     model.script({ text: answer, chunk: { size: 2, unit: "words" }, paceMs: 100 });
     const { message } = slack.userSays({ channel: "C1", user: "U1", text: `<@${slack.botUserId}> a long answer please` });
@@ -39,7 +39,7 @@ describe.skipIf(skipRedisTests())("the store failing under a running answer", ()
     expect((await getOps(bot.healthPort, "/readyz")).status).toBe(200);
 
     const downAt = Date.now();
-    const restarting = redis.restart(3_000);
+    const restarting = redis.restart(4_000);
     let unready: { status: number; body: string } | undefined;
     await waitUntil(async () => {
       const ready = await getOps(bot.healthPort, "/readyz");
