@@ -173,17 +173,20 @@ export class ThreadCoordinator<T> {
     // A stop asked before this run began was meant for an earlier one.
     await this.store.delete(stopKey(threadKey)).catch(() => undefined);
 
+    let renewing = false;
     const refresh = setInterval(() => {
-      void this.store.refreshLock(lockKey(threadKey), owner, this.lockTtlMs).then(
-        (held) => {
-          if (held || controller.signal.aborted) return;
+      // One renewal at a time: a store that hangs must not pile them up.
+      if (renewing) return;
+      renewing = true;
+      void this.renewLock(threadKey, owner)
+        .then((lock) => {
+          // Only another replica holding the thread ends this answer; a store that does not answer does not.
+          if (lock !== "taken" || controller.signal.aborted) return;
           lockLost = true;
-          this.logger.warn({ threadKey }, "thread lock was lost while answering; abandoning this answer");
+          this.logger.warn({ threadKey }, "another replica holds this thread's lock now; abandoning this answer");
           controller.abort(new ThreadRunAbort("lock_lost"));
-        },
-        // A store hiccup: keep going; if the lock really expires, the next refresh says so.
-        (error: unknown) => this.logger.warn({ err: error, threadKey }, "thread lock refresh failed"),
-      );
+        })
+        .finally(() => (renewing = false));
     }, Math.max(1, Math.floor(this.lockTtlMs / 3)));
     const stopPoll = setInterval(() => {
       void this.store.get<boolean>(stopKey(threadKey)).then(
@@ -209,6 +212,24 @@ export class ThreadCoordinator<T> {
       this.active.delete(threadKey);
     }
     return lockLost;
+  }
+
+  /**
+   * Renews a running thread's lock. "held": it is ours for another lifetime, also when its key had vanished (a
+   * store restarted or failed over without it) and was free to take again; "taken": another replica holds it;
+   * "unreachable": the store did not answer. While nobody reaches the store nobody can take the lock either, so
+   * the answer goes on; the next renewal tells again.
+   */
+  private async renewLock(threadKey: string, owner: string): Promise<"held" | "taken" | "unreachable"> {
+    try {
+      if (await this.store.refreshLock(lockKey(threadKey), owner, this.lockTtlMs)) return "held";
+      if (!(await this.store.tryLock(lockKey(threadKey), owner, this.lockTtlMs))) return "taken";
+      this.logger.warn({ threadKey }, "thread lock had vanished from the state store (a restart or failover); taken again");
+      return "held";
+    } catch (error) {
+      this.logger.warn({ err: error, threadKey }, "thread lock could not be renewed: the state store did not answer; answering on");
+      return "unreachable";
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import type { Terminal } from "../runtime/answer-reader.js";
 import type { RuntimeFailure } from "../runtime/events.js";
-import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, failureSentence } from "./notices.js";
+import { EMPTY_ANSWER_NOTE, STOPPED_NOTE, UNDELIVERED_NOTE, failureSentence } from "./notices.js";
 import { healPartial } from "./markdown/partial-markdown.js";
 
 /**
@@ -17,6 +17,16 @@ export function replyEnding(answer: string, terminal: Terminal, stoppedNote: str
   const note = terminal.kind === "error" ? failureSentence(terminal.failure.kind) : stoppedNote;
   const kept = partial === "" ? "" : healPartial(partial).trimEnd();
   return kept === "" ? note : `${kept}\n\n${note}`;
+}
+
+/**
+ * The reply's last Markdown when the platform kept failing: the part of the answer it already shows (its open
+ * Markdown closed), then the sentence that the answer could not be delivered.
+ */
+export function undeliveredEnding(shownAnswer: string): string {
+  const partial = shownAnswer.trim();
+  const kept = partial === "" ? "" : healPartial(partial).trimEnd();
+  return kept === "" ? UNDELIVERED_NOTE : `${kept}\n\n${UNDELIVERED_NOTE}`;
 }
 
 export type ReplyStatus = "complete" | "failed" | "empty" | "aborted";

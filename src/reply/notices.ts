@@ -40,6 +40,9 @@ export const SHUTDOWN_NOTE = "_(Stopped: the bot is restarting. Ask again in a m
 /** Ends a reply another replica took over (this one lost the thread's lock). */
 export const TAKEN_OVER_NOTE = "_(Stopped: another instance of the bot took over this thread.)_";
 
+/** Ends a reply the platform kept failing to take: the words shown so far stay, the rest could not be sent. */
+export const UNDELIVERED_NOTE = "_(Sorry: the chat service kept failing, so this answer could not be delivered in full; please ask again.)_";
+
 /** The whole reply when the model answered with nothing. */
 export const EMPTY_ANSWER_NOTE = "_The model returned an empty answer._";
 

@@ -1,10 +1,13 @@
 /**
  * The single sender of one reply: one call in flight at a time, each carrying the newest text when it is made.
  * It paces streaming calls (pacing.ts), takes each call from the scope's budget, pauses the budget on a 429 and
- * sends the newest text after it (nothing is dropped), and retries other failures a few times with backoff before
- * giving up on delivery.
+ * sends the newest text after it (nothing is dropped), and tries other failures again as delivery-retry.ts says:
+ * passing ones for about two minutes, refusals a few times. When it gives up, its last tries replace the reply's
+ * end with one sentence saying the answer could not be delivered, so no reply is left on its placeholder.
  */
 import type { Clock } from "./clock.js";
+import { DEFAULT_REFUSED_ATTEMPTS, DELIVERY_RETRY_MS, DeliveryRetry, NOTICE_ATTEMPTS } from "./delivery-retry.js";
+import { undeliveredEnding } from "./final-text.js";
 import { paceWait } from "./pacing.js";
 import type { Action, Plan, ReplyView, ViewSource } from "./reply-view.js";
 import { RateLimitedError, type MessageRef, type ReplyTarget } from "./target.js";
@@ -44,8 +47,10 @@ export interface SenderOptions {
   clock: Clock;
   observer?: ReplyObserver;
   minEditIntervalMs?: number;
-  /** Tries of one call that fails other than by a 429 before the reply gives up (default 3). */
+  /** Tries of a call the platform refuses for good (not a 429, not a passing failure) before giving up (default 3). */
   maxSendAttempts?: number;
+  /** How long passing platform failures are tried again before the reply gives up (default DELIVERY_RETRY_MS). */
+  deliveryRetryMs?: number;
 }
 
 interface Shown {
@@ -63,6 +68,10 @@ export class ReplySender {
   private lastLookAt = -Infinity;
   private syncedVersion = -1;
   private visibleChars = 0;
+  /** The answer's Markdown the reply shows in full (what stays if the rest cannot be delivered). */
+  private shownAnswer = "";
+  /** The reply's last Markdown once it gave up on the answer (`fatal`). */
+  undeliveredMarkdown: string | undefined;
 
   constructor(
     private readonly target: ReplyTarget,
@@ -79,13 +88,41 @@ export class ReplySender {
     };
   }
 
+  /**
+   * Brings the reply to the answer's text as it grows, and to its final text. If the platform keeps failing
+   * (delivery-retry.ts), gives up on the answer (`fatal`) and makes its last tries say it could not be delivered.
+   */
   async send(): Promise<void> {
     const { clock } = this.options;
-    let failures = 0;
-    const maxAttempts = Math.max(1, this.options.maxSendAttempts ?? 3);
+    const retry = new DeliveryRetry(clock, {
+      retryForMs: this.options.deliveryRetryMs ?? DELIVERY_RETRY_MS,
+      refusedAttempts: this.options.maxSendAttempts ?? DEFAULT_REFUSED_ATTEMPTS,
+    });
+    const gaveUpOn = await this.sync(() => this.source.current(), retry);
+    if (!gaveUpOn) return;
+    this.fatal = gaveUpOn;
+    this.undeliveredMarkdown = undeliveredEnding(this.shownAnswer);
+    // A version no streaming source has: the view plans it once.
+    const notice: ViewSource = { version: -1, answer: this.shownAnswer, status: undefined, finalMarkdown: this.undeliveredMarkdown };
+    // The platform has been failing for a while: the notice's tries keep the long waits, not start over at 0.5 s.
+    const noticeRetry = new DeliveryRetry(clock, {
+      retryForMs: Infinity,
+      refusedAttempts: NOTICE_ATTEMPTS,
+      maxAttempts: NOTICE_ATTEMPTS,
+      priorFailures: retry.failuresInARow,
+    });
+    await this.sync(() => notice, noticeRetry);
+  }
+
+  /**
+   * Calls the platform until the reply shows `current()`'s final plan; undefined then, or the error it gave up on.
+   * Streaming plans are paced; every call takes a grant from the budget and carries the newest text.
+   */
+  private async sync(current: () => ViewSource, retry: DeliveryRetry): Promise<Error | undefined> {
+    const { clock } = this.options;
     for (;;) {
       const changed = this.source.changed();
-      const source = this.source.current();
+      const source = current();
       const streaming = source.finalMarkdown === undefined;
       if (streaming && source.version === this.syncedVersion) {
         await changed;
@@ -102,22 +139,23 @@ export class ReplySender {
       const plan = this.view.plan(source);
       const action = this.nextAction(plan);
       if (!action) {
-        if (plan.final) return;
+        if (plan.final) return undefined;
         this.syncedVersion = source.version;
         continue;
       }
       const callDone = this.usesBudget(action) ? await this.target.budget.take() : undefined;
       // The text may have moved on while we waited for the budget: the newest text wins.
-      const fresh = this.view.plan(this.source.current());
+      const freshSource = current();
+      const fresh = this.view.plan(freshSource);
       const now = this.nextAction(fresh);
       if (!now) {
         callDone?.();
         continue;
       }
       try {
-        await this.call(now, fresh);
+        await this.call(now, fresh, freshSource);
         callDone?.();
-        failures = 0;
+        retry.succeeded();
       } catch (error) {
         callDone?.();
         if (error instanceof RateLimitedError) {
@@ -128,12 +166,10 @@ export class ReplySender {
           else await clock.sleep(Math.max(1, error.retryAfterMs));
           continue;
         }
-        failures++;
-        if (failures >= maxAttempts) {
-          this.fatal = error instanceof Error ? error : new Error(String(error));
-          return;
-        }
-        await clock.sleep(500 * 2 ** (failures - 1));
+        const decision = retry.failed(error);
+        if ("giveUp" in decision) return error instanceof Error ? error : new Error(String(error));
+        // The try after the wait re-plans: it carries whatever the text is by then.
+        await clock.sleep(decision.retryInMs);
       }
     }
   }
@@ -157,7 +193,7 @@ export class ReplySender {
     });
   }
 
-  private async call(action: Action, plan: Plan): Promise<void> {
+  private async call(action: Action, plan: Plan, source: ViewSource): Promise<void> {
     const { clock, observer } = this.options;
     const at = clock.now();
     this.lastCallAt = at;
@@ -189,7 +225,10 @@ export class ReplySender {
     }
     // The answer is visible up to `plan.visibleChars` once every message of the plan shows its text.
     const allShown = plan.texts.every((text, i) => this.messages[i]?.text === text);
-    if (allShown) this.visibleChars = plan.visibleChars;
+    if (allShown) {
+      this.visibleChars = plan.visibleChars;
+      this.shownAnswer = source.answer.slice(0, plan.visibleChars);
+    }
     report(true, false);
     if (this.firstVisibleAt === undefined && plan.visibleChars > 0 && allShown) {
       this.firstVisibleAt = clock.now();

@@ -1,8 +1,9 @@
 /**
  * Streams one answer into a reply: reads the runtime's events (answer-reader.ts), decides what the reply should
  * show (reply-view.ts), and hands that to the single sender (reply-sender.ts), which paces its calls
- * (pacing.ts) and retries them. The reply keeps showing the newest text the edit budget allows and ends with
- * the answer's authoritative text.
+ * (pacing.ts) and retries them (delivery-retry.ts). The reply keeps showing the newest text the edit budget allows
+ * and ends with the answer's authoritative text, or, when the platform kept failing past the bound, with the
+ * sentence that the answer could not be delivered.
  */
 import { AnswerReader } from "../runtime/answer-reader.js";
 import { realClock, type Clock } from "./clock.js";
@@ -25,8 +26,13 @@ export interface StreamReplyOptions {
   minEditIntervalMs?: number;
   /** The note that ends an aborted reply, read when it ends (default "_(Stopped.)_"). */
   stoppedNote?: () => string;
-  /** Tries of one call that fails other than by a 429 before the reply gives up (default 3). */
+  /** Tries of a call the platform refuses for good (not a 429, not a passing failure) before giving up (default 3). */
   maxSendAttempts?: number;
+  /**
+   * How long passing platform failures (5xx, network errors, timeouts) are tried again before the reply gives up
+   * and says the answer could not be delivered (default DELIVERY_RETRY_MS, about two minutes).
+   */
+  deliveryRetryMs?: number;
 }
 
 export interface ReplyOutcome {
@@ -37,7 +43,10 @@ export interface ReplyOutcome {
   messages: MessageRef[];
   /** Messages a retried answer no longer needed and the platform could not delete (they show a filler). */
   leftovers: MessageRef[];
-  /** The final Markdown (the answer, plus the note a failure, stop or empty answer adds). */
+  /**
+   * The final Markdown (the answer, plus the note a failure, stop or empty answer adds); when the platform kept
+   * failing, what the reply was last asked to show (the words it had, and the sentence that it could not deliver).
+   */
   markdown: string;
   /** The final rendered text. */
   text: string;
@@ -112,6 +121,7 @@ class ReplyStream {
         ...(options.observer ? { observer: options.observer } : {}),
         ...(options.minEditIntervalMs !== undefined ? { minEditIntervalMs: options.minEditIntervalMs } : {}),
         ...(options.maxSendAttempts !== undefined ? { maxSendAttempts: options.maxSendAttempts } : {}),
+        ...(options.deliveryRetryMs !== undefined ? { deliveryRetryMs: options.deliveryRetryMs } : {}),
       },
     );
   }
@@ -205,8 +215,10 @@ class ReplyStream {
   }
 
   private outcome(): ReplyOutcome {
-    const markdown = this.finalMarkdown ?? "";
-    const plan = this.finalMarkdown !== undefined ? this.view.plan(this.source()) : undefined;
+    const undelivered = this.sender.fatal ? this.sender.undeliveredMarkdown : undefined;
+    const markdown = undelivered ?? this.finalMarkdown ?? "";
+    // A reply that gave up shows what it could; none of its messages is a leftover of a retried answer.
+    const plan = this.finalMarkdown !== undefined && undelivered === undefined ? this.view.plan(this.source()) : undefined;
     const { status, failure } = replyStatus(this.answer.terminal, this.answer.text, this.sender.fatal);
     const { messages, leftovers } = this.sender.refs(plan?.texts.length);
     const firstVisibleAt = this.sender.firstVisibleAt;
@@ -216,7 +228,7 @@ class ReplyStream {
       messages,
       leftovers: plan ? leftovers : [],
       markdown,
-      text: this.finalMarkdown !== undefined ? this.view.renderedFinal(markdown) : "",
+      text: this.finalMarkdown !== undefined || undelivered !== undefined ? this.view.renderedFinal(markdown) : "",
       ...this.sender.counts,
       retries: this.answer.retries,
       ...(firstVisibleAt !== undefined ? { firstVisibleMs: firstVisibleAt - (this.answer.firstDeltaAt ?? this.startedAt) } : {}),

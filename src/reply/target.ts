@@ -91,3 +91,16 @@ export class RateLimitedError extends Error {
     this.name = "RateLimitedError";
   }
 }
+
+/**
+ * Thrown by `post`/`edit`/`delete` when the platform failed the call for a reason that passes (a 5xx, a network
+ * error, a timeout, Slack's `internal_error`): the adapter says so, because only it knows the platform's errors.
+ * The streamer tries the call again with backoff, through the budget and with the newest text, for a bounded
+ * time (delivery-retry.ts). Any other error is taken as a refusal that will not change by itself.
+ */
+export class TransientPlatformError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TransientPlatformError";
+  }
+}

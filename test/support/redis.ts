@@ -12,6 +12,8 @@ export interface TestRedis {
   /** redis://127.0.0.1:PORT */
   url: string;
   port: number;
+  /** Stops redis-server, waits `downMs`, and starts it again on the same port, empty (no persistence). */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -63,25 +65,40 @@ async function freePort(): Promise<number> {
 
 async function launch(binary: string, port: number): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), "threadpilot-redis-"));
-  const child = spawn(
-    binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  const start = async (): Promise<ChildProcess> => {
+    const child = spawn(
+      binary,
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitUntilReady(child, port, () => output);
+    } catch (error) {
+      await kill(child);
+      throw error;
+    }
+    return child;
+  };
+  let child: ChildProcess;
   try {
-    await waitUntilReady(child, port, () => output);
+    child = await start();
   } catch (error) {
-    await kill(child);
     cleanup();
     throw error;
   }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    restart: async (downMs = 0) => {
+      await kill(child);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      // Same port, no persistence: it comes back empty, as after a crash or a failover that lost the latest keys.
+      child = await start();
+    },
     stop: async () => {
       await kill(child);
       cleanup();

@@ -1,8 +1,8 @@
-import { DiscordAPIError, RateLimitError, type Message, type SendableChannels } from "discord.js";
+import { DiscordAPIError, HTTPError, RateLimitError, type Message, type SendableChannels } from "discord.js";
 import { describe, expect, test, vi } from "vitest";
 import { rejectMessageWrites } from "../../src/adapters/discord/connection.js";
 import { DiscordReplyTarget } from "../../src/adapters/discord/reply-target.js";
-import { RateLimitedError, type EditBudget } from "../../src/reply/target.js";
+import { RateLimitedError, TransientPlatformError, type EditBudget } from "../../src/reply/target.js";
 
 const budget: EditBudget = { take: async () => {}, pause: () => {} };
 
@@ -76,6 +76,32 @@ describe("DiscordReplyTarget", () => {
     const missing = new DiscordAPIError({ message: "Missing Access", code: 50001 }, 50001, 403, "PATCH", "/x", {});
     channel.messages.edit.mockRejectedValueOnce(missing);
     expect(await target.edit({ id: "1" }, "x").catch((e: unknown) => e)).toBe(missing);
+  });
+});
+
+describe("DiscordReplyTarget: Discord's passing trouble", () => {
+  test("a 5xx, a network error or discord.js's timeout becomes TransientPlatformError, for posts, edits and deletes", async () => {
+    const { channel, question, target } = setup();
+    const passing = [
+      new HTTPError(502, "Bad Gateway", "PATCH", "http://x/api/v10/channels/1/messages/2", {}),
+      new HTTPError(500, "Internal Server Error", "PATCH", "http://x/api/v10/channels/1/messages/2", {}),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }),
+      new DOMException("This operation was aborted", "AbortError"),
+    ];
+    for (const error of passing) {
+      channel.messages.edit.mockRejectedValueOnce(error);
+      const thrown = await target.edit({ id: "1" }, "x").catch((e: unknown) => e);
+      expect(thrown, String(error)).toBeInstanceOf(TransientPlatformError);
+      expect((thrown as Error).cause).toBe(error);
+    }
+    question.reply.mockRejectedValueOnce(passing[0]!);
+    expect(await target.post("x").catch((e: unknown) => e)).toBeInstanceOf(TransientPlatformError);
+    channel.messages.delete.mockRejectedValueOnce(passing[2]!);
+    expect(await target.delete({ id: "1" }).catch((e: unknown) => e)).toBeInstanceOf(TransientPlatformError);
+    // A refusal stays what it is: trying it again would not help.
+    const unknown = new DiscordAPIError({ message: "Unknown Message", code: 10008 }, 10008, 404, "PATCH", "/x", {});
+    channel.messages.edit.mockRejectedValueOnce(unknown);
+    expect(await target.edit({ id: "1" }, "x").catch((e: unknown) => e)).toBe(unknown);
   });
 });
 

@@ -11,7 +11,8 @@ import { MemoryTarget, PlatformRateLimit, type MemoryCall } from "../support/mem
 import { streamReply, type ReplyOutcome } from "../../src/reply/stream-reply.js";
 import { tablesToText } from "../../src/reply/markdown/tables.js";
 import { RateLimitedError } from "../../src/reply/target.js";
-import { failureSentence } from "../../src/reply/notices.js";
+import { UNDELIVERED_NOTE, failureSentence } from "../../src/reply/notices.js";
+import { NOTICE_ATTEMPTS } from "../../src/reply/delivery-retry.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";
 import { answerSteps, fencesBalanced, joinReply, play, type Step } from "./reply-support.js";
 
@@ -298,12 +299,14 @@ describe("streamReply cases", () => {
     expect(target.visibleTexts()).toEqual([`Partial\n\n${failureSentence("other")}`]);
   });
 
-  it("gives up after repeated non-429 failures and says so in the outcome, without throwing", async () => {
-    const { clock, target } = setup("discord", 2000, { failNext: () => new Error("HTTP 500") });
+  it("gives up after repeated refusals and says so in the outcome, without throwing", async () => {
+    const { clock, target } = setup("discord", 2000, { failNext: () => new Error("HTTP 400") });
     const outcome = await clock.runUntilSettled(streamReply(play(clock, answerSteps("hello there", [], 10)), target, { clock }));
     expect(outcome.status).toBe("failed");
-    expect(outcome.deliveryError?.message).toBe("HTTP 500");
-    expect(target.calls).toHaveLength(3);
+    expect(outcome.deliveryError?.message).toBe("HTTP 400");
+    // Three tries of the reply, then three of the sentence saying it could not be delivered.
+    expect(target.calls).toHaveLength(3 + NOTICE_ATTEMPTS);
+    expect(target.calls.at(-1)!.text).toBe(UNDELIVERED_NOTE);
   });
 
   it("a message that was continued is not edited again while the answer streams", async () => {

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { createSlackConnection } from "../../src/adapters/slack/connection.js";
 import { SlackReplyTarget } from "../../src/adapters/slack/reply-target.js";
 import { BudgetRegistry } from "../../src/reply/budget/budget.js";
-import { RateLimitedError } from "../../src/reply/target.js";
+import { RateLimitedError, TransientPlatformError } from "../../src/reply/target.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 
 let slack: FakeSlack;
@@ -78,4 +78,38 @@ test("the fake Slack refuses what Slack refuses", async () => {
   expect(await call("chat.postMessage", { channel: "C404", text: "x" })).toMatchObject({ error: "channel_not_found" });
   expect(await call("chat.update", { channel: "C1", ts: rootTs, text: "x" })).toMatchObject({ error: "cant_update_message" });
   expect(await call("chat.postMessage", { channel: "C1", text: "" })).toMatchObject({ error: "no_text" });
+});
+
+test("Slack's passing trouble becomes TransientPlatformError; a refusal does not; each failed call is one request", async () => {
+  const ref = await target.post("a reply");
+  const updatesBefore = slack.callsTo("chat.update").length;
+  const editFails = async () => target.edit(ref, "new text").catch((e: unknown) => e);
+  for (const [fault, says] of [
+    [{ kind: "http", status: 500 }, "HTTP 500"],
+    [{ kind: "http", status: 503 }, "HTTP 503"],
+    [{ kind: "error", error: "internal_error" }, "internal_error"],
+    [{ kind: "error", error: "fatal_error" }, "fatal_error"],
+    [{ kind: "error", error: "service_unavailable" }, "service_unavailable"],
+    [{ kind: "error", error: "request_timeout" }, "request_timeout"],
+    [{ kind: "reset" }, "could not be reached"],
+  ] as const) {
+    slack.faults.fail(["chat.update"], fault, 60_000);
+    const error = await editFails();
+    slack.faults.clear();
+    expect(error, JSON.stringify(fault)).toBeInstanceOf(TransientPlatformError);
+    expect(String(error)).toContain(says);
+  }
+  // No retry inside the client: seven faults, seven requests.
+  expect(slack.callsTo("chat.update").length - updatesBefore).toBe(7);
+
+  slack.faults.fail(["chat.postMessage"], { kind: "http", status: 502 }, 60_000);
+  expect(await target.post("another").catch((e: unknown) => e)).toBeInstanceOf(TransientPlatformError);
+  slack.faults.clear();
+
+  // A refusal (the message is gone) is not passing trouble.
+  slack.faults.fail(["chat.update"], { kind: "error", error: "message_not_found" }, 60_000);
+  const refused = await editFails();
+  slack.faults.clear();
+  expect(refused).toBeInstanceOf(Error);
+  expect(refused).not.toBeInstanceOf(TransientPlatformError);
 });

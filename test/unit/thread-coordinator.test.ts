@@ -68,8 +68,54 @@ function cuttable(store: StateStore): {
   };
 }
 
+const RETAKEN = "thread lock had vanished from the state store (a restart or failover); taken again";
+const UNREACHABLE = "thread lock could not be renewed: the state store did not answer; answering on";
+
+/** A logger that keeps the messages of its warnings. */
+function warnings(): { logger: pino.Logger; messages: () => string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+  return { logger, messages: () => lines.map((line) => String((JSON.parse(line) as { msg?: string }).msg)) };
+}
+
+/** Wraps a store so chosen methods reject, like a store nobody reaches (Redis down); counts the rejections. */
+function failable(store: StateStore): { store: StateStore; fail: (...methods: string[]) => void; mend: () => void; failures: () => number } {
+  const failing = new Set<string>();
+  let failures = 0;
+  const proxy = new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (failing.has(String(property))) {
+          failures++;
+          return Promise.reject(new Error("The client is closed"));
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, fail: (...methods) => methods.forEach((m) => failing.add(m)), mend: () => failing.clear(), failures: () => failures };
+}
+
+/** A store whose backend can be swapped, like a failover to a replica that lacks the latest keys. */
+function switchable(initial: StateStore): { store: StateStore; switchTo: (next: StateStore) => void } {
+  let current = initial;
+  const proxy = new Proxy(initial, {
+    get(_target, property) {
+      const value = Reflect.get(current, property, current) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+  return { store: proxy, switchTo: (next) => (current = next) };
+}
+
 const coordinators: ThreadCoordinator<string>[] = [];
-function coordinator(store: StateStore, run: ThreadRun<string>, extra: { lockTtlMs?: number; stopPollMs?: number } = {}) {
+function coordinator(
+  store: StateStore,
+  run: ThreadRun<string>,
+  extra: { lockTtlMs?: number; stopPollMs?: number; logger?: pino.Logger } = {},
+) {
   const c = new ThreadCoordinator<string>({ store, run, logger, lockTtlMs: 60_000, stopPollMs: 20, ...extra });
   coordinators.push(c);
   return c;
@@ -251,6 +297,64 @@ describe("ThreadCoordinator", () => {
     b.calls[0]!.finish();
     await waitFor(() => expect(b.calls).toHaveLength(2));
     expect(b.calls[1]!.items).toEqual(["third"]);
+  });
+
+  it("a store that does not answer renewals for longer than the lock's lifetime does not end the running answer", async () => {
+    const shared = new MemoryStore(logger);
+    const failing = failable(shared);
+    const a = fakeRuns();
+    const log = warnings();
+    const replicaA = coordinator(failing.store, a.run, { lockTtlMs: 300, logger: log.logger });
+    await replicaA.submit("t1", "question");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    failing.fail("refreshLock", "tryLock");
+    // Three lifetimes of a store nobody reaches: the lock expires in it meanwhile, and nobody else takes it.
+    await waitFor(() => expect(failing.failures()).toBeGreaterThanOrEqual(4));
+    failing.mend();
+    // Back: the free lock is taken again, so a message from another replica waits for this run.
+    const b = fakeRuns();
+    const replicaB = coordinator(shared, b.run, { lockTtlMs: 300 });
+    await waitFor(() => expect(log.messages()).toContain(RETAKEN));
+    expect(log.messages()).toContain(UNREACHABLE);
+    expect(await replicaB.submit("t1", "follow-up")).toBe("queued");
+    expect(a.calls[0]!.signal.aborted).toBe(false);
+    a.calls[0]!.finish();
+    await waitFor(() => expect([...a.calls, ...b.calls].map((call) => call.items)).toEqual([["question"], ["follow-up"]]));
+  });
+
+  it("a lock key lost in a failover (a store that comes back empty) is taken again, and the answer goes on", async () => {
+    const failover = switchable(new MemoryStore(logger));
+    const a = fakeRuns();
+    const log = warnings();
+    const replicaA = coordinator(failover.store, a.run, { lockTtlMs: 300, logger: log.logger });
+    await replicaA.submit("t1", "question");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    const promoted = new MemoryStore(logger);
+    failover.switchTo(promoted);
+    // Within a renewal the lock is back in the new store, held by the running answer.
+    await waitFor(() => expect(log.messages()).toContain(RETAKEN));
+    expect(await promoted.tryLock("thread:t1", "probe", 300)).toBe(false);
+    expect(a.calls[0]!.signal.aborted).toBe(false);
+    a.calls[0]!.finish();
+    await replicaA.idle();
+    // Released when the run ended, as usual.
+    expect(await promoted.tryLock("thread:t1", "probe", 300)).toBe(true);
+  });
+
+  it("when the key vanished and another replica took the thread first, the answer is still ended as taken over", async () => {
+    const failover = switchable(new MemoryStore(logger));
+    const a = fakeRuns();
+    const replicaA = coordinator(failover.store, a.run, { lockTtlMs: 300 });
+    await replicaA.submit("t1", "question");
+    await waitFor(() => expect(a.calls).toHaveLength(1));
+    // The store came back without the key, and replica B's run took the free lock before A's next renewal.
+    const promoted = new MemoryStore(logger);
+    expect(await promoted.tryLock("thread:t1", "replica-b:run", 60_000)).toBe(true);
+    failover.switchTo(promoted);
+    await waitFor(() => expect(threadAbortKind(a.calls[0]!.signal)).toBe("lock_lost"));
+    // A does not release B's lock on its way out.
+    await replicaA.idle();
+    expect(await promoted.refreshLock("thread:t1", "replica-b:run", 60_000)).toBe(true);
   });
 
   it("under concurrent submits on three replicas, every message is answered exactly once and runs never overlap", async () => {

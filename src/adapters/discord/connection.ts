@@ -49,6 +49,10 @@ export function createDiscordClient(options: Pick<DiscordConnectionOptions, "api
     rest: {
       ...(options.apiUrl ? { api: options.apiUrl.replace(/\/+$/, "") } : {}),
       rejectOnRateLimit: rejectMessageWrites,
+      // discord.js would repeat a call that met a 5xx or a reset connection at once, up to 3 times: calls in the
+      // channel's window that its budget never granted. The reply streamer tries writes again itself, each
+      // through the budget and with backoff; reads (history) that fail are told to the user in one sentence.
+      retries: 0,
     },
     // History is always read through REST (it must be current), so cached messages would only cost memory;
     // a replayed MESSAGE_CREATE then reaches us and the store's claim, not a stale cache, stops a second answer.

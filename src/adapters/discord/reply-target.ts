@@ -3,9 +3,16 @@
  * answer in a thread), continuations follow in the same channel, every create and edit draws from the
  * channel's budget (Discord allows about 5 per 5 s per channel, creates and edits together).
  */
-import { DiscordAPIError, MessageFlags, RateLimitError, type Message, type SendableChannels } from "discord.js";
+import { DiscordAPIError, HTTPError, MessageFlags, RateLimitError, type Message, type SendableChannels } from "discord.js";
 import type { BudgetRate } from "../../reply/budget/budget.js";
-import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import {
+  RateLimitedError,
+  TransientPlatformError,
+  type EditBudget,
+  type MessageRef,
+  type ReplyTarget,
+} from "../../reply/target.js";
+import { networkFailure } from "../../startup/network-failure.js";
 import { markdownToDiscord } from "./markdown.js";
 
 /** Discord's content limit for bots. */
@@ -79,7 +86,11 @@ export class DiscordReplyTarget implements ReplyTarget {
   }
 }
 
-/** Runs a Discord call, turning "rate limited" (discord.js's RateLimitError, or a 429 it let through) into RateLimitedError. */
+/**
+ * Runs a Discord call, turning "rate limited" (discord.js's RateLimitError, or a 429 it let through) into
+ * RateLimitedError, and Discord's passing trouble (a 5xx, no answer at all: a network error or discord.js's
+ * request timeout) into TransientPlatformError, so the streamer tries again. Other refusals stay as they are.
+ */
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -91,6 +102,19 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
       const retryAfter = Number((error.rawError as { retry_after?: number }).retry_after);
       throw new RateLimitedError(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000);
     }
+    const passing = passingTrouble(error);
+    if (passing) throw new TransientPlatformError(`Discord ${passing}.`, { cause: error });
     throw error;
   }
+}
+
+/** What went wrong when it is Discord's passing trouble, in a few words; otherwise undefined. */
+function passingTrouble(error: unknown): string | undefined {
+  if ((error instanceof HTTPError || error instanceof DiscordAPIError) && error.status >= 500) {
+    return `answered HTTP ${error.status}`;
+  }
+  // discord.js aborts a request that takes longer than its REST timeout.
+  if ((error as { name?: unknown })?.name === "AbortError") return "did not answer in time";
+  const network = networkFailure(error);
+  return network === undefined ? undefined : `could not be reached: ${network}`;
 }

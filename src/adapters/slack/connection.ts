@@ -53,6 +53,9 @@ export interface SlackConnection {
   stop(): Promise<void>;
 }
 
+/** How long a chat.postMessage / chat.update may take before it counts as failed (and is tried again). */
+export const SLACK_WRITE_TIMEOUT_MS = 15_000;
+
 /** A sensible production policy: a few quick retries, never minutes of waiting behind a chat answer. */
 export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
 
@@ -127,6 +130,8 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     // No retries inside the client: a retried chat.update is one more call in Slack's window that the edit budget
     // never granted. The streamer resends failed calls itself, each through the budget.
     retryConfig: { retries: 0 },
+    // A call Slack never answers would hold the reply forever: past this it fails, and the streamer tries again.
+    timeout: SLACK_WRITE_TIMEOUT_MS,
   }));
 
   /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiChannel, apiMessage, apiUser } from "./api-objects.js";
 import { ChannelType, FakeDiscordError, type FakeDiscordModel } from "./model.js";
 import type { ChannelRateLimiter } from "./rate-limit.js";
+import type { DiscordFaults } from "./faults.js";
 
 /** One REST call as the fake saw it, for tests to assert on. */
 export interface RestCall {
@@ -26,6 +27,8 @@ export interface RestOptions {
   onCall: (call: RestCall) => void;
   /** Told of every attachment download (found or not). */
   onAttachment?: (path: string) => void;
+  /** Failures a test turned on: a matching call meets one instead of being handled. */
+  faults?: DiscordFaults;
 }
 
 const BUCKET_HASH = "fake-channel-messages";
@@ -189,6 +192,16 @@ export function createRestHandler(options: RestOptions) {
     const method = req.method ?? "GET";
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
     const raw = await readBody(req);
+    const routeName = `${method} ${path.replace(/\d{17,20}/g, ":id")}`;
+    const fault = url.pathname.startsWith(prefix) ? options.faults?.take(routeName) : undefined;
+    if (fault) {
+      const channelId = /^\/channels\/(\d+)/.exec(path)?.[1];
+      options.onCall({ method, path, route: routeName, status: fault.kind === "http" ? fault.status : 0, at: Date.now(), ...(channelId ? { channelId } : {}) });
+      if (fault.kind === "reset") res.socket?.destroy();
+      else if (fault.status === 500) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: "500: Internal Server Error", code: 0 }));
+      else res.writeHead(fault.status, { "content-type": "text/html" }).end(`<html><body>${fault.status} Bad Gateway</body></html>`);
+      return;
+    }
     let reply: Reply;
     let body: Json = {};
     try {
@@ -205,7 +218,7 @@ export function createRestHandler(options: RestOptions) {
     const call: RestCall = {
       method,
       path,
-      route: `${method} ${path.replace(/\d{17,20}/g, ":id")}`,
+      route: routeName,
       status: reply.status,
       at: Date.now(),
     };

@@ -5,9 +5,11 @@ import { FakeGateway, Intent, type ReconnectMode } from "./gateway.js";
 import { FakeDiscordModel, MessageType, type FakeAttachment, type FakeMessage } from "./model.js";
 import { ChannelRateLimiter } from "./rate-limit.js";
 import { createRestHandler, type RestCall } from "./rest.js";
+import { DiscordFaults } from "./faults.js";
 
 export { ChannelType, MessageType, type FakeChannel, type FakeGuild, type FakeMessage, type FakeUser } from "./model.js";
 export type { RestCall } from "./rest.js";
+export { MESSAGE_WRITE_ROUTES, type DiscordFault } from "./faults.js";
 
 export interface FakeDiscordOptions {
   /** The bot token the fake accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
@@ -43,6 +45,8 @@ export interface FakeDiscord {
   mentionPings: MentionPing[];
   /** Every message create/edit body as sent (always kept), to check its `allowed_mentions`. */
   messageWrites: Array<{ route: string; body: unknown }>;
+  /** Discord failing on purpose: `faults.fail(MESSAGE_WRITE_ROUTES, { kind: "http", status: 502 }, 5_000)`. */
+  faults: DiscordFaults;
   /** How many REST calls were answered 429, whatever `recordCalls` says. */
   rateLimitedCount(): number;
   /** A person (or another bot) writes in a channel; mentions are parsed from `<@id>` / `<@&id>` in the text. */
@@ -80,6 +84,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const recordCalls = options.recordCalls ?? true;
   let limitedCount = 0;
   let baseUrl = "";
+  const faults = new DiscordFaults();
 
   const handleRest = createRestHandler({
     model,
@@ -89,6 +94,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     gatewayUrl: () => `${baseUrl.replace(/^http/, "ws")}/gateway`,
     maxContentLength: options.maxContentLength ?? 2000,
     onAttachment: (path) => attachmentDownloads.push(path),
+    faults,
     onCall: (call) => {
       if (call.status === 429) limitedCount++;
       if (isMessageWrite(call.method, call.path)) {
@@ -127,6 +133,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     attachmentDownloads,
     mentionPings: pings,
     messageWrites,
+    faults,
     rateLimitedCount: () => limitedCount,
     say: (input) => model.postMessage(input),
     react: (input) => model.addReaction(input),

@@ -11,12 +11,14 @@ import { createHash, createHmac, randomUUID } from "node:crypto";
 import { WebSocketServer, WebSocket } from "ws";
 import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
 import { broadcastPings, type BroadcastPing } from "./broadcast-pings.js";
+import { SlackFaults, type SlackFault } from "./faults.js";
 import { handleApiCall, refusedToken, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
 import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
 
 export type { ApiCall } from "./web-api.js";
 export type { FakeChannel, FakeFile, FakeMessage, FakeUser } from "./workspace.js";
 export type { WindowLimit } from "./rate-limiter.js";
+export type { SlackFault } from "./faults.js";
 
 export interface FakeSlackOptions {
   teamId?: string;
@@ -101,6 +103,8 @@ export class FakeSlack extends EventEmitter {
   readonly fileRequests: Array<{ path: string; authorized: boolean }> = [];
   readonly updateLimiter: SlidingWindowLimiter;
   readonly postLimiter: SlidingWindowLimiter;
+  /** Slack failing on purpose: `faults.fail(["chat.update"], { kind: "http", status: 500 }, 5_000)`. */
+  readonly faults = new SlackFaults();
   /** When set, events are POSTed here signed instead of sent over Socket Mode. */
   eventsUrl: string | undefined;
   /**
@@ -470,6 +474,8 @@ export class FakeSlack extends EventEmitter {
           : auth === this.appToken
             ? "app"
             : "invalid";
+    const fault = this.faults.take(method);
+    if (fault) return this.answerFault(method, params, fault, res);
     if (method.startsWith("chat.")) this.broadcastPings.push(...broadcastPings(method, params));
     this.context ??= this.apiContext();
     const refusal = auth ? this.refusedTokens.get(auth) : undefined;
@@ -485,6 +491,20 @@ export class FakeSlack extends EventEmitter {
     }
     res.writeHead(result.status, { "content-type": "application/json", ...result.headers });
     res.end(JSON.stringify(result.body));
+    this.emit("change");
+  }
+
+  /** A call that meets a fault: recorded as failed, answered the way Slack fails, and nothing else happens. */
+  private answerFault(method: string, params: Record<string, string>, fault: SlackFault, res: ServerResponse): void {
+    const status = fault.kind === "http" ? fault.status : fault.kind === "error" ? 200 : 0;
+    const error = fault.kind === "error" ? fault.error : fault.kind === "http" ? `http_${fault.status}` : "connection_reset";
+    const count = this.callCounts.get(method) ?? { ok: 0, rateLimited: 0, failed: 0 };
+    count.failed++;
+    this.callCounts.set(method, count);
+    if (this.record) this.calls.push({ method, params, ok: false, error, status, at: Date.now() });
+    if (fault.kind === "reset") res.socket?.destroy();
+    else if (fault.kind === "http") res.writeHead(fault.status, { "content-type": "text/html" }).end("<html><body>Slack is having trouble</body></html>");
+    else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error: fault.error }));
     this.emit("change");
   }
 
