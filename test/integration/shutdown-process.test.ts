@@ -28,7 +28,12 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
   });
   afterAll(async () => redis?.stop());
 
-  /** Fresh fakes and one bot per test: an event left queued by one test must not reach the next one's bot. */
+  let database = 0;
+
+  /**
+   * Fresh fakes, one bot and its own Redis database per test: an event left queued, or an answer left unfinished
+   * (which the next start resumes), by one test must not reach the next one's bot.
+   */
   async function startBot(graceMs: number): Promise<{ bot: BotProcess; slack: FakeSlack; model: FakeModel }> {
     [slack, model] = await Promise.all([startFakeSlack(), startFakeModel()]);
     slack.addChannel({ id: "C1", name: "general" });
@@ -40,7 +45,7 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
         botToken: slack.botToken,
         appToken: slack.appToken,
         modelUrl: model.url,
-        storeUrl: redis.url,
+        storeUrl: `${redis.url}/${++database}`,
         extra: { SHUTDOWN_GRACE_MS: String(graceMs) },
       }),
     });
