@@ -49,6 +49,8 @@ export interface AdapterCommonOptions<Item> {
   coordinator?: CoordinatorTuning<Item>;
   budgets?: BudgetRegistry;
   maxMessageLength?: number;
+  /** How long a message that arrives while the store is unreachable keeps being retried (default 60 s). */
+  storeRetryMs?: number;
   /** How long handled messages are remembered (default 24 h). */
   handledTtlMs?: number;
   /** How long a thread the bot answered in stays "followed", and its replies stoppable (default 7 days). */

@@ -4,7 +4,9 @@
  * person is told once per person and thread; the rate refusal once per burst), the per-user limit (a stop is
  * never held to it nor counted), stop routing, and the hand-off to the per-thread coordinator, which runs one
  * answer at a time per thread on whichever replica holds its lock. `drain` is the shutdown: no new answers,
- * running ones get the grace period, the rest are aborted with a note.
+ * running ones get the grace period, the rest are aborted with a note (and stay recorded as unfinished work, which
+ * the next start or another replica resumes: src/core/unfinished-work.ts). A store that is unreachable when a
+ * message arrives is retried with backoff for a bounded time (src/core/store-retry.ts).
  */
 import type { Logger } from "pino";
 import { postSentence, type ReplyTarget } from "../reply/target.js";
@@ -14,14 +16,18 @@ import type { AdapterCommonOptions } from "./adapter-options.js";
 import type { InboundMessage, PlatformThreads, StopRequest } from "./platform.js";
 import { describeError } from "./describe-error.js";
 import { RunningWork, idleWithin } from "./running-work.js";
-import { ThreadCoordinator } from "./thread-coordinator.js";
+import { ThreadCoordinator, type RunContext } from "./thread-coordinator.js";
+import { markInterruptedReply } from "./interrupted-reply.js";
+import { recordingPosts } from "./recorded-posts.js";
+import { DEFAULT_STORE_RETRY_MS, STORE_UNREACHABLE_SENTENCE, StoreUnreachableError, retryStore } from "./store-retry.js";
+import { GAVE_UP_NOTE, INTERRUPTED_NOTE } from "./unfinished-work.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
 /** What the intake takes of an adapter's options: the common ones every platform has. */
 export type IntakeOptions<Item> = Pick<
   AdapterCommonOptions<Item>,
-  "answerer" | "store" | "gate" | "coordinator" | "handledTtlMs" | "followTtlMs"
+  "answerer" | "store" | "gate" | "coordinator" | "handledTtlMs" | "followTtlMs" | "storeRetryMs"
 >;
 
 /** Store keys of the intake itself (the adapters keep their own). */
@@ -55,8 +61,18 @@ export class Intake<Item> {
       ...options.coordinator,
       store: this.store,
       logger: this.logger,
-      run: (threadKey, items, signal) => this.answerThread(threadKey, items, signal),
+      run: (threadKey, items, signal, context) => this.answerThread(threadKey, items, signal, context),
+      // Every platform's coordinator shares the store; thread keys start with the platform's name.
+      ownsThread: (threadKey) => threadKey.startsWith(`${threads.name}:`),
     });
+  }
+
+  /**
+   * Resumes unfinished answers and waiting messages nobody is answering (left by a crash, a restart, a dead
+   * replica), now and periodically. The adapter calls it once it can read threads and post.
+   */
+  startResuming(): void {
+    this.coordinator.startResuming();
   }
 
   /** Aborted when shutdown's grace period is over. */
@@ -69,30 +85,67 @@ export class Intake<Item> {
     this.work.track(handler);
   }
 
-  /** A message addressed to the bot: answered once, if the person may, by the thread's next run. */
+  /**
+   * A message addressed to the bot: answered once, if the person may, by the thread's next run. While the store is
+   * unreachable its steps are retried; if it stays so, the person is told the bot cannot answer right now.
+   */
   async message(inbound: InboundMessage<Item>): Promise<void> {
+    const { log } = inbound;
+    let warned = false;
+    // One deadline for the whole intake of the message, however many steps it has.
+    const deadline = Date.now() + (this.options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS);
+    const retrying = <T>(operation: () => Promise<T>): Promise<T> =>
+      retryStore(operation, {
+        deadline,
+        signal: this.work.signal,
+        onRetry: (error) => {
+          if (warned) return;
+          warned = true;
+          log.warn({ err: describeError(error) }, "The state store is unreachable; retrying the message until it answers");
+        },
+      });
+    try {
+      await this.accept(inbound, retrying);
+    } catch (error) {
+      if (!(error instanceof StoreUnreachableError)) throw error;
+      if (error.shuttingDown) {
+        log.warn(`The ${this.threads.displayName} adapter stopped while the state store was unreachable; message not answered`);
+        return;
+      }
+      log.error({ err: describeError(error.cause) }, "The state store stayed unreachable; the message could not be taken");
+      await postSentence(inbound.openReplyTarget(), STORE_UNREACHABLE_SENTENCE).catch((sayError: unknown) =>
+        log.warn({ err: describeError(sayError) }, "Could not tell the user that the bot cannot answer right now"),
+      );
+    }
+  }
+
+  /** The message's way in; every store step goes through `retrying`. */
+  private async accept(inbound: InboundMessage<Item>, retrying: <T>(operation: () => Promise<T>) => Promise<T>): Promise<void> {
     const { log, threadKey } = inbound;
     const name = this.threads.displayName;
-    if (inbound.followedKey && !(await this.isFollowed(inbound.followedKey))) {
+    const followedKey = inbound.followedKey;
+    if (followedKey && !(await retrying(() => this.isFollowed(followedKey)))) {
       log.trace(`Reply in a ${this.threads.threadNoun} the bot has not answered in; ignored`);
       return;
     }
-    if (!(await this.store.claimOnce(inbound.messageKey, this.handledTtlMs))) {
+    if (!(await retrying(() => this.store.claimOnce(inbound.messageKey, this.handledTtlMs)))) {
       log.info({ kind: inbound.kind }, `${name} message already handled; not answering again`);
       return;
     }
-    if (!(await this.admitted(inbound.access, threadKey, inbound.openReplyTarget, log, true))) return;
+    if (!(await this.admitted(inbound.access, threadKey, inbound.openReplyTarget, log, true, retrying))) return;
     if (!this.accepting) {
       log.warn(`The ${name} adapter is stopping; message not answered`);
       return;
     }
-    await Promise.all(
-      (inbound.remember ?? []).map(([key, value]) => this.store.set(key, value, this.followTtlMs)),
+    await retrying(() =>
+      Promise.all((inbound.remember ?? []).map(([key, value]) => this.store.set(key, value, this.followTtlMs))),
     );
     let outcome: Awaited<ReturnType<ThreadCoordinator<Item>["submit"]>>;
     try {
-      outcome = await this.coordinator.submit(threadKey, inbound.item);
+      // submit queues first: a retry after the item is queued would queue it twice, so only the queueing is retried.
+      outcome = await retrying(() => this.coordinator.submit(threadKey, inbound.item));
     } catch (error) {
+      if (error instanceof StoreUnreachableError) throw error;
       if (this.accepting) throw error;
       log.warn(`The ${name} adapter stopped before the message was queued; not answered`);
       return;
@@ -137,6 +190,8 @@ export class Intake<Item> {
   /** Takes no new answers, lets running ones finish within `graceMs`, then aborts the rest and releases their locks. */
   async drain(graceMs: number): Promise<void> {
     this.accepting = false;
+    // Waiting messages stay queued for the next start or another replica; only running answers get the grace.
+    this.coordinator.beginDrain();
     await idleWithin(graceMs, () => this.whenIdle());
     // Aborts what still runs (the replies say they were stopped) and releases the threads' locks.
     await this.coordinator.close();
@@ -158,12 +213,13 @@ export class Intake<Item> {
     openReplyTarget: () => ReplyTarget,
     log: Logger,
     countsTowardLimit: boolean,
+    retrying: <T>(operation: () => Promise<T>) => Promise<T> = (operation) => operation(),
   ): Promise<boolean> {
     const decision = this.options.gate?.check(request, { countsTowardLimit });
     if (!decision || decision.allowed) return true;
     log.info({ because: decision.because }, `${this.threads.displayName} request refused by the safety gate`);
     if (!decision.reply) return false;
-    if (decision.because === "access" && !(await this.store.claimOnce(intakeKeys.refused(threadKey, request.userId), this.followTtlMs))) {
+    if (decision.because === "access" && !(await retrying(() => this.store.claimOnce(intakeKeys.refused(threadKey, request.userId), this.followTtlMs)))) {
       return false;
     }
     try {
@@ -174,11 +230,16 @@ export class Intake<Item> {
     return false;
   }
 
-  /** One coordinator run: the thread's waiting messages, answered together (the newest is the question). */
-  private async answerThread(threadKey: string, items: Item[], signal: AbortSignal): Promise<void> {
-    const batch = items.filter((item) => this.threads.isQueuedItem(item)).sort((a, b) => this.threads.compareItems(a, b));
+  /**
+   * One coordinator run: the thread's waiting messages, answered together (the newest is the question). An earlier
+   * run's reply that a crash or restart interrupted is marked first; this run's reply messages are recorded.
+   */
+  private async answerThread(threadKey: string, items: Item[], signal: AbortSignal, context: RunContext<Item>): Promise<void> {
+    if (context.interrupted) await this.markInterrupted(threadKey, context.interrupted);
+    const batch = this.ordered(items);
     const newest = batch.at(-1);
     if (!newest) {
+      if (context.interrupted?.gaveUp) return;
       this.logger.warn({ thread: threadKey }, `A ${this.threads.threadNoun} run had no readable message; nothing to answer`);
       return;
     }
@@ -198,6 +259,25 @@ export class Intake<Item> {
     }
     if (!turn) return;
     if (batch.length > 1) log.info(`Answering the ${this.threads.threadNoun}'s waiting messages together`);
-    await this.options.answerer.answer({ platform: this.threads.name, threadKey, ...turn, signal });
+    const target = recordingPosts(turn.target, context.posted);
+    await this.options.answerer.answer({ platform: this.threads.name, threadKey, ...turn, target, signal });
+  }
+
+  private ordered(items: unknown[]): Item[] {
+    return items.filter((item) => this.threads.isQueuedItem(item)).sort((a, b) => this.threads.compareItems(a, b));
+  }
+
+  /** The interrupted reply's first message says so (and that the answer follows), the rest are removed. */
+  private async markInterrupted(threadKey: string, interrupted: NonNullable<RunContext<Item>["interrupted"]>): Promise<void> {
+    const answered = this.ordered(interrupted.items).at(-1);
+    if (!answered || interrupted.replies.length === 0) return;
+    const log = this.logger.child({ thread: threadKey });
+    try {
+      const target = await this.threads.reopenReplyTarget(answered, interrupted.replies);
+      await markInterruptedReply(target, interrupted.replies, interrupted.gaveUp ? GAVE_UP_NOTE : INTERRUPTED_NOTE, log);
+      log.info({ messages: interrupted.replies.length }, "Marked an interrupted reply");
+    } catch (error) {
+      log.warn({ err: describeError(error) }, `Could not reopen an interrupted reply in the ${this.threads.displayName} ${this.threads.threadNoun}`);
+    }
   }
 }

@@ -63,6 +63,12 @@ export interface PlatformThreads<Item> extends PlatformDescription, QueuedItems<
   readTurn(threadKey: string, batch: Item[], log: Logger): Promise<ThreadTurn | undefined>;
   /** A reply target in the thread of `item`, for a sentence when the thread could not be read. */
   openReplyTarget(item: Item): Promise<ReplyTarget>;
+  /**
+   * The reply target an answer to `item` posted `messageIds` through (ids from ReplyTarget.post, oldest first),
+   * reopened by another process after a crash or restart: its `edit` (and `delete`, if any) must work on those
+   * messages. The core marks the interrupted reply through it, then answers again.
+   */
+  reopenReplyTarget(item: Item, messageIds: readonly string[]): Promise<ReplyTarget>;
 }
 
 /** One run's turn as an adapter reads it; the core adds the platform, the thread and the stop signal. */
@@ -82,6 +88,7 @@ export interface InboundMessage<Item> {
   kind: string;
   /** Claimed once in the store: redeliveries and replays of the same message are answered once. */
   messageKey: string;
+  /** Starts with the platform's name and a colon ("slack:…"): the store is shared by every platform. */
   threadKey: string;
   /** A follow-up without a mention: answered only while this store key says the bot follows the thread. */
   followedKey?: string;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { StateStore } from "../store/types.js";
-import { ThreadRunAbort } from "./thread-run-abort.js";
+import { ThreadRunAbort, threadAbortKind } from "./thread-run-abort.js";
+import { MAX_RESUMPTIONS, UnfinishedWork, type WorkRecord } from "./unfinished-work.js";
 
 /**
  * Answers one thread's messages in order, across replicas.
@@ -13,10 +14,28 @@ import { ThreadRunAbort } from "./thread-run-abort.js";
  * Why it cannot strand a message: a submitter enqueues BEFORE trying the lock, and the holder re-checks the
  * queue AFTER unlocking. Either the holder's re-check sees the item, or the item's tryLock comes after the
  * unlock and succeeds. A crashed holder's lock expires; replicas with waiting items poll for that and take over.
+ *
+ * Why it cannot lose an answer: a run records its items in the store before answering and deletes the record only
+ * once the run has ended (src/core/unfinished-work.ts). Whoever takes the thread's lock next answers what a dead
+ * run left, together with the waiting items. Every replica looks for such threads (unfinished records, and queues
+ * nobody drains, say after a clean restart) at start and every `resumeEveryMs`; taking the thread's lock is the
+ * atomic claim, so exactly one replica resumes each.
  */
 
 /** Answers `items` (oldest first) for one thread; must stop promptly when `signal` aborts. */
-export type ThreadRun<T> = (threadKey: string, items: T[], signal: AbortSignal) => Promise<void>;
+export type ThreadRun<T> = (threadKey: string, items: T[], signal: AbortSignal, context: RunContext<T>) => Promise<void>;
+
+/** What a run is told about durable work. */
+export interface RunContext<T> {
+  /**
+   * An earlier run of this thread that did not end (its replica died, or was shut down mid-answer): its reply
+   * messages are to be marked as interrupted before anything else. `gaveUp`: its question interrupted the bot
+   * too often and is not in `items` again.
+   */
+  interrupted?: { items: T[]; replies: string[]; gaveUp: boolean };
+  /** To be told the id of every message the run's reply posts, so a crash leaves them findable. */
+  posted(messageId: string): Promise<void>;
+}
 
 export interface ThreadCoordinatorOptions<T> {
   store: StateStore;
@@ -31,7 +50,14 @@ export interface ThreadCoordinatorOptions<T> {
   queueTtlMs?: number;
   /** Names this replica in lock owners (for debugging); random by default. */
   replicaId?: string;
+  /** How often this replica looks for unfinished work and undrained queues (default: the lock TTL, at most 30 s). */
+  resumeEveryMs?: number;
+  /** Which threads are this coordinator's (the store is shared by every platform): default all. */
+  ownsThread?: (threadKey: string) => boolean;
 }
+
+/** How one run ended, for the thread's record. */
+type RunEnd = "done" | "lock_lost" | "shutdown";
 
 export type SubmitOutcome = "started" | "queued";
 
@@ -50,7 +76,12 @@ export class ThreadCoordinator<T> {
   private readonly active = new Map<string, AbortController>();
   private readonly loops = new Set<Promise<void>>();
   private readonly takeoverTimers = new Map<string, NodeJS.Timeout>();
+  private readonly work: UnfinishedWork<T>;
+  private readonly resumeEveryMs: number;
+  private resumeTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Shutting down: runs in progress may finish, no new run starts (waiting items stay for the next owner). */
+  private draining = false;
 
   constructor(private readonly options: ThreadCoordinatorOptions<T>) {
     this.store = options.store;
@@ -59,6 +90,8 @@ export class ThreadCoordinator<T> {
     this.stopPollMs = options.stopPollMs ?? 1_000;
     this.queueTtlMs = options.queueTtlMs ?? 15 * 60_000;
     this.replicaId = options.replicaId ?? randomUUID().slice(0, 8);
+    this.work = new UnfinishedWork<T>(this.store);
+    this.resumeEveryMs = options.resumeEveryMs ?? Math.min(this.lockTtlMs, 30_000);
   }
 
   /**
@@ -68,7 +101,12 @@ export class ThreadCoordinator<T> {
   async submit(threadKey: string, item: T): Promise<SubmitOutcome> {
     if (this.closed) throw new Error("The thread coordinator is shut down and takes no new messages.");
     await this.store.enqueue(queueKey(threadKey), item, this.queueTtlMs);
-    if (await this.tryStart(threadKey)) return "started";
+    try {
+      if (await this.tryStart(threadKey)) return "started";
+    } catch (error) {
+      // The item is queued: whoever takes the thread answers it (this replica once the store answers again).
+      this.logger.warn({ err: error, threadKey }, "thread lock could not be tried; the message waits in the queue");
+    }
     this.watchForTakeover(threadKey);
     return "queued";
   }
@@ -99,11 +137,51 @@ export class ThreadCoordinator<T> {
   }
 
   /**
+   * Looks for unfinished work and waiting messages nobody is answering, now and every `resumeEveryMs`, and
+   * resumes the threads whose lock it can take. Called once the platform can read threads and post.
+   */
+  startResuming(): void {
+    if (this.closed || this.draining || this.resumeTimer) return;
+    void this.resumeOrphans();
+    this.resumeTimer = setInterval(() => void this.resumeOrphans(), this.resumeEveryMs);
+    this.resumeTimer.unref();
+  }
+
+  /** One look for orphaned threads; resolves with how many runs it started here. Never throws. */
+  async resumeOrphans(): Promise<number> {
+    if (this.closed || this.draining) return 0;
+    let threads: string[];
+    try {
+      threads = await this.work.threadsWithWork();
+    } catch (error) {
+      this.logger.debug({ err: error }, "could not list unfinished work; looking again later");
+      return 0;
+    }
+    let started = 0;
+    for (const threadKey of threads) {
+      if (this.closed || this.draining) break;
+      if (this.active.has(threadKey) || !(this.options.ownsThread?.(threadKey) ?? true)) continue;
+      // Taking the lock is the claim: a live owner holds it, and of the replicas looking, one gets it.
+      if (await this.tryStart(threadKey).catch(() => false)) started += 1;
+    }
+    return started;
+  }
+
+  /** Shutdown begins: no run starts any more here; running ones go on until `close`. */
+  beginDrain(): void {
+    this.draining = true;
+    clearInterval(this.resumeTimer);
+    for (const timer of this.takeoverTimers.values()) clearTimeout(timer);
+    this.takeoverTimers.clear();
+  }
+
+  /**
    * Aborts local runs, releases their locks and stops watching; waiting messages stay for other replicas.
    * Gives up waiting after `timeoutMs` (a dead store must not block shutdown; its locks expire on their own).
    */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closed = true;
+    clearInterval(this.resumeTimer);
     for (const timer of this.takeoverTimers.values()) clearTimeout(timer);
     this.takeoverTimers.clear();
     for (const controller of this.active.values()) controller.abort(new ThreadRunAbort("shutdown"));
@@ -119,6 +197,7 @@ export class ThreadCoordinator<T> {
   }
 
   private async tryStart(threadKey: string): Promise<boolean> {
+    if (this.draining || this.closed) return false;
     // A fresh owner per run: a second submit on this replica must not re-enter the lock a run here holds.
     const owner = `${this.replicaId}:${randomUUID()}`;
     if (!(await this.store.tryLock(lockKey(threadKey), owner, this.lockTtlMs))) return false;
@@ -134,11 +213,15 @@ export class ThreadCoordinator<T> {
     let lockLost = false;
     let failed = false;
     try {
-      while (!this.closed) {
+      // What a dead run left is read once, as the lock is taken; later rounds find only this replica's own.
+      let left = await this.work.left(threadKey);
+      while (!this.closed && !this.draining) {
         const items = await this.store.dequeueAll<T>(queueKey(threadKey));
-        if (items.length === 0) break;
-        lockLost = await this.runBatch(threadKey, owner, items);
-        if (lockLost) return;
+        if (items.length === 0 && !left) break;
+        const ended = await this.runBatch(threadKey, owner, items, left);
+        left = undefined;
+        lockLost = ended === "lock_lost";
+        if (ended !== "done") break;
       }
     } catch (error) {
       failed = true;
@@ -150,7 +233,7 @@ export class ThreadCoordinator<T> {
         });
       }
     }
-    if (this.closed) return;
+    if (this.closed || this.draining || lockLost) return;
     if (failed) {
       this.watchForTakeover(threadKey);
       return;
@@ -165,8 +248,27 @@ export class ThreadCoordinator<T> {
     }
   }
 
-  /** One run over `items` while keeping the lock alive; true when the lock was lost meanwhile. */
-  private async runBatch(threadKey: string, owner: string, items: T[]): Promise<boolean> {
+  /**
+   * One run over `queued` (and what a dead run `left`) while keeping the lock alive, recorded as unfinished work
+   * until it ends: kept when the lock was lost or shutdown cut it short, so that it is resumed.
+   */
+  private async runBatch(threadKey: string, owner: string, queued: T[], left: WorkRecord<T> | undefined): Promise<RunEnd> {
+    const gaveUp = left !== undefined && left.resumptions >= MAX_RESUMPTIONS;
+    const items = left && !gaveUp ? [...left.items, ...queued] : queued;
+    if (left) {
+      this.logger.info({ threadKey, resumptions: left.resumptions, gaveUp }, "resuming an answer a stopped or dead run left unfinished");
+    }
+    // Written before answering; a store that fails here only makes this answer not durable.
+    await this.work
+      .begin({ threadKey, items, replies: [...(left?.replies ?? [])], resumptions: left && !gaveUp ? left.resumptions + 1 : 0 })
+      .catch((error: unknown) => this.logger.warn({ err: error, threadKey }, "could not record the answer as work in progress"));
+    const context: RunContext<T> = {
+      ...(left ? { interrupted: { items: left.items, replies: left.replies, gaveUp } } : {}),
+      posted: (messageId) =>
+        this.work.posted(threadKey, messageId).catch((error: unknown) => {
+          this.logger.warn({ err: error, threadKey }, "could not record a posted reply message");
+        }),
+    };
     const controller = new AbortController();
     this.active.set(threadKey, controller);
     let lockLost = false;
@@ -202,7 +304,7 @@ export class ThreadCoordinator<T> {
     stopPoll.unref();
 
     try {
-      await this.options.run(threadKey, items, controller.signal);
+      await this.options.run(threadKey, items, controller.signal, context);
     } catch (error) {
       if (controller.signal.aborted) this.logger.debug({ err: error, threadKey }, "aborted thread run ended with an error");
       else this.logger.error({ err: error, threadKey }, "thread run failed");
@@ -211,7 +313,30 @@ export class ThreadCoordinator<T> {
       clearInterval(stopPoll);
       this.active.delete(threadKey);
     }
-    return lockLost;
+    // Cut short by a lost lock or by shutdown: the record stays for whoever takes the thread next.
+    const ended: RunEnd = lockLost ? "lock_lost" : threadAbortKind(controller.signal) === "shutdown" ? "shutdown" : "done";
+    if (ended !== "done") {
+      this.work.leave(threadKey);
+      return ended;
+    }
+    await this.finishWork(threadKey);
+    return ended;
+  }
+
+  /** Deletes the run's record, retrying a little: a record left behind would have the question answered twice. */
+  private async finishWork(threadKey: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.work.finish(threadKey);
+        return;
+      } catch (error) {
+        if (attempt >= 4 || this.closed) {
+          this.logger.warn({ err: error, threadKey }, "could not mark the answer done; it may be answered again");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
   }
 
   /**
@@ -237,12 +362,12 @@ export class ThreadCoordinator<T> {
    * back after a lock lifetime and take over when the lock has expired.
    */
   private watchForTakeover(threadKey: string): void {
-    if (this.closed || this.takeoverTimers.has(threadKey)) return;
+    if (this.closed || this.draining || this.takeoverTimers.has(threadKey)) return;
     const timer = setTimeout(() => {
       this.takeoverTimers.delete(threadKey);
       if (this.closed || this.active.has(threadKey)) return;
       void (async () => {
-        if ((await this.store.queueLength(queueKey(threadKey))) === 0) return;
+        if ((await this.store.queueLength(queueKey(threadKey))) === 0 && !(await this.work.left(threadKey))) return;
         if (!(await this.tryStart(threadKey))) this.watchForTakeover(threadKey);
       })().catch((error: unknown) => {
         this.logger.warn({ err: error, threadKey }, "thread takeover check failed; retrying later");

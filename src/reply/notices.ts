@@ -34,8 +34,8 @@ export const RETRY_STATUS = "_Something went wrong; trying again…_";
 /** Ends a reply whose answer was stopped before it was complete. */
 export const STOPPED_NOTE = "_(Stopped.)_";
 
-/** Ends a reply cut short because the bot is restarting (its grace period ran out). */
-export const SHUTDOWN_NOTE = "_(Stopped: the bot is restarting. Ask again in a minute.)_";
+/** Ends a reply cut short because the bot is restarting (its grace period ran out); the answer is resumed after. */
+export const SHUTDOWN_NOTE = "_(Interrupted: the bot is restarting. The answer will follow once it is back.)_";
 
 /** Ends a reply another replica took over (this one lost the thread's lock). */
 export const TAKEN_OVER_NOTE = "_(Stopped: another instance of the bot took over this thread.)_";

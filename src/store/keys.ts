@@ -5,6 +5,7 @@ export const valueKey = (key: string): string => `${NAMESPACE}:value:${key}`;
 export const claimKey = (key: string): string => `${NAMESPACE}:claim:${key}`;
 export const lockKey = (key: string): string => `${NAMESPACE}:lock:${key}`;
 export const queueKey = (key: string): string => `${NAMESPACE}:queue:${key}`;
+export const workKey = (key: string): string => `${NAMESPACE}:work:${key}`;
 
 /** Rejects TTLs that would make a lock or claim last forever or never exist. */
 export function checkTtl(ttlMs: number): number {

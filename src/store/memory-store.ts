@@ -19,6 +19,7 @@ export class MemoryStore extends KeyvValues implements StateStore {
   private readonly leases = new Map<string, Lease>();
   private readonly queues = new Map<string, { values: string[]; expiresAt: number }>();
   private readonly rates = new RateWindows();
+  private readonly work = new Map<string, { value: string; expiresAt: number }>();
 
   constructor(logger: Logger) {
     super(new Map(), logger);
@@ -63,6 +64,27 @@ export class MemoryStore extends KeyvValues implements StateStore {
     return this.liveQueue(key)?.values.length ?? 0;
   }
 
+  async listQueues(): Promise<string[]> {
+    return [...this.queues.keys()].filter((key) => (this.liveQueue(key)?.values.length ?? 0) > 0);
+  }
+
+  async putWork<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    this.work.set(key, { value: JSON.stringify(value), expiresAt: Date.now() + checkTtl(ttlMs) });
+  }
+
+  async getWork<T>(key: string): Promise<T | undefined> {
+    const record = this.liveWork(key);
+    return record ? (JSON.parse(record.value) as T) : undefined;
+  }
+
+  async deleteWork(key: string): Promise<void> {
+    this.work.delete(key);
+  }
+
+  async listWork(): Promise<string[]> {
+    return [...this.work.keys()].filter((key) => this.liveWork(key) !== undefined);
+  }
+
   async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
     return this.rates.take(key, calls, perMs);
   }
@@ -78,6 +100,7 @@ export class MemoryStore extends KeyvValues implements StateStore {
   async close(): Promise<void> {
     this.leases.clear();
     this.queues.clear();
+    this.work.clear();
     this.rates.clear();
     await this.keyv.disconnect();
   }
@@ -96,6 +119,15 @@ export class MemoryStore extends KeyvValues implements StateStore {
       return undefined;
     }
     return lease;
+  }
+
+  private liveWork(key: string): { value: string; expiresAt: number } | undefined {
+    const record = this.work.get(key);
+    if (record && record.expiresAt <= Date.now()) {
+      this.work.delete(key);
+      return undefined;
+    }
+    return record;
   }
 
   private liveQueue(key: string): { values: string[]; expiresAt: number } | undefined {

@@ -3,7 +3,7 @@ import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Logger } from "pino";
 import { networkFailure } from "../startup/network-failure.js";
 import { KeyvValues } from "./keyv-values.js";
-import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
+import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
 import type { StateStore } from "./types.js";
 
 /** Take the lock if it is free or already ours (then extend it). */
@@ -137,6 +137,36 @@ export class RedisStore extends KeyvValues implements StateStore {
 
   async queueLength(key: string): Promise<number> {
     return this.client.lLen(queueKey(key));
+  }
+
+  async listQueues(): Promise<string[]> {
+    return this.keysUnder(queueKey(""));
+  }
+
+  async putWork<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    await this.client.set(workKey(key), JSON.stringify(value), { expiration: { type: "PX", value: checkTtl(ttlMs) } });
+  }
+
+  async getWork<T>(key: string): Promise<T | undefined> {
+    const text = await this.client.get(workKey(key));
+    return text === null ? undefined : (JSON.parse(text) as T);
+  }
+
+  async deleteWork(key: string): Promise<void> {
+    await this.client.del(workKey(key));
+  }
+
+  async listWork(): Promise<string[]> {
+    return this.keysUnder(workKey(""));
+  }
+
+  /** Every key starting with `prefix` (which holds no glob characters), less the prefix. SCAN never blocks Redis. */
+  private async keysUnder(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const batch of this.client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      for (const key of batch) keys.push(String(key).slice(prefix.length));
+    }
+    return [...new Set(keys)];
   }
 
   async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {

@@ -3,11 +3,13 @@ import { dirname } from "node:path";
 import KeyvSqlite from "@keyv/sqlite";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
-import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey } from "./keys.js";
+import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
 import type { StateStore } from "./types.js";
 
 const LEASES = "threadpilot_leases";
 const QUEUES = "threadpilot_queues";
+/** Records of work in progress (answers being written), one row per key. */
+const WORK = "threadpilot_work";
 /** One row per granted call of a rate window; pauses are leases (owner "paused") in LEASES. */
 const RATE_SLOTS = "threadpilot_rate_slots";
 /** The time in ms since the epoch, read by SQLite when the statement runs (the host's clock, like Date.now()). */
@@ -28,6 +30,7 @@ const EXPIRED: ReadonlyArray<{ table: string; expired: string }> = [
   { table: VALUES, expired: "CASE WHEN json_valid(value) THEN json_extract(value, '$.expires') END <= ?" },
   { table: LEASES, expired: "expires_at <= ?" },
   { table: QUEUES, expired: "expires_at <= ?" },
+  { table: WORK, expired: "expires_at <= ?" },
   { table: RATE_SLOTS, expired: "expires_at <= ?" },
 ];
 
@@ -72,6 +75,7 @@ export class SqliteStore extends KeyvValues implements StateStore {
         `CREATE TABLE IF NOT EXISTS ${QUEUES}(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
       );
       await adapter.query(`CREATE INDEX IF NOT EXISTS ${QUEUES}_by_key ON ${QUEUES}(key, seq)`);
+      await adapter.query(`CREATE TABLE IF NOT EXISTS ${WORK}(key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
       await adapter.query(
         `CREATE TABLE IF NOT EXISTS ${RATE_SLOTS}(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
       );
@@ -197,6 +201,40 @@ export class SqliteStore extends KeyvValues implements StateStore {
       n: number;
     }[];
     return rows[0]?.n ?? 0;
+  }
+
+  async listQueues(): Promise<string[]> {
+    const prefix = queueKey("");
+    const rows = (await this.query(
+      `SELECT DISTINCT key FROM ${QUEUES} WHERE substr(key, 1, ?) = ? AND expires_at > ?`,
+      prefix.length, prefix, Date.now(),
+    )) as { key: string }[];
+    return rows.map((row) => row.key.slice(prefix.length));
+  }
+
+  async putWork<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    await this.query(
+      `INSERT INTO ${WORK}(key, value, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+      workKey(key), JSON.stringify(value), Date.now() + checkTtl(ttlMs),
+    );
+  }
+
+  async getWork<T>(key: string): Promise<T | undefined> {
+    const [row] = (await this.query(`SELECT value FROM ${WORK} WHERE key = ? AND expires_at > ?`, workKey(key), Date.now())) as {
+      value: string;
+    }[];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  async deleteWork(key: string): Promise<void> {
+    await this.query(`DELETE FROM ${WORK} WHERE key = ?`, workKey(key));
+  }
+
+  async listWork(): Promise<string[]> {
+    const prefix = workKey("");
+    const rows = (await this.query(`SELECT key FROM ${WORK} WHERE expires_at > ?`, Date.now())) as { key: string }[];
+    return rows.map((row) => row.key.slice(prefix.length));
   }
 
   async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {

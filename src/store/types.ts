@@ -28,6 +28,16 @@ export interface StateStore {
   dequeueAll<T>(key: string): Promise<T[]>;
   /** How many values wait in the queue `key`. */
   queueLength(key: string): Promise<number>;
+  /** The keys (as given to `enqueue`) of every queue holding values: waiting messages nobody may be draining. */
+  listQueues(): Promise<string[]>;
+  // Records of work in progress (an answer being written), kept until the work is done: a replica that dies
+  // mid-answer leaves its record, and whoever lists the records finds the unfinished work and resumes it.
+  /** Writes (or replaces) the record `key` (JSON-serialisable); it is kept at least `ttlMs`, then may be dropped. */
+  putWork<T>(key: string, value: T, ttlMs: number): Promise<void>;
+  getWork<T>(key: string): Promise<T | undefined>;
+  deleteWork(key: string): Promise<void>;
+  /** The keys of every live work record. */
+  listWork(): Promise<string[]>;
   // Shared sliding-window rate limits: replicas sharing a platform scope (a Slack workspace, a Discord channel)
   // share its call budget instead of each spending the platform's whole allowance.
   /**

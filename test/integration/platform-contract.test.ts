@@ -167,6 +167,22 @@ describe.each([
     expect(plain(texts.join(""))).toBe(plain(answer));
   });
 
+  test("an answer a restart cut short is marked as interrupted and answered again, once, by the next start", async () => {
+    p.model.script(
+      { text: "Here is the beginning of a long answer", fail: { kind: "stall", afterChars: 38 } },
+      { text: "The answer, after the restart." },
+    );
+    const before = p.model.requests.length;
+    const { conversation } = await p.start("alice", "a question the restart interrupts");
+    await p.waitFor(() => p.botTexts(conversation).at(-1)?.includes("beginning of a long") ?? false, "the first words");
+    await p.restart();
+    const replies = await botSays(conversation, (t) => t === "The answer, after the restart.", "the answer after the restart");
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toContain("Interrupted: the bot restarted. Answering again below.");
+    expect(p.model.requests.length).toBe(before + 2);
+    expect(lastUserText(p.model.requests.at(-1)!.body)).toContain("a question the restart interrupts");
+  });
+
   test("malformed events are ignored, and the next question is answered as usual", async () => {
     const before = p.model.requests.length;
     p.sendMalformed();

@@ -1,8 +1,9 @@
 /**
  * Two real bot processes on one Redis; the one answering a thread is killed with SIGKILL in the middle of the
  * answer. The other keeps answering new mentions at once; the dead one's thread lock stays in Redis only until
- * its TTL runs out, after which a new message in that thread is answered by the survivor. The dead process
- * leaves no Copilot runtime process behind.
+ * its TTL runs out, after which the survivor takes the thread over: it marks the dead replica's half-written reply
+ * as interrupted and answers the thread (the killed question with the new message). The dead process leaves no
+ * Copilot runtime process behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envSchema } from "../../src/config/schema.js";
@@ -82,8 +83,12 @@ describe.skipIf(skipRedisTests())("a replica killed in the middle of an answer",
     );
     expect(ownerAtRetake).toHaveLength(1);
     expect(ownerAtRetake[0]).not.toBe(deadOwner);
-    // The killed answer stays as far as it got; it is not answered twice.
-    expect(slack.botReplies("C1", message.ts).map((r) => r.text)).toEqual([expect.stringMatching(/^alpha/), "Reply to: still there"]);
+    // The killed answer is marked as interrupted (no half-written text is left); the thread is answered once more.
+    const texts = slack.botReplies("C1", message.ts).filter((r) => !r.deleted).map((r) => r.text);
+    expect(texts[0]).toMatch(/Interrupted: the bot restarted/);
+    expect(texts.at(-1)).toBe("Reply to: still there");
+    expect(texts.some((t) => t.startsWith("alpha"))).toBe(false);
+    // One more request than before the kill: the killed question and the new message, answered together.
     expect(model.requests).toHaveLength(5);
     // Killed with -9, the bot could not stop its runtime; the runtime still ends with its stdio pipe.
     await waitUntil(() => victim.leftovers().length === 0, 10_000, "the dead replica's runtime to end");

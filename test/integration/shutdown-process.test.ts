@@ -1,6 +1,6 @@
 /**
  * SIGTERM to the real bot process during an answer: within the grace period the answer completes; past it the
- * answer ends with the stopped note. Either way the process exits 0 and no Copilot runtime process is left. The
+ * answer ends with the note that the bot is restarting (and is resumed by the next start: durable-answers.test.ts). Either way the process exits 0 and no Copilot runtime process is left. The
  * bot takes no new events once shutting down, and a second signal forces exit 1.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +28,12 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
   });
   afterAll(async () => redis?.stop());
 
-  /** Fresh fakes and one bot per test: an event left queued by one test must not reach the next one's bot. */
+  let database = 0;
+
+  /**
+   * Fresh fakes, one bot and its own Redis database per test: an event left queued, or an answer left unfinished
+   * (which the next start resumes), by one test must not reach the next one's bot.
+   */
   async function startBot(graceMs: number): Promise<{ bot: BotProcess; slack: FakeSlack; model: FakeModel }> {
     [slack, model] = await Promise.all([startFakeSlack(), startFakeModel()]);
     slack.addChannel({ id: "C1", name: "general" });
@@ -40,7 +45,7 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
         botToken: slack.botToken,
         appToken: slack.appToken,
         modelUrl: model.url,
-        storeUrl: redis.url,
+        storeUrl: `${redis.url}/${++database}`,
         extra: { SHUTDOWN_GRACE_MS: String(graceMs) },
       }),
     });
@@ -104,7 +109,7 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
-  it("past the grace period ends the answer with the stopped note, exits 0 and leaves no runtime process", async () => {
+  it("past the grace period ends the answer with the restarting note, exits 0 and leaves no runtime process", async () => {
     const { bot, slack, model } = await startBot(500);
     // The model sends its first words, then nothing until the client gives up.
     model.script({ text: ANSWER, fail: { kind: "stall", afterChars: 12 } });
@@ -117,7 +122,7 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
     const replies = slack.botReplies("C1", threadTs);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toMatch(/^alpha bravo/);
-    expect(replies[0]!.text).toMatch(/Stopped/);
+    expect(replies[0]!.text).toMatch(/Interrupted: the bot is restarting/);
     console.info(`reply after the grace period: ${JSON.stringify(replies[0]!.text)}`);
     expect(replies[0]!.text).not.toContain("papa");
     expect(await model.requests[0]!.settled).toBe("client_closed");

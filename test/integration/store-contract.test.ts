@@ -171,6 +171,36 @@ function contract(name: string, backend: Backend, skip = false): void {
       expect(await store.dequeueAll(q)).toEqual([]);
     });
 
+    it("lists the queues that hold values, by the keys they were given", async () => {
+      const full = key("queue:thread:a*b?[c]");
+      const emptied = key("queue:thread");
+      await store.enqueue(full, 1, LONG);
+      await store.enqueue(emptied, 2, LONG);
+      await other.dequeueAll(emptied);
+      const listed = await other.listQueues();
+      expect(listed).toContain(full);
+      expect(listed).not.toContain(emptied);
+    });
+
+    it("keeps a work record until it is deleted, replaces it, and lists it on every instance", async () => {
+      const w = key("work:slack:T1:C1:1700000000.000100");
+      expect(await store.getWork(w)).toBeUndefined();
+      await store.putWork(w, { items: [{ ts: "1" }], replies: [] }, LONG);
+      await other.putWork(w, { items: [{ ts: "1" }], replies: ["9"] }, LONG);
+      expect(await store.getWork(w)).toEqual({ items: [{ ts: "1" }], replies: ["9"] });
+      expect(await other.listWork()).toContain(w);
+      await other.deleteWork(w);
+      expect(await store.getWork(w)).toBeUndefined();
+      expect(await store.listWork()).not.toContain(w);
+    });
+
+    it("drops a work record after its TTL, from reads and from the list", async () => {
+      const w = key("work");
+      await store.putWork(w, "unfinished", 80);
+      await eventually(async () => (await other.getWork(w)) === undefined, "work record expired");
+      expect(await store.listWork()).not.toContain(w);
+    });
+
     it("says whether other processes share it", () => {
       expect(store.sharedBetweenProcesses).toBe(backend.shared);
     });
@@ -270,6 +300,7 @@ function contract(name: string, backend: Backend, skip = false): void {
 
     it("rejects a non-positive TTL with a clear error", async () => {
       await expect(store.claimOnce(key("event"), 0)).rejects.toThrow(/positive number of milliseconds/);
+      await expect(store.putWork(key("work"), 1, 0)).rejects.toThrow(/positive number of milliseconds/);
     });
   });
 }

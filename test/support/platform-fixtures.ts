@@ -48,6 +48,11 @@ export interface PlatformFixture {
   waitForLog(msg: string, count: number): Promise<void>;
   logCount(msg: string): number;
   whenIdle(): Promise<void>;
+  /**
+   * A restart: the running adapter stops with a grace period too short for a running answer (which stays recorded
+   * as unfinished work), and a new one starts on the same store and platform.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export async function slackFixture(): Promise<PlatformFixture> {
   };
   const botTexts = (c: Conversation) => h.slack.botReplies(place(c).channel, place(c).threadTs).map((m) => m.text);
   let retries = 0;
+  let adapter = h.adapter;
   return {
     name: "slack",
     displayName: "Slack",
@@ -117,7 +123,11 @@ export async function slackFixture(): Promise<PlatformFixture> {
     },
     waitForLog: (msg, count) => h.waitForLog(msg, count),
     logCount: (msg) => h.logs.filter((l) => l.msg === msg).length,
-    whenIdle: () => h.adapter.whenIdle(),
+    whenIdle: () => adapter.whenIdle(),
+    async restart() {
+      await adapter.stop(100);
+      adapter = await h.startAnotherAdapter();
+    },
     close: () => h.close(),
   };
 }
@@ -137,6 +147,7 @@ export async function discordFixture(): Promise<PlatformFixture> {
     },
   });
   let threads = 0;
+  let adapter = h.adapter;
   const say = (c: Conversation, who: Person, text: string, options: { mention?: boolean; images?: number } = {}): Said => {
     const attachments = Array.from({ length: options.images ?? 0 }, (_, i) => ({ filename: `shot${i}.png`, contentType: "image/png", data: PNG }));
     const message = h.discord.say({
@@ -157,7 +168,7 @@ export async function discordFixture(): Promise<PlatformFixture> {
       const name = `topic ${++threads}`;
       const starter = h.discord.say({ channelId: h.general.id, authorId: ids[who], content: `${name}: a new topic` });
       const thread = h.discord.model.createThread({ parentId: h.general.id, name, ownerId: ids[who], fromMessageId: starter.id });
-      await h.discord.waitFor(() => h.adapter.client.channels.cache.has(thread.id), WAIT_MS, "the thread in the client's cache");
+      await h.discord.waitFor(() => adapter.client.channels.cache.has(thread.id), WAIT_MS, "the thread in the client's cache");
       const conversation = { id: thread.id };
       return { conversation, said: say(conversation, who, text, { mention: true }) };
     },
@@ -177,7 +188,11 @@ export async function discordFixture(): Promise<PlatformFixture> {
     waitFor: (predicate, what) => h.discord.waitFor(predicate, WAIT_MS, what),
     waitForLog: (msg, count) => h.waitForLog(msg, count),
     logCount: (msg) => h.logs.filter((l) => l.msg === msg).length,
-    whenIdle: () => h.adapter.whenIdle(),
+    whenIdle: () => adapter.whenIdle(),
+    async restart() {
+      await adapter.stop(100);
+      adapter = await h.startAnotherAdapter();
+    },
     close: () => h.close(),
   };
 }

@@ -35,10 +35,14 @@ export function skipRedisTests(): boolean {
   return findRedisServer() === undefined && !process.env.CI;
 }
 
-/** Starts redis-server; throws a clear error when it is missing or does not come up. */
-export async function startTestRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server; throws a clear error when it is missing or does not come up. With `port`, on that port
+ * (a stopped server started again where the bots expect it: an outage and its end).
+ */
+export async function startTestRedis(port?: number): Promise<TestRedis> {
   const binary = findRedisServer();
   if (binary === undefined) throw new Error(MISSING);
+  if (port !== undefined) return launch(binary, port);
   let lastError: unknown;
   // A port found free can be taken before redis binds it; try a few.
   for (let attempt = 0; attempt < 3; attempt += 1) {

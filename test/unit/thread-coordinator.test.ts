@@ -4,7 +4,8 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ThreadCoordinator, type ThreadRun } from "../../src/core/thread-coordinator.js";
+import { ThreadCoordinator, type RunContext, type ThreadRun } from "../../src/core/thread-coordinator.js";
+import { MAX_RESUMPTIONS } from "../../src/core/unfinished-work.js";
 import { ThreadRunAbort, threadAbortKind } from "../../src/core/thread-run-abort.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import type { StateStore } from "../../src/store/types.js";
@@ -17,6 +18,7 @@ interface Call {
   thread: string;
   items: string[];
   signal: AbortSignal;
+  context: RunContext<string>;
   finish: () => void;
   fail: (error: Error) => void;
 }
@@ -24,9 +26,9 @@ interface Call {
 /** A run handler that records each call and ends only when the test says so (or its signal aborts). */
 function fakeRuns(): { run: ThreadRun<string>; calls: Call[] } {
   const calls: Call[] = [];
-  const run: ThreadRun<string> = (thread, items, signal) =>
+  const run: ThreadRun<string> = (thread, items, signal, context) =>
     new Promise<void>((resolve, reject) => {
-      calls.push({ thread, items, signal, finish: resolve, fail: reject });
+      calls.push({ thread, items, signal, context, finish: resolve, fail: reject });
       signal.addEventListener("abort", () => reject(signal.reason));
     });
   return { run, calls };
@@ -95,7 +97,9 @@ function failable(store: StateStore): { store: StateStore; fail: (...methods: st
       };
     },
   });
-  return { store: proxy, fail: (...methods) => methods.forEach((m) => failing.add(m)), mend: () => failing.clear(), failures: () => failures };
+  return { store: proxy, fail: (...methods) => {
+      for (const m of methods) failing.add(m);
+    }, mend: () => failing.clear(), failures: () => failures };
 }
 
 /** A store whose backend can be swapped, like a failover to a replica that lacks the latest keys. */
@@ -114,7 +118,13 @@ const coordinators: ThreadCoordinator<string>[] = [];
 function coordinator(
   store: StateStore,
   run: ThreadRun<string>,
-  extra: { lockTtlMs?: number; stopPollMs?: number; logger?: pino.Logger } = {},
+  extra: {
+    lockTtlMs?: number;
+    stopPollMs?: number;
+    logger?: pino.Logger;
+    resumeEveryMs?: number;
+    ownsThread?: (key: string) => boolean;
+  } = {},
 ) {
   const c = new ThreadCoordinator<string>({ store, run, logger, lockTtlMs: 60_000, stopPollMs: 20, ...extra });
   coordinators.push(c);
@@ -261,7 +271,7 @@ describe("ThreadCoordinator", () => {
     expect(calls[0]!.signal.aborted).toBe(false);
   });
 
-  it("when the lock holder dies, its lock expires and another replica answers the waiting message", async () => {
+  it("when the lock holder dies, its lock expires and another replica answers its question again with the waiting message", async () => {
     const shared = new MemoryStore(logger);
     const dying = cuttable(shared);
     const a = fakeRuns();
@@ -270,10 +280,13 @@ describe("ThreadCoordinator", () => {
     const replicaB = coordinator(shared, b.run, { lockTtlMs: 500 });
     await replicaA.submit("t1", "question");
     await waitFor(() => expect(a.calls).toHaveLength(1));
+    await a.calls[0]!.context.posted("reply-1");
     dying.cut("*"); // replica A is gone: it can no longer refresh or release its lock
     expect(await replicaB.submit("t1", "are you there?")).toBe("queued");
     await waitFor(() => expect(b.calls).toHaveLength(1));
-    expect(b.calls[0]!.items).toEqual(["are you there?"]);
+    // A's question was never finished: B answers it again, with the message that waited, and is told A's reply.
+    expect(b.calls[0]!.items).toEqual(["question", "are you there?"]);
+    expect(b.calls[0]!.context.interrupted).toEqual({ items: ["question"], replies: ["reply-1"], gaveUp: false });
     expect(a.calls).toHaveLength(1);
     dying.mend(); // so afterEach can close replica A
   });
@@ -383,6 +396,92 @@ describe("ThreadCoordinator", () => {
     });
     expect([...answered].sort()).toEqual([...sent].sort());
     expect(overlapped).toBe(false);
+  });
+
+  it("a run that ends deletes its record; one cut short by shutdown keeps it, and the next start resumes it once", async () => {
+    const store = new MemoryStore(logger);
+    const first = fakeRuns();
+    const before = coordinator(store, first.run);
+    await before.submit("t1", "done question");
+    await waitFor(() => expect(first.calls).toHaveLength(1));
+    first.calls[0]!.finish();
+    await before.idle();
+    expect(await store.listWork()).toEqual([]);
+
+    await before.submit("t1", "long question");
+    await waitFor(() => expect(first.calls).toHaveLength(2));
+    await first.calls[1]!.context.posted("m1");
+    await first.calls[1]!.context.posted("m2");
+    await before.close();
+    expect(threadAbortKind(first.calls[1]!.signal)).toBe("shutdown");
+    expect(await store.listWork()).toEqual(["thread:t1"]);
+
+    // The next start (two replicas looking at once): exactly one resumes it.
+    const after = [fakeRuns(), fakeRuns()];
+    const replicas = after.map((r) => coordinator(store, r.run));
+    expect((await Promise.all(replicas.map((r) => r.resumeOrphans()))).sort()).toEqual([0, 1]);
+    await waitFor(() => expect(after.flatMap((r) => r.calls)).toHaveLength(1));
+    const resumed = after.flatMap((r) => r.calls);
+    expect(resumed[0]!.items).toEqual(["long question"]);
+    expect(resumed[0]!.context.interrupted).toEqual({ items: ["long question"], replies: ["m1", "m2"], gaveUp: false });
+    resumed[0]!.finish();
+    await Promise.all(replicas.map((r) => r.idle()));
+    expect(await store.listWork()).toEqual([]);
+    expect(await Promise.all(replicas.map((r) => r.resumeOrphans()))).toEqual([0, 0]);
+  });
+
+  it("a stop ends the work for good: nothing is resumed after it", async () => {
+    const store = new MemoryStore(logger);
+    const { run, calls } = fakeRuns();
+    const c = coordinator(store, run);
+    await c.submit("t1", "question");
+    await waitFor(() => expect(calls).toHaveLength(1));
+    await c.stop("t1");
+    await c.idle();
+    expect(await store.listWork()).toEqual([]);
+  });
+
+  it("messages left queued by a clean shutdown are answered by the next start, not during the grace period", async () => {
+    const store = new MemoryStore(logger);
+    const old = fakeRuns();
+    const before = coordinator(store, old.run);
+    await before.submit("t1", "question");
+    await waitFor(() => expect(old.calls).toHaveLength(1));
+    expect(await before.submit("t1", "follow-up")).toBe("queued");
+    before.beginDrain();
+    old.calls[0]!.finish();
+    await before.idle();
+    expect(old.calls).toHaveLength(1);
+    await before.close();
+    expect(await store.queueLength("thread:t1")).toBe(1);
+
+    const next = fakeRuns();
+    const after = coordinator(store, next.run, { resumeEveryMs: 60_000 });
+    after.startResuming();
+    await waitFor(() => expect(next.calls).toHaveLength(1));
+    expect(next.calls[0]!.items).toEqual(["follow-up"]);
+    expect(next.calls[0]!.context.interrupted).toBeUndefined();
+  });
+
+  it("resumes only the threads it owns, and gives up on a question after repeated interruptions", async () => {
+    const store = new MemoryStore(logger);
+    await store.enqueue("thread:discord:1", "other platform", 60_000);
+    await store.putWork(
+      "thread:slack:1",
+      { threadKey: "slack:1", items: ["killer"], replies: ["r1"], resumptions: MAX_RESUMPTIONS },
+      60_000,
+    );
+    const { run, calls } = fakeRuns();
+    const c = coordinator(store, run, { ownsThread: (key) => key.startsWith("slack:") });
+    expect(await c.resumeOrphans()).toBe(1);
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0]!.thread).toBe("slack:1");
+    expect(calls[0]!.items).toEqual([]);
+    expect(calls[0]!.context.interrupted).toEqual({ items: ["killer"], replies: ["r1"], gaveUp: true });
+    calls[0]!.finish();
+    await c.idle();
+    expect(await store.listWork()).toEqual([]);
+    expect(await store.queueLength("thread:discord:1")).toBe(1);
   });
 
   it("close aborts running answers with 'shutdown' and refuses new messages", async () => {

@@ -28,7 +28,7 @@ import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, 
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
 import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
-import { DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./reply-target.js";
+import { DISCORD_CHANNEL_RATE, DiscordReplyTarget, replyChannelOf } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -73,6 +73,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     async openReplyTarget(item) {
       const channel = await client.channels.fetch(item.channelId);
       if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
+      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
+    },
+    async reopenReplyTarget(item, messageIds) {
+      const channel = await replyChannelOf(client, item, messageIds);
       return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
     },
     async readTurn(threadKey, batch, log) {
@@ -261,6 +265,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       await connect(client, { token: options.token, readyTimeoutMs: options.readyTimeoutMs });
       const user = client.user!;
       logger.info({ botUserId: user.id, botName: user.username, guilds: client.guilds.cache.size }, "Discord adapter started");
+      intake.startResuming();
       return { botUserId: user.id, botName: user.username };
     },
     async stop(graceMs = 30_000) {

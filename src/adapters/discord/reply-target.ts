@@ -3,7 +3,15 @@
  * answer in a thread), continuations follow in the same channel, every create and edit draws from the
  * channel's budget (Discord allows about 5 per 5 s per channel, creates and edits together).
  */
-import { DiscordAPIError, HTTPError, MessageFlags, RateLimitError, type Message, type SendableChannels } from "discord.js";
+import {
+  DiscordAPIError,
+  HTTPError,
+  MessageFlags,
+  RateLimitError,
+  type Client,
+  type Message,
+  type SendableChannels,
+} from "discord.js";
 import type { BudgetRate } from "../../reply/budget/budget.js";
 import {
   RateLimitedError,
@@ -13,6 +21,7 @@ import {
   type ReplyTarget,
 } from "../../reply/target.js";
 import { networkFailure } from "../../startup/network-failure.js";
+import type { QueuedDiscordMessage } from "./conversation.js";
 import { markdownToDiscord } from "./markdown.js";
 
 /** Discord's content limit for bots. */
@@ -117,4 +126,24 @@ function passingTrouble(error: unknown): string | undefined {
   if ((error as { name?: unknown })?.name === "AbortError") return "did not answer in time";
   const network = networkFailure(error);
   return network === undefined ? undefined : `could not be reached: ${network}`;
+}
+
+/**
+ * The channel an earlier answer to `item` posted `messageIds` in, for reopening its reply after a restart: the
+ * message's channel, or the thread opened on the message (DISCORD_OPEN_THREAD; a thread on a message takes its id),
+ * whichever holds the answer's first message.
+ */
+export async function replyChannelOf(client: Client, item: QueuedDiscordMessage, messageIds: readonly string[]): Promise<SendableChannels> {
+  const candidates = item.openThread ? [item.messageId, item.channelId] : [item.channelId];
+  let fallback: SendableChannels | undefined;
+  for (const id of candidates) {
+    const channel = await client.channels.fetch(id).catch(() => null);
+    if (!channel?.isSendable()) continue;
+    fallback ??= channel;
+    const first = messageIds[0];
+    if (first === undefined || candidates.length === 1) return channel;
+    if (await channel.messages.fetch({ message: first, cache: false }).then(() => true, () => false)) return channel;
+  }
+  if (fallback) return fallback;
+  throw new Error("The channel of the interrupted answer cannot be written to.");
 }

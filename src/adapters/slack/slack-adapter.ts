@@ -111,6 +111,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async openReplyTarget(item) {
       return replyTarget(item.team, item.channel, item.threadTs);
     },
+    // Every message of an answer is a reply in the item's thread; chat.update takes any of their ts.
+    async reopenReplyTarget(item) {
+      return replyTarget(item.team, item.channel, item.threadTs);
+    },
     async readTurn(threadKey, batch, log) {
       const newest = batch.at(-1)!;
       const me = await whoAmI();
@@ -237,6 +241,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     async start() {
       const started = await connection.start();
       logger.info({ mode: started.mode, port: started.port }, "Slack adapter started");
+      intake.startResuming();
       return started;
     },
     async stop(graceMs = 30_000) {

@@ -89,6 +89,10 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
     async openReplyTarget(item) {
       return replyTarget(item.conversationId, item.userId);
     },
+    // A web reply's messages live in its conversation, edited and deleted by id: the conversation's target reaches them.
+    async reopenReplyTarget(item) {
+      return replyTarget(item.conversationId, item.userId);
+    },
     async readTurn(_threadKey, batch, log) {
       return readThreadTurn(batch, {
         conversations,
@@ -165,6 +169,8 @@ export function createWebAdapter(options: WebAdapterOptions): WebAdapter {
         logger,
       });
       logger.info({ url: server.url, token: auth.tokenRequired }, "Web chat listening");
+      // Answers a restart cut short, and questions left queued, are picked up once the page can be served.
+      intake.startResuming();
       return { url: server.url, host, port: server.port };
     },
     async stop(graceMs = 30_000) {

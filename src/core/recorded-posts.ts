@@ -1,0 +1,22 @@
+import type { MessageRef, ReplyTarget } from "../reply/target.js";
+
+/**
+ * The same reply target, telling `onPosted` the id of every message it posts (before the streamer goes on), so
+ * that the run's record in the store names every message a crash could leave half-written. A failure to record
+ * never fails the post: the message is out.
+ */
+export function recordingPosts(target: ReplyTarget, onPosted: (messageId: string) => Promise<void>): ReplyTarget {
+  const post = async (text: string): Promise<MessageRef> => {
+    const ref = await target.post(text);
+    await onPosted(ref.id).catch(() => undefined);
+    return ref;
+  };
+  // A proxy rather than a copy: the adapter's target keeps its own state and any member added to the contract later.
+  return new Proxy(target, {
+    get(inner, property) {
+      if (property === "post") return post;
+      const value: unknown = Reflect.get(inner, property, inner);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(inner) : value;
+    },
+  });
+}
