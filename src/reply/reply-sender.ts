@@ -71,6 +71,12 @@ export class ReplySender {
     private readonly options: SenderOptions,
   ) {}
 
+  /** Takes a message that already shows part of this answer as the reply's next message (it is edited, not posted). */
+  adopt(ref: MessageRef, text: string): void {
+    this.messages.push({ ref, text });
+    if (text.trim() !== "") this.firstVisibleAt ??= this.options.clock.now();
+  }
+
   /** The reply's messages in order, and the ones past `count` (leftovers of a retried answer). */
   refs(count = this.messages.length): { messages: MessageRef[]; leftovers: MessageRef[] } {
     return {
@@ -139,7 +145,10 @@ export class ReplySender {
   }
 
   private nextAction(plan: Plan): Action | undefined {
-    return this.view.nextAction(plan, this.messages.map((m) => m.text));
+    return this.view.nextAction(
+      plan,
+      this.messages.map((m) => m.text),
+    );
   }
 
   private usesBudget(action: Action): boolean {
@@ -162,7 +171,14 @@ export class ReplySender {
     const at = clock.now();
     this.lastCallAt = at;
     const report = (ok: boolean, rateLimited: boolean) =>
-      observer?.onCall?.({ kind: action.kind, at, ok, rateLimited, final: plan.final, visibleChars: this.visibleChars });
+      observer?.onCall?.({
+        kind: action.kind,
+        at,
+        ok,
+        rateLimited,
+        final: plan.final,
+        visibleChars: this.visibleChars,
+      });
     try {
       if (action.kind === "post") {
         const ref = await this.target.post(action.text);

@@ -27,6 +27,11 @@ export interface StreamReplyOptions {
   stoppedNote?: () => string;
   /** Tries of one call that fails other than by a 429 before the reply gives up (default 3). */
   maxSendAttempts?: number;
+  /**
+   * Messages already showing part of this answer (a native stream that had to stop), in order: the reply takes
+   * them as its first messages and edits them into place instead of posting anew.
+   */
+  adopt?: ReadonlyArray<{ ref: MessageRef; text: string }>;
 }
 
 export interface ReplyOutcome {
@@ -114,6 +119,7 @@ class ReplyStream {
         ...(options.maxSendAttempts !== undefined ? { maxSendAttempts: options.maxSendAttempts } : {}),
       },
     );
+    for (const message of options.adopt ?? []) this.sender.adopt(message.ref, message.text);
   }
 
   async run(events: AsyncIterable<RuntimeEvent>): Promise<ReplyOutcome> {
@@ -219,7 +225,9 @@ class ReplyStream {
       text: this.finalMarkdown !== undefined ? this.view.renderedFinal(markdown) : "",
       ...this.sender.counts,
       retries: this.answer.retries,
-      ...(firstVisibleAt !== undefined ? { firstVisibleMs: firstVisibleAt - (this.answer.firstDeltaAt ?? this.startedAt) } : {}),
+      ...(firstVisibleAt !== undefined
+        ? { firstVisibleMs: firstVisibleAt - (this.answer.firstDeltaAt ?? this.startedAt) }
+        : {}),
       ...(this.sender.fatal ? { deliveryError: this.sender.fatal } : {}),
     };
   }

@@ -6,7 +6,13 @@
 import type { webApi } from "@slack/bolt";
 
 type WebClient = webApi.WebClient;
-import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import {
+  RateLimitedError,
+  type EditBudget,
+  type MessageRef,
+  type NativeStreaming,
+  type ReplyTarget,
+} from "../../reply/target.js";
 import { markdownToMrkdwn } from "./markdown.js";
 
 /** Below Slack's practical ~4,000-character msg_too_long, with room for a reopened code fence. */
@@ -24,6 +30,8 @@ export interface SlackReplyTargetOptions {
   maxMessageLength?: number;
   /** Told the ts of every message this target posts (the adapter remembers its replies for stop reactions). */
   onPosted?: (ts: string) => Promise<void>;
+  /** Slack's native streaming for this answer (native-stream.ts), where Slack allows it. */
+  nativeStream?: NativeStreaming;
 }
 
 export class SlackReplyTarget implements ReplyTarget {
@@ -31,10 +39,12 @@ export class SlackReplyTarget implements ReplyTarget {
   readonly budget: EditBudget;
   /** Posts wait for the channel's own budget (chat.postMessage), not the workspace's chat.update budget. */
   readonly postUsesBudget = false;
+  readonly nativeStream?: NativeStreaming;
 
   constructor(private readonly options: SlackReplyTargetOptions) {
     this.maxMessageLength = options.maxMessageLength ?? SLACK_MAX_MESSAGE_LENGTH;
     this.budget = options.budget;
+    if (options.nativeStream) this.nativeStream = options.nativeStream;
   }
 
   render(markdown: string): string {

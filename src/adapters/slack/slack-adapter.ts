@@ -15,6 +15,7 @@ import { parseEventBody, parseMessageEvent, parseReactionEvent, type ParsedEvent
 import { SLACK, queuedItems, type QueuedSlackMessage } from "./conversation.js";
 import { classifyEvent } from "./message-filter.js";
 import { SlackReplyTarget } from "./reply-target.js";
+import { NATIVE_STREAM_RATES, NativeStreamRefusals, SlackNativeStreaming } from "./native-stream.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, type RepliedThread } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -42,6 +43,12 @@ export interface SlackAdapterOptions extends AdapterCommonOptions<QueuedSlackMes
   postRate?: BudgetRate;
   /** Web API read retries (tests: `{ retries: 0 }`). */
   retryConfig?: webApi.RetryOptions;
+  /** Stream answers with Slack's chat.startStream / appendStream / stopStream where Slack allows it (default true). */
+  nativeStreaming?: boolean;
+  /** How long Slack keeps a native stream open (default 5 minutes; tests shorten it). */
+  streamLifetimeMs?: number;
+  /** Per-workspace rates of the streaming methods (default: their documented tiers, native-stream.ts). */
+  streamRates?: Partial<typeof NATIVE_STREAM_RATES>;
 }
 
 export interface SlackAdapter extends Platform {
@@ -92,8 +99,51 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     return identity;
   }
 
-  /** Where a reply goes; with `replied`, every message posted remembers its thread (a stop reaction names only the message). */
-  function replyTarget(team: string, channel: string, threadTs: string, replied?: RepliedThread): SlackReplyTarget {
+  const streamRates = { ...NATIVE_STREAM_RATES, ...options.streamRates };
+  const refusals = new NativeStreamRefusals();
+
+  /** Slack's native stream for an answer to `recipient` (a person: Slack streams to a user), unless turned off. */
+  function nativeStream(
+    team: string,
+    channel: string,
+    threadTs: string,
+    recipient: string | undefined,
+    onStarted?: (ts: string) => Promise<void>,
+  ) {
+    if (options.nativeStreaming === false || !recipient) return undefined;
+    return new SlackNativeStreaming({
+      client: writeClient,
+      team,
+      channel,
+      threadTs,
+      recipientUserId: recipient,
+      // Each method has its own tier per workspace, shared by every replica like chat.update's budget.
+      budgets: {
+        start: budgets.forScope(`slack:${team}:chat.startStream`, streamRates.start),
+        append: budgets.forScope(`slack:${team}:chat.appendStream`, streamRates.append),
+        stop: budgets.forScope(`slack:${team}:chat.stopStream`, streamRates.stop),
+      },
+      refusals,
+      ...(options.streamLifetimeMs !== undefined ? { lifetimeMs: options.streamLifetimeMs } : {}),
+      ...(onStarted ? { onStarted } : {}),
+    });
+  }
+
+  /**
+   * Where a reply goes; with `replied`, every message posted remembers its thread (a stop reaction names only the
+   * message); with `recipient` (the person answered), Slack may stream it natively.
+   */
+  function replyTarget(
+    team: string,
+    channel: string,
+    threadTs: string,
+    replied?: RepliedThread,
+    recipient?: string,
+  ): SlackReplyTarget {
+    const onPosted = replied
+      ? (ts: string) => intake.store.set(storeKeys.botReply(channel, ts), replied, intake.followTtlMs)
+      : undefined;
+    const native = nativeStream(team, channel, threadTs, recipient, onPosted);
     return new SlackReplyTarget({
       client: writeClient,
       channel,
@@ -101,7 +151,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
       postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
       maxMessageLength: options.maxMessageLength,
-      ...(replied ? { onPosted: (ts: string) => intake.store.set(storeKeys.botReply(channel, ts), replied, intake.followTtlMs) } : {}),
+      ...(onPosted ? { onPosted } : {}),
+      ...(native ? { nativeStream: native } : {}),
     });
   }
 
@@ -129,14 +180,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         logger: log.child({ ts: newest.ts }),
       });
       const replied = { threadKey, team: newest.team, channel: newest.channel, threadTs: newest.threadTs };
-      return { ...parts, target: replyTarget(newest.team, newest.channel, newest.threadTs, replied) };
+      // A person's message is streamed to them natively; another bot's is answered by post + edit.
+      const recipient = newest.botId ? undefined : newest.user;
+      return { ...parts, target: replyTarget(newest.team, newest.channel, newest.threadTs, replied, recipient) };
     },
   };
 
   const intake = new Intake<QueuedSlackMessage>(threads, options, logger);
 
   /** The event checked against its shape (event-shape.ts); a malformed one is logged at debug and dropped. */
-  function wellFormed<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }, body: ParsedEventBody): T | undefined {
+  function wellFormed<T>(
+    parsed: { ok: true; value: T } | { ok: false; problem: string },
+    body: ParsedEventBody,
+  ): T | undefined {
     if (parsed.ok) return parsed.value;
     logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
     return undefined;

@@ -1,0 +1,146 @@
+/**
+ * End to end with native streaming on: the real Bolt app against the fake Slack, the real runtime against the
+ * fake model. A mention streams natively (start, appends, stop) and ends with the model's text; a stream that
+ * outlives Slack's (shortened) lifetime goes on in a new one, nothing lost; a discarded model call leaves none of
+ * its text on screen; a refused stream falls back to chat.update, complete and nothing twice.
+ */
+import { afterEach, expect, test } from "vitest";
+import { startSlackHarness, type SlackHarness, type SlackHarnessOptions } from "../support/fake-slack/harness.js";
+
+let h: SlackHarness | undefined;
+
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function harness(options: SlackHarnessOptions = {}): Promise<SlackHarness> {
+  h = await startSlackHarness({
+    ...options,
+    // Slack's own chat.update limit (50/min) against appendStream's Tier 4: the native path is the looser one.
+    ...(options.fakeSlack ? { fakeSlack: options.fakeSlack } : {}),
+    adapter: { nativeStreaming: true, ...options.adapter },
+  });
+  return h;
+}
+
+/** Lines of plain words (the same in Markdown and mrkdwn), so every path must show exactly this. */
+function lines(count: number, word = "line"): string {
+  return Array.from({ length: count }, (_, i) => `${word} ${i} says something plain`).join("\n");
+}
+
+/** What the bot's messages in the thread show together, in order. */
+function shown(h: SlackHarness, channel: string, threadTs: string): string {
+  return h.slack
+    .botReplies(channel, threadTs)
+    .map((m) => m.text)
+    .join("")
+    .trim();
+}
+
+async function ask(h: SlackHarness, text: string): Promise<string> {
+  const { message } = h.slack.userSays({ channel: "C1", user: "U1", text: `<@${h.slack.botUserId}> ${text}` });
+  await h.slack.waitFor(
+    () => h.slack.callsTo("chat.stopStream").length > 0 || h.slack.callsTo("chat.update").length > 0,
+    30_000,
+    "a reply",
+  );
+  await h.adapter.whenIdle();
+  return message.ts;
+}
+
+test("a mention streams natively: one start, appends as lines settle, one stop, and the model's text", async () => {
+  const h = await harness();
+  // ~3 s of answer: appendStream's Tier 4 (100/min) paces one stream to an append every ~0.75 s.
+  const answer = lines(20);
+  h.model.script({ text: answer, chunk: { size: 2, unit: "words" }, paceMs: 60 });
+  const threadTs = await ask(h, "tell me twelve things");
+  expect(h.slack.callsTo("chat.startStream")).toHaveLength(1);
+  expect(h.slack.callsTo("chat.appendStream").length).toBeGreaterThanOrEqual(2);
+  expect(h.slack.callsTo("chat.stopStream")).toHaveLength(1);
+  expect(h.slack.callsTo("chat.update")).toHaveLength(0);
+  const [reply, ...more] = h.slack.botReplies("C1", threadTs);
+  expect(more).toEqual([]);
+  expect(reply!.text).toBe(answer);
+  // To the asker, in the thread.
+  expect(h.slack.callsTo("chat.startStream")[0]!.params).toMatchObject({
+    channel: "C1",
+    thread_ts: threadTs,
+    recipient_user_id: "U1",
+  });
+  // Every append was whole lines: no half line, nothing healed, nothing taken back.
+  for (const text of reply!.edits.slice(0, -1)) expect(text.endsWith("\n")).toBe(true);
+});
+
+test("a stream that outlives Slack's lifetime goes on in a new stream before it lapses, nothing lost", async () => {
+  const h = await harness({ fakeSlack: { streamLifetimeMs: 1_500 }, adapter: { streamLifetimeMs: 1_500 } });
+  const answer = lines(40);
+  h.model.script({ text: answer, chunk: { size: 2, unit: "words" }, paceMs: 30 });
+  const threadTs = await ask(h, "a long one");
+  expect(h.slack.callsTo("chat.startStream").length).toBeGreaterThanOrEqual(2);
+  expect(h.slack.callsTo("chat.appendStream").every((c) => c.ok)).toBe(true);
+  expect(shown(h, "C1", threadTs)).toBe(answer);
+});
+
+test("a stream Slack closes earlier than expected is continued in a new one, the refused text included", async () => {
+  const h = await harness({ fakeSlack: { streamLifetimeMs: 800 } });
+  const answer = lines(30);
+  h.model.script({ text: answer, chunk: { size: 2, unit: "words" }, paceMs: 30 });
+  const threadTs = await ask(h, "a long one");
+  expect(h.slack.callsTo("chat.appendStream").some((c) => c.error === "message_not_in_streaming_state")).toBe(true);
+  expect(h.slack.callsTo("chat.startStream").length).toBeGreaterThanOrEqual(2);
+  expect(shown(h, "C1", threadTs)).toBe(answer);
+});
+
+test("a model call the runtime discards leaves none of its text on screen and none of the answer twice", async () => {
+  const h = await harness();
+  const discarded = lines(6, "discarded");
+  const answer = lines(6, "kept");
+  h.model.script(
+    {
+      text: discarded,
+      chunk: { size: 2, unit: "words" },
+      paceMs: 40,
+      fail: { kind: "drop", afterChars: discarded.length - 5 },
+    },
+    { text: answer, chunk: { size: 2, unit: "words" }, paceMs: 10 },
+  );
+  const threadTs = await ask(h, "try twice");
+  await h.slack.waitFor(() => shown(h, "C1", threadTs) === answer, 30_000, "the kept answer");
+  // The discarded lines were streamed natively, then taken back by editing the stopped stream.
+  expect(h.slack.callsTo("chat.appendStream").length + h.slack.callsTo("chat.startStream").length).toBeGreaterThan(0);
+  expect(h.slack.callsTo("chat.update").length).toBeGreaterThan(0);
+  expect(shown(h, "C1", threadTs)).not.toContain("discarded");
+});
+
+test.each([
+  ["unknown_method", undefined],
+  ["not_allowed", "C1"],
+])(
+  "when Slack refuses the stream (%s) the answer falls back to chat.update, complete, nothing twice",
+  async (error, channel) => {
+    const h = await harness();
+    h.slack.refuse({ method: "chat.startStream", error, ...(channel ? { channel } : {}) });
+    const answer = lines(8);
+    h.model.script({ text: answer, chunk: { size: 2, unit: "words" }, paceMs: 20 });
+    const threadTs = await ask(h, "fall back");
+    const [reply, ...more] = h.slack.botReplies("C1", threadTs);
+    expect(more).toEqual([]);
+    expect(reply!.text).toBe(answer);
+    expect(h.slack.callsTo("chat.startStream").map((c) => c.error)).toEqual([error]);
+    expect(h.slack.callsTo("chat.appendStream")).toHaveLength(0);
+
+    // The refusal is remembered: the next answer in that conversation edits at once.
+    h.model.script({ text: "second" });
+    await ask(h, "again");
+    expect(h.slack.callsTo("chat.startStream")).toHaveLength(1);
+  },
+);
+
+test("without chat:write for streaming (missing_scope) the answer is edited in, complete", async () => {
+  const h = await harness();
+  h.slack.refuse({ method: "chat.startStream", error: "missing_scope" });
+  h.model.script({ text: lines(3) });
+  const threadTs = await ask(h, "no scope");
+  expect(shown(h, "C1", threadTs)).toBe(lines(3));
+});
