@@ -138,10 +138,7 @@ export class Answerer {
     return { history, notices };
   }
 
-  private observer(
-    platform: ConversationTurn["platform"],
-    tracker: ReturnType<Metrics["answerStarted"]>,
-  ): ReplyObserver {
+  private observer(platform: ConversationTurn["platform"], tracker: ReturnType<Metrics["answerStarted"]>): ReplyObserver {
     const metrics = this.deps.metrics!;
     return {
       onCall: (call) => {

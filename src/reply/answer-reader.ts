@@ -80,10 +80,7 @@ export class AnswerReader {
       }
       this.terminal ??= { kind: "done", aborted: false };
     } catch (error) {
-      this.terminal ??= {
-        kind: "error",
-        failure: { kind: "other", message: error instanceof Error ? error.message : String(error) },
-      };
+      this.terminal ??= { kind: "error", failure: { kind: "other", message: error instanceof Error ? error.message : String(error) } };
     }
   }
 }

@@ -10,8 +10,7 @@ export type Terminal = { kind: "done"; aborted: boolean } | { kind: "error"; fai
 
 /** The terminal state a `done` or `error` event sets; undefined for any other event. */
 export function terminalOf(event: RuntimeEvent): Terminal | undefined {
-  if (event.type === "error")
-    return { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
+  if (event.type === "error") return { kind: "error", failure: event.failure ?? { kind: "other", message: "unknown error" } };
   if (event.type === "done") return { kind: "done", aborted: event.aborted === true };
   return undefined;
 }
@@ -36,11 +35,7 @@ export function replyStatus(
   answer: string,
   deliveryError: Error | undefined,
 ): { status: ReplyStatus; failure?: RuntimeFailure } {
-  if (deliveryError)
-    return {
-      status: "failed",
-      failure: { kind: "other", message: `the reply could not be delivered: ${deliveryError.message}` },
-    };
+  if (deliveryError) return { status: "failed", failure: { kind: "other", message: `the reply could not be delivered: ${deliveryError.message}` } };
   if (!terminal) return { status: "failed", failure: { kind: "other", message: "no terminal event" } };
   if (terminal.kind === "error") return { status: "failed", failure: terminal.failure };
   if (terminal.aborted) return { status: "aborted" };

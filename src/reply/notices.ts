@@ -9,10 +9,8 @@ export const DEFAULT_PLACEHOLDER = "_Thinking…_";
 const FAILURE_SENTENCES: Record<FailureKind, string> = {
   rate_limit: "Sorry, the model is rate-limited right now; please try again in a minute.",
   authentication: "Sorry, the model service refused my credentials; an administrator needs to give me a new token.",
-  no_access:
-    "Sorry, the account I sign in with has no Copilot access; an administrator needs to check its Copilot plan.",
-  unreachable:
-    "Sorry, I cannot reach the model service right now (a network problem, not my credentials); please try again in a few minutes.",
+  no_access: "Sorry, the account I sign in with has no Copilot access; an administrator needs to check its Copilot plan.",
+  unreachable: "Sorry, I cannot reach the model service right now (a network problem, not my credentials); please try again in a few minutes.",
   timeout: "Sorry, the model took too long to answer and the request timed out; please try again.",
   quota: "Sorry, the model's usage quota is used up for now; please try again later.",
   context_limit: "Sorry, this conversation is too long for the model; please start a new thread.",

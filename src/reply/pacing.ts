@@ -31,8 +31,7 @@ export function paceWait(state: PaceState): number {
     return state.lastLookAt + LOOK_INTERVAL_MS - state.now;
   }
   const { budget } = state;
-  const perCall =
-    budget.calls && budget.perMs && budget.calls > 0 ? budget.perMs / budget.calls : DEFAULT_CALL_INTERVAL_MS;
+  const perCall = budget.calls && budget.perMs && budget.calls > 0 ? budget.perMs / budget.calls : DEFAULT_CALL_INTERVAL_MS;
   const share = (perCall * Math.max(1, budget.active ?? 1)) / UTILIZATION;
   const interval = Math.max(share, state.minEditIntervalMs ?? 0);
   return Math.max(state.lastCallAt + interval, state.lastLookAt + LOOK_INTERVAL_MS) - state.now;

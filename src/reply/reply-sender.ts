@@ -145,10 +145,7 @@ export class ReplySender {
   }
 
   private nextAction(plan: Plan): Action | undefined {
-    return this.view.nextAction(
-      plan,
-      this.messages.map((m) => m.text),
-    );
+    return this.view.nextAction(plan, this.messages.map((m) => m.text));
   }
 
   private usesBudget(action: Action): boolean {
@@ -171,14 +168,7 @@ export class ReplySender {
     const at = clock.now();
     this.lastCallAt = at;
     const report = (ok: boolean, rateLimited: boolean) =>
-      observer?.onCall?.({
-        kind: action.kind,
-        at,
-        ok,
-        rateLimited,
-        final: plan.final,
-        visibleChars: this.visibleChars,
-      });
+      observer?.onCall?.({ kind: action.kind, at, ok, rateLimited, final: plan.final, visibleChars: this.visibleChars });
     try {
       if (action.kind === "post") {
         const ref = await this.target.post(action.text);

@@ -49,10 +49,7 @@ export class ReplyView {
 
   plan(source: ViewSource): Plan {
     if (this.cached?.version === source.version) return this.cached.plan;
-    const plan =
-      source.finalMarkdown !== undefined
-        ? this.finalPlan(source.finalMarkdown, source.answer)
-        : this.streamingPlan(source);
+    const plan = source.finalMarkdown !== undefined ? this.finalPlan(source.finalMarkdown, source.answer) : this.streamingPlan(source);
     this.cached = { version: source.version, plan };
     return plan;
   }
@@ -87,11 +84,7 @@ export class ReplyView {
     const status = source.status === undefined ? undefined : this.render(source.status).trim();
     const rendered = shown.trim() === "" ? "" : this.render(healPartial(shown));
     if (rendered.trim() === "") {
-      return {
-        texts: [status || this.render(this.placeholder).trim() || this.placeholder],
-        visibleChars: 0,
-        final: false,
-      };
+      return { texts: [status || this.render(this.placeholder).trim() || this.placeholder], visibleChars: 0, final: false };
     }
     const chunks = layout(rendered, this.maxLength, this.sealed);
     this.sealed = chunks.slice(0, -1).map((c) => c.text);

@@ -225,9 +225,7 @@ class ReplyStream {
       text: this.finalMarkdown !== undefined ? this.view.renderedFinal(markdown) : "",
       ...this.sender.counts,
       retries: this.answer.retries,
-      ...(firstVisibleAt !== undefined
-        ? { firstVisibleMs: firstVisibleAt - (this.answer.firstDeltaAt ?? this.startedAt) }
-        : {}),
+      ...(firstVisibleAt !== undefined ? { firstVisibleMs: firstVisibleAt - (this.answer.firstDeltaAt ?? this.startedAt) } : {}),
       ...(this.sender.fatal ? { deliveryError: this.sender.fatal } : {}),
     };
   }

@@ -54,27 +54,14 @@ export interface SlackConnection {
 }
 
 /** A sensible production policy: a few quick retries, never minutes of waiting behind a chat answer. */
-export const DEFAULT_RETRY: webApi.RetryOptions = {
-  retries: 3,
-  factor: 2,
-  minTimeout: 500,
-  maxTimeout: 5_000,
-  randomize: true,
-};
+export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true };
 
 /**
  * How the Socket Mode client retries its own apps.connections.open once connected. When a reconnect's call fails
  * for good on a network error, @slack/socket-mode 3.1 rejects a promise nobody handles and the process ends; so
  * reconnects never give up, with a capped backoff, and the bot stays up (and not ready) until Slack is back.
  */
-const RECONNECT_RETRY: webApi.RetryOptions = {
-  forever: true,
-  retries: 10,
-  factor: 2,
-  minTimeout: 500,
-  maxTimeout: 30_000,
-  randomize: true,
-};
+const RECONNECT_RETRY: webApi.RetryOptions = { forever: true, retries: 10, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true };
 
 export function selectMode(options: Pick<SlackConnectionOptions, "appToken" | "signingSecret">): SlackMode {
   if (options.appToken) return "socket";
@@ -129,26 +116,18 @@ export function createSlackConnection(options: SlackConnectionOptions): SlackCon
     deferInitialization: true,
     ...(receiver
       ? { socketMode: true, receiver }
-      : {
-          receiver: createHttpReceiver({
-            signingSecret: options.signingSecret!,
-            boltLogger: logger,
-            logger: options.logger,
-          }),
-        }),
+      : { receiver: createHttpReceiver({ signingSecret: options.signingSecret!, boltLogger: logger, logger: options.logger }) }),
   });
   // Every client that can write is guarded: no text the bot sends pings a whole channel (broadcast-mentions.ts).
   guardBroadcastMentions(app.client);
-  const writeClient = guardBroadcastMentions(
-    new webApi.WebClient(options.botToken, {
-      slackApiUrl,
-      logger,
-      rejectRateLimitedCalls: true,
-      // No retries inside the client: a retried chat.update is one more call in Slack's window that the edit budget
-      // never granted. The streamer resends failed calls itself, each through the budget.
-      retryConfig: { retries: 0 },
-    }),
-  );
+  const writeClient = guardBroadcastMentions(new webApi.WebClient(options.botToken, {
+    slackApiUrl,
+    logger,
+    rejectRateLimitedCalls: true,
+    // No retries inside the client: a retried chat.update is one more call in Slack's window that the edit budget
+    // never granted. The streamer resends failed calls itself, each through the budget.
+    retryConfig: { retries: 0 },
+  }));
 
   /**
    * Connects Socket Mode; ends with one sentence when apps.connections.open refuses SLACK_APP_TOKEN, including the
@@ -228,10 +207,7 @@ function guardSocketFrames(client: SocketModeReceiver["client"], logger: Logger)
  * A frame without a proper body (`{"type": 12}`) makes Bolt throw before any listener runs; Bolt would log that
  * as an error. It is someone else's garbage, not our failure: a debug line, and acked so it is not resent.
  */
-async function onProcessEventError(
-  args: SocketModeReceiverProcessEventErrorHandlerArgs,
-  logger: Logger,
-): Promise<boolean> {
+async function onProcessEventError(args: SocketModeReceiverProcessEventErrorHandlerArgs, logger: Logger): Promise<boolean> {
   const body = args.event.body as unknown;
   const wellFormed = typeof body === "object" && body !== null && typeof (body as { type?: unknown }).type === "string";
   if (wellFormed) return defaultProcessEventErrorHandler(args);

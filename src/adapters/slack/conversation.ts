@@ -37,7 +37,4 @@ export function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
   );
 }
 
-export const queuedItems: QueuedItems<QueuedSlackMessage> = {
-  isQueuedItem: isQueuedMessage,
-  compareItems: (a, b) => compareTs(a.ts, b.ts),
-};
+export const queuedItems: QueuedItems<QueuedSlackMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => compareTs(a.ts, b.ts) };

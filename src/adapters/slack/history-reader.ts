@@ -108,11 +108,7 @@ export interface ThreadHistory {
  * Builds the history up to and including `answeredTs`: later messages are not part of the question. Consecutive
  * messages of the bot (one answer continued over several messages) become one assistant turn.
  */
-export async function toHistory(
-  messages: ThreadMessage[],
-  answeredTs: string,
-  ctx: HistoryContext,
-): Promise<ThreadHistory> {
+export async function toHistory(messages: ThreadMessage[], answeredTs: string, ctx: HistoryContext): Promise<ThreadHistory> {
   const relevant = messages.filter(
     (m) => m.ts !== undefined && compareTs(m.ts, answeredTs) <= 0 && CONTENT_SUBTYPES.has(m.subtype),
   );

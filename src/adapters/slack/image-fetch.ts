@@ -4,14 +4,7 @@
  * and size and count are capped.
  */
 import type { Logger } from "pino";
-import {
-  DEFAULT_MAX_IMAGE_BYTES,
-  DEFAULT_MAX_IMAGES,
-  imageFromResponse,
-  selectImages,
-  type ImageDownload,
-  type SelectedImages,
-} from "../../media/image-selection.js";
+import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, imageFromResponse, selectImages, type ImageDownload, type SelectedImages } from "../../media/image-selection.js";
 import { isImageFile, type SlackFile } from "./history-reader.js";
 
 export interface ImageFetchOptions {

@@ -6,13 +6,7 @@
 import type { webApi } from "@slack/bolt";
 
 type WebClient = webApi.WebClient;
-import {
-  RateLimitedError,
-  type EditBudget,
-  type MessageRef,
-  type NativeStreaming,
-  type ReplyTarget,
-} from "../../reply/target.js";
+import { RateLimitedError, type EditBudget, type MessageRef, type NativeStreaming, type ReplyTarget } from "../../reply/target.js";
 import { markdownToMrkdwn } from "./markdown.js";
 
 /** Below Slack's practical ~4,000-character msg_too_long, with room for a reopened code fence. */

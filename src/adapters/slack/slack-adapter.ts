@@ -109,7 +109,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     threadTs: string,
     recipient: string | undefined,
     onStarted?: (ts: string) => Promise<void>,
-  ) {
+  ): SlackNativeStreaming | undefined {
     if (options.nativeStreaming === false || !recipient) return undefined;
     return new SlackNativeStreaming({
       client: writeClient,
@@ -133,13 +133,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
    * Where a reply goes; with `replied`, every message posted remembers its thread (a stop reaction names only the
    * message); with `recipient` (the person answered), Slack may stream it natively.
    */
-  function replyTarget(
-    team: string,
-    channel: string,
-    threadTs: string,
-    replied?: RepliedThread,
-    recipient?: string,
-  ): SlackReplyTarget {
+  function replyTarget(team: string, channel: string, threadTs: string, replied?: RepliedThread, recipient?: string): SlackReplyTarget {
     const onPosted = replied
       ? (ts: string) => intake.store.set(storeKeys.botReply(channel, ts), replied, intake.followTtlMs)
       : undefined;
@@ -189,10 +183,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const intake = new Intake<QueuedSlackMessage>(threads, options, logger);
 
   /** The event checked against its shape (event-shape.ts); a malformed one is logged at debug and dropped. */
-  function wellFormed<T>(
-    parsed: { ok: true; value: T } | { ok: false; problem: string },
-    body: ParsedEventBody,
-  ): T | undefined {
+  function wellFormed<T>(parsed: { ok: true; value: T } | { ok: false; problem: string }, body: ParsedEventBody): T | undefined {
     if (parsed.ok) return parsed.value;
     logger.debug({ eventId: body.event_id, problem: parsed.problem }, "Malformed Slack event ignored");
     return undefined;

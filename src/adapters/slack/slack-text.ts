@@ -17,11 +17,7 @@ export function mentionsUser(text: string, userId: string): boolean {
 /**
  * `names` maps user ids to display names (looked up beforehand); unknown ids keep their label or id.
  */
-export function slackToPlainText(
-  text: string,
-  botUserId: string,
-  names: ReadonlyMap<string, string> = new Map(),
-): string {
+export function slackToPlainText(text: string, botUserId: string, names: ReadonlyMap<string, string> = new Map()): string {
   const out = text.replace(/<([^<>]*)>/g, (_whole, inner: string) => {
     const [target = "", label] = splitOnce(inner, "|");
     if (target.startsWith("@")) {

@@ -100,14 +100,11 @@ function appTokenSentence(code: string): string {
 function transportFailure(error: unknown, apiUrl: string): StartupError | undefined {
   const failure = networkFailure(error);
   if (failure !== undefined) {
-    return new StartupError("SLACK_API_URL", unreachableSentence("Slack", "SLACK_API_URL", apiUrl, failure), {
-      cause: error,
-    });
+    return new StartupError("SLACK_API_URL", unreachableSentence("Slack", "SLACK_API_URL", apiUrl, failure), { cause: error });
   }
-  const status =
-    (error as { code?: unknown; statusCode?: unknown }).code === "slack_webapi_http_error"
-      ? (error as { statusCode?: unknown }).statusCode
-      : undefined;
+  const status = (error as { code?: unknown; statusCode?: unknown }).code === "slack_webapi_http_error"
+    ? (error as { statusCode?: unknown }).statusCode
+    : undefined;
   if (typeof status === "number") {
     return new StartupError(
       "SLACK_API_URL",

@@ -26,13 +26,7 @@ export function asRepliedThread(value: unknown): RepliedThread | undefined {
     return team && channel && threadTs ? { threadKey: value, team, channel, threadTs } : undefined;
   }
   const v = value as Partial<RepliedThread> | null | undefined;
-  if (
-    v &&
-    typeof v.threadKey === "string" &&
-    typeof v.team === "string" &&
-    typeof v.channel === "string" &&
-    typeof v.threadTs === "string"
-  ) {
+  if (v && typeof v.threadKey === "string" && typeof v.team === "string" && typeof v.channel === "string" && typeof v.threadTs === "string") {
     return v as RepliedThread;
   }
   return undefined;

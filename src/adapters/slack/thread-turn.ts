@@ -9,14 +9,7 @@ import { readOlderThanPrompt } from "../../history/fit.js";
 import type { HistoryMessage, ImageInput } from "../../history/types.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
 import type { QueuedSlackMessage } from "./conversation.js";
-import {
-  compareTs,
-  isImageFile,
-  readThread,
-  toHistory,
-  type RepliesApi,
-  type ThreadMessage,
-} from "./history-reader.js";
+import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type ThreadMessage } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
 import { slackToPlainText } from "./slack-text.js";
 import { isStopWord } from "./stop-request.js";
@@ -46,10 +39,7 @@ export interface ThreadTurnParts {
 }
 
 /** `items` oldest first (the last one is answered); all of them share one thread. */
-export async function readThreadTurn(
-  items: readonly QueuedSlackMessage[],
-  deps: ThreadTurnDeps,
-): Promise<ThreadTurnParts> {
+export async function readThreadTurn(items: readonly QueuedSlackMessage[], deps: ThreadTurnDeps): Promise<ThreadTurnParts> {
   const newest = items.at(-1);
   if (!newest) throw new Error("A thread run needs at least one message.");
   const log = deps.logger;

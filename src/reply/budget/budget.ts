@@ -51,10 +51,7 @@ export class ScopeBudget implements ScopeEditBudget {
   private pausedUntil = -Infinity;
   private timerAt: number | undefined;
 
-  constructor(
-    rate: BudgetRate,
-    private readonly clock: Clock = realClock,
-  ) {
+  constructor(rate: BudgetRate, private readonly clock: Clock = realClock) {
     if (!Number.isInteger(rate.calls) || rate.calls < 1) {
       throw new RangeError(`A budget needs a whole number of calls of at least 1 (got ${rate.calls}).`);
     }
@@ -121,7 +118,9 @@ export class ScopeBudget implements ScopeEditBudget {
     if (this.waiters.length === 0) return;
     // A full window frees when its earliest call is a window old; a running call frees nothing until it is done
     // (its `done` pumps again), or until it counts as finished after LONGEST_CALL_MS.
-    const earliest = Math.min(...this.grants.map((g) => (g.done ? g.at : g.at + LONGEST_CALL_MS)));
+    const earliest = Math.min(
+      ...this.grants.map((g) => (g.done ? g.at : g.at + LONGEST_CALL_MS)),
+    );
     const windowFreesAt = this.grants.length >= this.calls ? earliest + this.perMs : this.clock.now();
     const at = Math.max(windowFreesAt, this.pausedUntil);
     // One timer at a time; a later pause simply makes the woken pump sleep again.

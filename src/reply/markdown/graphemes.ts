@@ -36,8 +36,7 @@ const ANCHOR_SEARCH = 512;
  */
 function anchorBefore(text: string, offset: number): number {
   for (let p = offset; p > 0 && offset - p < ANCHOR_SEARCH; p--) {
-    if (text[p - 1] === "\n" || (isPrintableAscii(text.charCodeAt(p - 1)) && isPrintableAscii(text.charCodeAt(p))))
-      return p;
+    if (text[p - 1] === "\n" || (isPrintableAscii(text.charCodeAt(p - 1)) && isPrintableAscii(text.charCodeAt(p)))) return p;
   }
   return 0;
 }

@@ -56,10 +56,7 @@ function holdBackUnconfirmedTable(text: string): string {
   const notATable = (block.length >= 2 && !confirmed) || (block.length === 1 && partial.trim() !== "");
   if (confirmed || notATable) return text;
   // Only the header so far: wait for the delimiter row.
-  return complete
-    .slice(0, blockStart)
-    .map((l) => `${l}\n`)
-    .join("");
+  return complete.slice(0, blockStart).map((l) => `${l}\n`).join("");
 }
 
 /**

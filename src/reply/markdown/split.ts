@@ -107,7 +107,12 @@ export function layout(rendered: string, limit: number, keep: readonly string[] 
   return chunks;
 }
 
-function makeChunk(text: string, start: number, end: number, fenceAt: (o: number) => FenceOpening | undefined): Chunk {
+function makeChunk(
+  text: string,
+  start: number,
+  end: number,
+  fenceAt: (o: number) => FenceOpening | undefined,
+): Chunk {
   const chunk: Chunk = { text: text.slice(start, end) };
   const reopen = fenceAt(start);
   const close = end < text.length ? fenceAt(end) : undefined;

@@ -18,15 +18,7 @@ const ENTITY = /<!(?:here|channel|everyone|group)(?:\|[^<>]*)?>|<!subteam\^[^<>|
 const PLAIN = /(?<![\w@])@(?:here|channel|everyone)\b/gi;
 /** Fields of a chat.* write whose value is JSON (form-encoded clients send nested values as JSON strings). */
 const JSON_FIELDS = new Set(["blocks", "attachments", "metadata", "chunks"]);
-const SKIPPED_FIELDS = new Set([
-  "channel",
-  "ts",
-  "thread_ts",
-  "token",
-  "user",
-  "recipient_user_id",
-  "recipient_team_id",
-]);
+const SKIPPED_FIELDS = new Set(["channel", "ts", "thread_ts", "token", "user", "recipient_user_id", "recipient_team_id"]);
 
 export function broadcastPings(method: string, params: Record<string, string>): BroadcastPing[] {
   const found: BroadcastPing[] = [];

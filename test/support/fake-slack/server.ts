@@ -259,13 +259,7 @@ export class FakeSlack extends EventEmitter {
    * A person (or another bot, when `user` is a bot user) posts a message: it is stored and the events Slack would
    * send are delivered: `message` always, `app_mention` too when the text mentions the bot outside a DM.
    */
-  userSays(input: {
-    channel: string;
-    user: string;
-    text: string;
-    threadTs?: string;
-    files?: FakeFile[];
-  }): PostedByUser {
+  userSays(input: { channel: string; user: string; text: string; threadTs?: string; files?: FakeFile[] }): PostedByUser {
     const channel = this.workspace.channels.get(input.channel);
     if (!channel) throw new Error(`fake Slack: no channel ${input.channel}`);
     const author = this.workspace.users.get(input.user);
@@ -280,12 +274,7 @@ export class FakeSlack extends EventEmitter {
       files: input.files,
     });
     this.emit("change");
-    const event = {
-      ...this.workspace.toApi(message),
-      channel: input.channel,
-      event_ts: message.ts,
-      channel_type: channelType(channel),
-    };
+    const event = { ...this.workspace.toApi(message), channel: input.channel, event_ts: message.ts, channel_type: channelType(channel) };
     const messageEventId = this.deliverEvent(event);
     let mentionEventId: string | undefined;
     if (channel.type !== "im" && input.text.includes(`<@${this.botUserId}>`)) {
@@ -306,15 +295,7 @@ export class FakeSlack extends EventEmitter {
       type: "event_callback",
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [
-        {
-          enterprise_id: null,
-          team_id: this.teamId,
-          user_id: this.botUserId,
-          is_bot: true,
-          is_enterprise_install: false,
-        },
-      ],
+      authorizations: [{ enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
       event_context: `4-${eventId}`,
     };

@@ -79,16 +79,13 @@ export function handleApiCall(
   }
   if (token !== "bot") return fail("not_allowed_token_type");
   const ws = ctx.workspace;
-  const refusal = ctx.refusals.find(
-    (r) => r.method === method && (r.channel === undefined || r.channel === (params.channel ?? params.channel_id)),
-  );
+  const where = params.channel ?? params.channel_id;
+  const refusal = ctx.refusals.find((r) => r.method === method && (r.channel === undefined || r.channel === where));
   if (refusal) return fail(refusal.error);
   const needed = METHOD_SCOPES[method];
   if (needed && !needed.some((scope) => ctx.scopes.has(scope))) {
-    return {
-      status: 200,
-      body: { ok: false, error: "missing_scope", needed: needed.join(","), provided: [...ctx.scopes].join(",") },
-    };
+    const provided = [...ctx.scopes].join(",");
+    return { status: 200, body: { ok: false, error: "missing_scope", needed: needed.join(","), provided } };
   }
   if (AI_METHODS.has(method)) return handleAiMethod(ctx, method, params);
 
