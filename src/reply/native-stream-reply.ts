@@ -20,6 +20,7 @@ import { realClock, type Clock } from "./clock.js";
 import { replyEnding, replyStatus } from "./final-text.js";
 import { settledPrefix } from "./markdown/settled-prefix.js";
 import { paceWait } from "./pacing.js";
+import { followWithStatus } from "./status-line.js";
 import { streamReply, type ReplyOutcome, type StreamReplyOptions } from "./stream-reply.js";
 import {
   RateLimitedError,
@@ -32,17 +33,18 @@ import {
 import type { RuntimeEvent } from "../runtime/events.js";
 
 /**
- * The product's streamer: native where the target offers it and its budget is the looser one, else post + edit.
- * Same contract as streamReply.
+ * The product's streamer: native where the target offers it and its budget is the looser one, else post + edit,
+ * with the target's status line (if any) following what the runtime does. Same contract as streamReply.
  */
 export async function streamAnswer(
   events: AsyncIterable<RuntimeEvent>,
   target: ReplyTarget,
   options: StreamReplyOptions = {},
 ): Promise<ReplyOutcome> {
+  const followed = target.statusLine ? followWithStatus(events, target.statusLine) : events;
   const native = target.nativeStream;
-  if (!native || !prefersNative(target.budget, native)) return streamReply(events, target, options);
-  return new NativeReply(target, native, options).run(events);
+  if (!native || !prefersNative(target.budget, native)) return streamReply(followed, target, options);
+  return new NativeReply(target, native, options).run(followed);
 }
 
 /**

@@ -81,6 +81,23 @@ export interface ReplyTarget {
    * (src/reply/native-stream-reply.ts) uses it when its budget is the looser one, and falls back to post + edit.
    */
   readonly nativeStream?: NativeStreaming;
+  /**
+   * Optional: a line the platform shows under the conversation while the answer is being worked on (Slack's
+   * assistant status). The streamer keeps it saying what the runtime does (status-line.ts).
+   */
+  readonly statusLine?: StatusLine;
+}
+
+/** What the runtime is doing, for a status line. */
+export type WorkStatus = { kind: "thinking" } | { kind: "tool"; toolName: string } | { kind: "retrying" };
+
+export interface StatusLine {
+  /** Shows `status`; a platform refusal is the line's own business (it goes quiet), never the answer's. */
+  show(status: WorkStatus): Promise<void>;
+  /** Removes the line (the answer is over). */
+  clear(): Promise<void>;
+  /** The platform drops a line not renewed within this long; the follower renews it before. */
+  readonly lapseMs: number;
 }
 
 /** An append-only message the platform streams itself: text appended is shown at once and cannot be taken back. */

@@ -144,3 +144,28 @@ test("without chat:write for streaming (missing_scope) the answer is edited in, 
   const threadTs = await ask(h, "no scope");
   expect(shown(h, "C1", threadTs)).toBe(lines(3));
 });
+
+test("the status line follows the work: reading the thread, thinking, the tool it runs, then cleared", async () => {
+  const h = await harness({ adapter: { statusLine: true } });
+  h.model.script({ toolCalls: [{ name: "read_thread", arguments: { limit: 10 } }] }, { text: lines(3) });
+  const threadTs = await ask(h, "look it up");
+  await h.slack.waitFor(() => h.slack.assistantThread("C1", threadTs)?.statuses.at(-1)?.status === "", 10_000, "the cleared status");
+  const said = h.slack.assistantThread("C1", threadTs)!.statuses.map((s) => s.loadingMessages[0] ?? "(cleared)");
+  expect(said[0]).toBe("Reading the thread…");
+  expect(said).toContain("Running read_thread…");
+  expect(said.indexOf("Thinking…")).toBeLessThan(said.indexOf("Running read_thread…"));
+  expect(said.at(-1)).toBe("(cleared)");
+  expect(shown(h, "C1", threadTs)).toBe(lines(3));
+});
+
+test("where Slack refuses the status line, it goes quiet and the answer is unaffected", async () => {
+  const h = await harness({ adapter: { statusLine: true } });
+  h.slack.refuse({ method: "assistant.threads.setStatus", error: "missing_scope" });
+  h.model.script({ text: lines(2) });
+  const threadTs = await ask(h, "quietly");
+  expect(shown(h, "C1", threadTs)).toBe(lines(2));
+  h.model.script({ text: "again" });
+  await ask(h, "and again");
+  // Refused once, remembered for the workspace: not asked again.
+  expect(h.slack.callsTo("assistant.threads.setStatus")).toHaveLength(1);
+});

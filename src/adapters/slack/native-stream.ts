@@ -14,6 +14,7 @@ import {
   type EditBudget,
   type NativeStreaming,
 } from "../../reply/target.js";
+import { RefusalMemory } from "./refusal-memory.js";
 import { toReplyError } from "./reply-target.js";
 
 type WebClient = webApi.WebClient;
@@ -35,41 +36,6 @@ export const MAX_STREAM_CHUNK = 12_000;
 /** Slack closes a streamed message about 5 minutes after it started (`message_not_in_streaming_state`). */
 export const STREAM_LIFETIME_MS = 5 * 60_000;
 
-/** Refusals that hold for the whole workspace (the app lacks the scope or Slack lacks the method). */
-const WORKSPACE_REFUSALS = new Set([
-  "missing_scope",
-  "unknown_method",
-  "not_allowed_token_type",
-  "method_deprecated",
-  "no_permission",
-]);
-/** Refusals for this conversation only. */
-const CONVERSATION_REFUSALS = new Set([
-  "not_allowed",
-  "channel_type_not_supported",
-  "restricted_action",
-  "invalid_arguments",
-  "not_in_channel",
-]);
-/** How long a refusal is believed before native streaming is tried again (a scope may be granted meanwhile). */
-const REFUSAL_MEMORY_MS = 10 * 60_000;
-
-/** Where Slack refused native streaming lately, by workspace and by conversation. */
-export class NativeStreamRefusals {
-  private readonly until = new Map<string, number>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  refused(team: string, channel: string): boolean {
-    return [team, `${team}:${channel}`].some((key) => (this.until.get(key) ?? 0) > this.now());
-  }
-
-  remember(team: string, channel: string, error: string): void {
-    if (WORKSPACE_REFUSALS.has(error)) this.until.set(team, this.now() + REFUSAL_MEMORY_MS);
-    else if (CONVERSATION_REFUSALS.has(error)) this.until.set(`${team}:${channel}`, this.now() + REFUSAL_MEMORY_MS);
-  }
-}
-
 export interface SlackNativeStreamOptions {
   client: Pick<WebClient, "chat">;
   team: string;
@@ -78,7 +44,7 @@ export interface SlackNativeStreamOptions {
   /** The person the answer is for; Slack needs them (and their team) outside DMs. */
   recipientUserId: string;
   budgets: { start: EditBudget; append: EditBudget; stop: EditBudget };
-  refusals: NativeStreamRefusals;
+  refusals: RefusalMemory;
   lifetimeMs?: number;
   /** Told the ts of every stream started (the adapter remembers its replies, as for posts). */
   onStarted?: (ts: string) => Promise<void>;

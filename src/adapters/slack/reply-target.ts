@@ -6,7 +6,14 @@
 import type { webApi } from "@slack/bolt";
 
 type WebClient = webApi.WebClient;
-import { RateLimitedError, type EditBudget, type MessageRef, type NativeStreaming, type ReplyTarget } from "../../reply/target.js";
+import {
+  RateLimitedError,
+  type EditBudget,
+  type MessageRef,
+  type NativeStreaming,
+  type ReplyTarget,
+  type StatusLine,
+} from "../../reply/target.js";
 import { markdownToMrkdwn } from "./markdown.js";
 
 /** Below Slack's practical ~4,000-character msg_too_long, with room for a reopened code fence. */
@@ -26,6 +33,8 @@ export interface SlackReplyTargetOptions {
   onPosted?: (ts: string) => Promise<void>;
   /** Slack's native streaming for this answer (native-stream.ts), where Slack allows it. */
   nativeStream?: NativeStreaming;
+  /** The thread's assistant status line (status-line.ts). */
+  statusLine?: StatusLine;
 }
 
 export class SlackReplyTarget implements ReplyTarget {
@@ -34,11 +43,13 @@ export class SlackReplyTarget implements ReplyTarget {
   /** Posts wait for the channel's own budget (chat.postMessage), not the workspace's chat.update budget. */
   readonly postUsesBudget = false;
   readonly nativeStream?: NativeStreaming;
+  readonly statusLine?: StatusLine;
 
   constructor(private readonly options: SlackReplyTargetOptions) {
     this.maxMessageLength = options.maxMessageLength ?? SLACK_MAX_MESSAGE_LENGTH;
     this.budget = options.budget;
     if (options.nativeStream) this.nativeStream = options.nativeStream;
+    if (options.statusLine) this.statusLine = options.statusLine;
   }
 
   render(markdown: string): string {

@@ -15,7 +15,9 @@ import { parseEventBody, parseMessageEvent, parseReactionEvent, type ParsedEvent
 import { SLACK, queuedItems, type QueuedSlackMessage } from "./conversation.js";
 import { classifyEvent } from "./message-filter.js";
 import { SlackReplyTarget } from "./reply-target.js";
-import { NATIVE_STREAM_RATES, NativeStreamRefusals, SlackNativeStreaming } from "./native-stream.js";
+import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
+import { RefusalMemory } from "./refusal-memory.js";
+import { SlackStatusLine } from "./status-line.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, type RepliedThread } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -49,6 +51,8 @@ export interface SlackAdapterOptions extends AdapterCommonOptions<QueuedSlackMes
   streamLifetimeMs?: number;
   /** Per-workspace rates of the streaming methods (default: their documented tiers, native-stream.ts). */
   streamRates?: Partial<typeof NATIVE_STREAM_RATES>;
+  /** Show what the bot is doing in the thread's assistant status line (default true; quiet where Slack refuses). */
+  statusLine?: boolean;
 }
 
 export interface SlackAdapter extends Platform {
@@ -100,7 +104,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   }
 
   const streamRates = { ...NATIVE_STREAM_RATES, ...options.streamRates };
-  const refusals = new NativeStreamRefusals();
+  const refusals = new RefusalMemory();
+  const statusRefusals = new RefusalMemory();
+
+  function statusLine(team: string, channel: string, threadTs: string): SlackStatusLine | undefined {
+    if (options.statusLine === false) return undefined;
+    return new SlackStatusLine({ client: writeClient, team, channel, threadTs, refusals: statusRefusals });
+  }
 
   /** Slack's native stream for an answer to `recipient` (a person: Slack streams to a user), unless turned off. */
   function nativeStream(
@@ -133,7 +143,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
    * Where a reply goes; with `replied`, every message posted remembers its thread (a stop reaction names only the
    * message); with `recipient` (the person answered), Slack may stream it natively.
    */
-  function replyTarget(team: string, channel: string, threadTs: string, replied?: RepliedThread, recipient?: string): SlackReplyTarget {
+  function replyTarget(
+    team: string,
+    channel: string,
+    threadTs: string,
+    replied?: RepliedThread,
+    recipient?: string,
+    status?: SlackStatusLine,
+  ): SlackReplyTarget {
     const onPosted = replied
       ? (ts: string) => intake.store.set(storeKeys.botReply(channel, ts), replied, intake.followTtlMs)
       : undefined;
@@ -147,6 +164,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       maxMessageLength: options.maxMessageLength,
       ...(onPosted ? { onPosted } : {}),
       ...(native ? { nativeStream: native } : {}),
+      ...(status ? { statusLine: status } : {}),
     });
   }
 
@@ -158,6 +176,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     },
     async readTurn(threadKey, batch, log) {
       const newest = batch.at(-1)!;
+      const status = statusLine(newest.team, newest.channel, newest.threadTs);
+      await status?.reading();
       const me = await whoAmI();
       const parts = await readThreadTurn(batch, {
         client: app.client,
@@ -176,7 +196,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       const replied = { threadKey, team: newest.team, channel: newest.channel, threadTs: newest.threadTs };
       // A person's message is streamed to them natively; another bot's is answered by post + edit.
       const recipient = newest.botId ? undefined : newest.user;
-      return { ...parts, target: replyTarget(newest.team, newest.channel, newest.threadTs, replied, recipient) };
+      const target = replyTarget(newest.team, newest.channel, newest.threadTs, replied, recipient, status);
+      return { ...parts, target };
     },
   };
 

@@ -98,6 +98,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
       ...(options.answerer?.maxMessageChars !== undefined ? { maxMessageChars: options.answerer.maxMessageChars } : {}),
       // The tests written for the chat.update streamer keep testing it; native streaming is asked for by name.
       nativeStreaming: false,
+      statusLine: false,
       ...options.adapter,
     };
     const adapters: SlackAdapter[] = [];
