@@ -14,7 +14,7 @@ import {
   type EditBudget,
   type NativeStreaming,
 } from "../../reply/target.js";
-import { RefusalMemory } from "./refusal-memory.js";
+import type { RefusalMemory } from "./refusal-memory.js";
 import { toReplyError } from "./reply-target.js";
 
 type WebClient = webApi.WebClient;
