@@ -156,7 +156,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     // Every configured platform, started through the one contract (src/core/platform.ts).
     const platforms: Platform[] = [
-      ...(config.slack ? [createSlackAdapter({ ...common, ...config.slack })] : []),
+      ...(config.slack ? [createSlackAdapter({ ...common, ...config.slack, metrics })] : []),
       ...(config.discord ? [createDiscordAdapter({ ...common, ...config.discord })] : []),
     ];
     for (const platform of platforms) {

@@ -28,6 +28,7 @@ export class Metrics {
   private readonly errors: Counter<"kind">;
   private readonly edits: Counter<"platform">;
   private readonly rateLimits: Counter<"platform">;
+  private readonly feedbackVotes: Counter<"platform" | "vote">;
   private readonly firstWords: Histogram<"platform">;
   private readonly finalEdits: Histogram<"platform">;
   private readonly active: Gauge<"platform">;
@@ -40,6 +41,7 @@ export class Metrics {
     this.answers = new Counter({ name: "threadpilot_answers_total", help: "Answers finished, by platform and how they ended.", labelNames: ["platform", "status"], registers });
     this.errors = new Counter({ name: "threadpilot_errors_total", help: "Errors, by kind.", labelNames: ["kind"], registers });
     this.edits = new Counter({ name: "threadpilot_edits_total", help: "Message edits sent to a platform.", labelNames: ["platform"], registers });
+    this.feedbackVotes = new Counter({ name: "threadpilot_answer_feedback_total", help: "Feedback votes on answers (a changed vote counts again).", labelNames: ["platform", "vote"], registers });
     this.rateLimits = new Counter({ name: "threadpilot_platform_rate_limited_total", help: "HTTP 429 answers from a platform.", labelNames: ["platform"], registers });
     this.firstWords = new Histogram({
       name: "threadpilot_time_to_first_words_seconds",
@@ -90,6 +92,11 @@ export class Metrics {
   /** One edit of a reply message was sent. */
   edit(platform: PlatformName): void {
     this.edits.inc({ platform });
+  }
+
+  /** Someone voted 👍 ("good") or 👎 ("bad") on an answer. */
+  feedback(platform: PlatformName, vote: "good" | "bad"): void {
+    this.feedbackVotes.inc({ platform, vote });
   }
 
   /** A platform answered HTTP 429. */

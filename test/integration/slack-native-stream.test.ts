@@ -5,6 +5,8 @@
  * its text on screen; a refused stream falls back to chat.update, complete and nothing twice.
  */
 import { afterEach, expect, test } from "vitest";
+import { Metrics } from "../../src/ops/metrics.js";
+import { storeKeys } from "../../src/adapters/slack/store-keys.js";
 import { startSlackHarness, type SlackHarness, type SlackHarnessOptions } from "../support/fake-slack/harness.js";
 
 let h: SlackHarness | undefined;
@@ -168,4 +170,41 @@ test("where Slack refuses the status line, it goes quiet and the answer is unaff
   await ask(h, "and again");
   // Refused once, remembered for the workspace: not asked again.
   expect(h.slack.callsTo("assistant.threads.setStatus")).toHaveLength(1);
+});
+
+test("a finished answer carries 👍/👎 feedback buttons; a vote is recorded once per person, counted, and may change", async () => {
+  const metrics = new Metrics();
+  const h = await harness({ adapter: { metrics } });
+  h.model.script({ text: lines(3) });
+  const threadTs = await ask(h, "rate me");
+  const [reply] = h.slack.botReplies("C1", threadTs);
+  expect(JSON.stringify(reply!.blocks)).toContain("feedback_buttons");
+  const vote = async (user: string, choice: "positive" | "negative", count: number) => {
+    h.slack.pressButton({ channel: "C1", ts: reply!.ts, user, actionId: "answer_feedback", choice });
+    await h.waitForLog("Answer feedback recorded", count);
+  };
+  await vote("U1", "negative", 1);
+  await vote("U2", "positive", 2);
+  await vote("U1", "negative", 3); // the same vote again counts once
+  expect(await h.store.get(storeKeys.feedback("C1", reply!.ts, "U1"))).toMatchObject({ vote: "bad", user: "U1" });
+  expect(await h.store.get(storeKeys.feedback("C1", reply!.ts, "U2"))).toMatchObject({ vote: "good" });
+  let text = await metrics.render();
+  expect(text).toMatch(/threadpilot_answer_feedback_total\{platform="slack",vote="bad"\} 1/);
+  expect(text).toMatch(/threadpilot_answer_feedback_total\{platform="slack",vote="good"\} 1/);
+  await vote("U1", "positive", 4); // a changed vote replaces the old one and counts
+  expect(await h.store.get(storeKeys.feedback("C1", reply!.ts, "U1"))).toMatchObject({ vote: "good" });
+  text = await metrics.render();
+  expect(text).toMatch(/threadpilot_answer_feedback_total\{platform="slack",vote="good"\} 2/);
+  await h.slack.waitFor(() => h.slack.interactions.every((d) => d.ackedAt !== undefined), 5_000, "the acks");
+  expect(h.slack.interactions.map((d) => d.ackedAt! - d.sentAt).every((ms) => ms <= 3_000)).toBe(true);
+});
+
+test("feedback works in HTTP mode too", async () => {
+  const h = await harness({ mode: "http" });
+  h.model.script({ text: lines(2) });
+  const threadTs = await ask(h, "rate me over HTTP");
+  const [reply] = h.slack.botReplies("C1", threadTs);
+  h.slack.pressButton({ channel: "C1", ts: reply!.ts, user: "U2", actionId: "answer_feedback", choice: "positive" });
+  await h.waitForLog("Answer feedback recorded");
+  expect(await h.store.get(storeKeys.feedback("C1", reply!.ts, "U2"))).toMatchObject({ vote: "good" });
 });

@@ -18,6 +18,8 @@ import { SlackReplyTarget } from "./reply-target.js";
 import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
 import { RefusalMemory } from "./refusal-memory.js";
 import { SlackStatusLine } from "./status-line.js";
+import { FEEDBACK_ACTION_ID, asStoredVote, asVote, feedbackBlocks } from "./feedback.js";
+import type { Metrics } from "../../ops/metrics.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, type RepliedThread } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -53,6 +55,8 @@ export interface SlackAdapterOptions extends AdapterCommonOptions<QueuedSlackMes
   streamRates?: Partial<typeof NATIVE_STREAM_RATES>;
   /** Show what the bot is doing in the thread's assistant status line (default true; quiet where Slack refuses). */
   statusLine?: boolean;
+  /** Counts feedback votes (Prometheus). */
+  metrics?: Pick<Metrics, "feedback">;
 }
 
 export interface SlackAdapter extends Platform {
@@ -134,6 +138,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         stop: budgets.forScope(`slack:${team}:chat.stopStream`, streamRates.stop),
       },
       refusals,
+      // 👍/👎 under the answer's last message, attached at its final chat.stopStream.
+      finalBlocks: feedbackBlocks,
       ...(options.streamLifetimeMs !== undefined ? { lifetimeMs: options.streamLifetimeMs } : {}),
       ...(onStarted ? { onStarted } : {}),
     });
@@ -291,6 +297,38 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   });
   app.event("reaction_added", async ({ event, body, context }) => {
     intake.track(onReaction(event, body, context));
+  });
+  /** A 👍/👎 press on one of the bot's answers: one vote per person per answer, kept in the store and counted. */
+  async function onFeedback(body: unknown): Promise<void> {
+    const press = body as {
+      user?: { id?: string };
+      container?: { channel_id?: string; message_ts?: string };
+      actions?: Array<{ action_id?: string; value?: string }>;
+    };
+    const vote = asVote(press.actions?.find((a) => a.action_id === FEEDBACK_ACTION_ID)?.value);
+    const user = press.user?.id;
+    const channel = press.container?.channel_id;
+    const ts = press.container?.message_ts;
+    const log = logger.child({ channel, ts });
+    if (!vote || !user || !channel || !ts) {
+      log.debug("Malformed feedback press ignored");
+      return;
+    }
+    if (!asRepliedThread(await intake.store.get(storeKeys.botReply(channel, ts)))) {
+      log.debug("Feedback on a message that is not one of the bot's answers; ignored");
+      return;
+    }
+    const key = storeKeys.feedback(channel, ts, user);
+    const before = asStoredVote(await intake.store.get(key));
+    await intake.store.set(key, { vote, user, at: Date.now() }, intake.followTtlMs);
+    if (before?.vote !== vote) options.metrics?.feedback("slack", vote);
+    log.info({ vote, changed: before !== undefined && before.vote !== vote }, "Answer feedback recorded");
+  }
+
+  // Interactivity: acked at once (Slack's 3 s), handled after.
+  app.action(FEEDBACK_ACTION_ID, async ({ ack, body }) => {
+    await ack();
+    intake.track(onFeedback(body));
   });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");
