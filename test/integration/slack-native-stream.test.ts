@@ -208,3 +208,31 @@ test("feedback works in HTTP mode too", async () => {
   await h.waitForLog("Answer feedback recorded");
   expect(await h.store.get(storeKeys.feedback("C1", reply!.ts, "U2"))).toMatchObject({ vote: "good" });
 });
+
+test("the message shortcut answers in the thread of the message it was used on, for the person who used it", async () => {
+  const h = await harness();
+  const { message: root } = h.slack.userSays({ channel: "C1", user: "U2", text: "Deploy failed with exit code 137" });
+  const { message: reply } = h.slack.userSays({ channel: "C1", user: "U2", text: "it happens every night", threadTs: root.ts });
+  h.model.script({ text: lines(2, "oom") });
+  const use = h.slack.useMessageShortcut({ channel: "C1", ts: reply.ts, user: "U1", callbackId: "ask_copilot_thread" });
+  await h.slack.waitFor(() => shown(h, "C1", root.ts) === lines(2, "oom"), 30_000, "the answer in the thread");
+  await h.adapter.whenIdle();
+  expect(use.ackedAt! - use.sentAt).toBeLessThanOrEqual(3_000);
+  expect(h.slack.callsTo("chat.startStream")[0]!.params).toMatchObject({ thread_ts: root.ts, recipient_user_id: "U1" });
+  // The model saw the thread.
+  expect(JSON.stringify(h.model.requests.at(-1)!.body.messages)).toContain("exit code 137");
+});
+
+test("the assistant panel: suggested prompts when it opens, a title from the first question, an answer like a DM", async () => {
+  const h = await harness();
+  const panel = h.slack.startAssistantThread({ user: "U1", dmChannel: "D1", contextChannel: "C1" });
+  await h.slack.waitFor(() => h.slack.assistantThread("D1", panel.threadTs)?.prompts, 10_000, "the suggested prompts");
+  expect(h.slack.assistantThread("D1", panel.threadTs)!.prompts!.prompts.length).toBeGreaterThan(0);
+  h.model.script({ text: lines(2, "panel") });
+  h.slack.userSays({ channel: "D1", user: "U1", text: "How do I rotate the deploy keys safely?", threadTs: panel.threadTs });
+  await h.slack.waitFor(() => shown(h, "D1", panel.threadTs) === lines(2, "panel"), 30_000, "the answer in the panel");
+  await h.adapter.whenIdle();
+  expect(h.slack.assistantThread("D1", panel.threadTs)!.title).toBe("How do I rotate the deploy keys safely?");
+  // A DM needs no recipient ids; the stream went to the panel's thread.
+  expect(h.slack.callsTo("chat.startStream")[0]!.params).toMatchObject({ channel: "D1", thread_ts: panel.threadTs });
+});

@@ -20,6 +20,13 @@ import { RefusalMemory } from "./refusal-memory.js";
 import { SlackStatusLine } from "./status-line.js";
 import { FEEDBACK_ACTION_ID, asStoredVote, asVote, feedbackBlocks } from "./feedback.js";
 import type { Metrics } from "../../ops/metrics.js";
+import {
+  SUGGESTED_PROMPTS,
+  THREAD_SHORTCUT_CALLBACK_ID,
+  parseAssistantThreadStarted,
+  parseShortcut,
+  titleFrom,
+} from "./surfaces.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, type RepliedThread } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -235,6 +242,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
     const team = body.team_id ?? event.team ?? me.teamId ?? "unknown";
     const { channel, ts, threadTs } = verdict;
+    if (verdict.kind === "dm" && threadTs !== ts) intake.track(titleAssistantThread(channel, threadTs, event.text ?? "", log));
     const common = {
       threadKey: storeKeys.thread(team, channel, threadTs),
       ...(verdict.kind === "followup" ? { followedKey: storeKeys.followed(team, channel, threadTs) } : {}),
@@ -298,6 +306,66 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   app.event("reaction_added", async ({ event, body, context }) => {
     intake.track(onReaction(event, body, context));
   });
+  /** The assistant panel opened: a thread in the DM with the app, offered a few prompts (Slack: up to four). */
+  async function onAssistantThreadStarted(rawEvent: unknown): Promise<void> {
+    const started = parseAssistantThreadStarted(rawEvent);
+    if (!started) return;
+    const log = logger.child({ channel: started.channel, threadTs: started.threadTs });
+    await intake.store.set(storeKeys.assistantThread(started.channel, started.threadTs), true, intake.followTtlMs);
+    try {
+      await writeClient.assistant.threads.setSuggestedPrompts({
+        channel_id: started.channel,
+        thread_ts: started.threadTs,
+        prompts: SUGGESTED_PROMPTS,
+      });
+    } catch (error) {
+      log.warn({ err: describeError(error) }, "Could not offer suggested prompts in the assistant panel");
+    }
+  }
+
+  /** The first question in an assistant-panel thread names it (assistant.threads.setTitle); once. */
+  async function titleAssistantThread(channel: string, threadTs: string, question: string, log: typeof logger): Promise<void> {
+    const key = storeKeys.assistantThread(channel, threadTs);
+    if ((await intake.store.get(key)) !== true) return;
+    await intake.store.set(key, "titled", intake.followTtlMs);
+    const me = await whoAmI();
+    try {
+      await writeClient.assistant.threads.setTitle({ channel_id: channel, thread_ts: threadTs, title: titleFrom(question, me.botUserId) });
+    } catch (error) {
+      log.warn({ err: describeError(error) }, "Could not title the assistant panel's thread");
+    }
+  }
+
+  /** "Ask Copilot about this thread" on a message: answered in that message's thread, for the person who asked. */
+  async function onShortcut(body: unknown): Promise<void> {
+    const use = parseShortcut(body);
+    if (!use) {
+      logger.debug("Malformed message shortcut ignored");
+      return;
+    }
+    const { team, channel, threadTs, ts, user } = use;
+    const log = logger.child({ channel, ts, shortcut: THREAD_SHORTCUT_CALLBACK_ID });
+    await intake.message({
+      kind: "shortcut",
+      // Each use is its own request (the same message may be asked about again): keyed by its trigger.
+      messageKey: storeKeys.handled(team, channel, `shortcut:${use.triggerId}`),
+      threadKey: storeKeys.thread(team, channel, threadTs),
+      access: { platform: "slack", userId: user, channelId: channel },
+      openReplyTarget: () => replyTarget(team, channel, threadTs),
+      remember: [[storeKeys.followed(team, channel, threadTs), true]],
+      item: { team, channel, threadTs, ts, user, text: use.text, files: [] },
+      log,
+    });
+  }
+
+  app.shortcut(THREAD_SHORTCUT_CALLBACK_ID, async ({ ack, body }) => {
+    await ack();
+    intake.track(onShortcut(body));
+  });
+  app.event("assistant_thread_started", async ({ event }) => {
+    intake.track(onAssistantThreadStarted(event));
+  });
+
   /** A 👍/👎 press on one of the bot's answers: one vote per person per answer, kept in the store and counted. */
   async function onFeedback(body: unknown): Promise<void> {
     const press = body as {
