@@ -236,3 +236,31 @@ test("the assistant panel: suggested prompts when it opens, a title from the fir
   // A DM needs no recipient ids; the stream went to the panel's thread.
   expect(h.slack.callsTo("chat.startStream")[0]!.params).toMatchObject({ channel: "D1", thread_ts: panel.threadTs });
 });
+
+test("/copilot <question> is acked within 3 s, posts the question in a new thread and answers there", async () => {
+  const h = await harness();
+  h.model.script({ text: lines(2, "cmd") });
+  const before = h.slack.messagesIn("C1").length;
+  const command = h.slack.runSlashCommand({ command: "/copilot", text: "why is the build red?", user: "U1", channel: "C1" });
+  await h.slack.waitFor(() => h.slack.callsTo("chat.stopStream").length > 0, 30_000, "the answer");
+  await h.adapter.whenIdle();
+  expect(command.ackedAt! - command.sentAt).toBeLessThanOrEqual(3_000);
+  const question = h.slack.messagesIn("C1").slice(before).find((m) => !m.threadTs)!;
+  expect(question.text).toBe("<@U1> asked: why is the build red?");
+  const answer = h.slack.botReplies("C1", question.ts).filter((m) => m.ts !== question.ts);
+  expect(answer.map((m) => m.text).join("").trim()).toBe(lines(2, "cmd"));
+  expect(h.slack.callsTo("chat.startStream")[0]!.params).toMatchObject({ thread_ts: question.ts, recipient_user_id: "U1" });
+  // The model read it as Alice's question, not as its own words.
+  const sent = h.model.requests.at(-1)!.body.messages!;
+  const userText = JSON.stringify(sent.filter((m) => m.role === "user"));
+  expect(userText).toContain("why is the build red?");
+  expect(JSON.stringify(sent.filter((m) => m.role === "assistant"))).not.toContain("why is the build red?");
+});
+
+test("/copilot without a question answers with its usage, privately", async () => {
+  const h = await harness();
+  const command = h.slack.runSlashCommand({ command: "/copilot", text: "  ", user: "U1", channel: "C1" });
+  await h.slack.waitFor(() => command.ackedAt, 10_000, "the ack");
+  expect(command.ackBody).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("/copilot") });
+  expect(h.model.requests).toHaveLength(0);
+});

@@ -12,6 +12,7 @@ test("the Slack app manifest asks for every scope and event the bot uses", () =>
   // The message shortcut the adapter listens for, and the assistant panel.
   expect(manifest).toMatch(/callback_id: ask_copilot_thread/);
   expect(manifest).toMatch(/assistant_view:/);
+  expect(manifest).toMatch(/command: \/copilot/);
   expect(manifest).toMatch(/interactivity:\s*\n\s*is_enabled: true/);
 });
 

@@ -15,16 +15,19 @@ import { parseEventBody, parseMessageEvent, parseReactionEvent, type ParsedEvent
 import { SLACK, queuedItems, type QueuedSlackMessage } from "./conversation.js";
 import { classifyEvent } from "./message-filter.js";
 import { SlackReplyTarget } from "./reply-target.js";
+import { withBudget } from "../../reply/target.js";
 import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
 import { RefusalMemory } from "./refusal-memory.js";
 import { SlackStatusLine } from "./status-line.js";
 import { FEEDBACK_ACTION_ID, asStoredVote, asVote, feedbackBlocks } from "./feedback.js";
 import type { Metrics } from "../../ops/metrics.js";
 import {
+  SLASH_COMMAND,
   SUGGESTED_PROMPTS,
   THREAD_SHORTCUT_CALLBACK_ID,
   parseAssistantThreadStarted,
   parseShortcut,
+  parseSlashCommand,
   titleFrom,
 } from "./surfaces.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
@@ -358,6 +361,48 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     });
   }
 
+  /** `/copilot <question>`: the question is posted as a new message, answered in its thread for the asker. */
+  async function onSlashCommand(command: unknown, respond: (text: string) => Promise<unknown>): Promise<void> {
+    const use = parseSlashCommand(command);
+    if (!use) {
+      logger.debug("Malformed slash command ignored");
+      return;
+    }
+    const { team, channel, user, question } = use;
+    const log = logger.child({ channel, command: SLASH_COMMAND });
+    let ts: string;
+    try {
+      const posted = await withBudget(budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate), () =>
+        writeClient.chat.postMessage({ channel, text: `<@${user}> asked: ${question}`, unfurl_links: false, unfurl_media: false }),
+      );
+      if (!posted.ts) throw new Error("Slack accepted the message but returned no ts.");
+      ts = posted.ts;
+    } catch (error) {
+      log.warn({ err: describeError(error) }, "Could not post a slash command's question");
+      await respond("Sorry, I could not post your question in this channel (am I a member of it?).").catch(() => undefined);
+      return;
+    }
+    await intake.message({
+      kind: "command",
+      messageKey: storeKeys.handled(team, channel, ts),
+      threadKey: storeKeys.thread(team, channel, ts),
+      access: { platform: "slack", userId: user, channelId: channel },
+      openReplyTarget: () => replyTarget(team, channel, ts),
+      remember: [[storeKeys.followed(team, channel, ts), true]],
+      item: { team, channel, threadTs: ts, ts, user, text: question, files: [], askedFor: true },
+      log,
+    });
+  }
+
+  // Acked at once, within Slack's 3 s; an empty question gets its usage instead.
+  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+    if (!command.text?.trim()) {
+      await ack({ response_type: "ephemeral", text: `Ask a question: \`${SLASH_COMMAND} how do I …?\`` });
+      return;
+    }
+    await ack();
+    intake.track(onSlashCommand(command, (text) => respond({ response_type: "ephemeral", text })));
+  });
   app.shortcut(THREAD_SHORTCUT_CALLBACK_ID, async ({ ack, body }) => {
     await ack();
     intake.track(onShortcut(body));

@@ -65,3 +65,20 @@ export function parseAssistantThreadStarted(event: unknown): AssistantThreadStar
   if (!thread?.user_id || !thread.channel_id || !thread.thread_ts) return undefined;
   return { user: thread.user_id, channel: thread.channel_id, threadTs: thread.thread_ts };
 }
+
+/** The manifest's slash command. */
+export const SLASH_COMMAND = "/copilot";
+
+export interface SlashCommandUse {
+  team: string;
+  channel: string;
+  user: string;
+  question: string;
+  triggerId: string;
+}
+
+export function parseSlashCommand(command: unknown): SlashCommandUse | undefined {
+  const c = command as { team_id?: string; channel_id?: string; user_id?: string; text?: string; trigger_id?: string };
+  if (!c?.team_id || !c.channel_id || !c.user_id) return undefined;
+  return { team: c.team_id, channel: c.channel_id, user: c.user_id, question: (c.text ?? "").trim(), triggerId: c.trigger_id ?? "" };
+}
