@@ -13,6 +13,8 @@ export interface SlackConfig {
   apiUrl: string;
   /** Port of the HTTP Events API receiver (HTTP mode only). */
   port: number;
+  /** Stream answers with Slack's chat.startStream / appendStream / stopStream where Slack allows it. */
+  nativeStreaming: boolean;
 }
 
 export interface DiscordConfig {
@@ -190,6 +192,7 @@ function slackConfig(raw: RawEnv, problem: Problem): SlackConfig | undefined {
     ...(raw.SLACK_SIGNING_SECRET ? { signingSecret: raw.SLACK_SIGNING_SECRET } : {}),
     apiUrl: raw.SLACK_API_URL!,
     port: raw.SLACK_PORT,
+    nativeStreaming: raw.SLACK_NATIVE_STREAMING,
   };
 }
 

@@ -49,6 +49,7 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: url("https://slack.com/api/"),
   SLACK_PORT: int(3000, 0, 65535),
+  SLACK_NATIVE_STREAMING: bool(true),
   // Discord
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: url("https://discord.com/api"),

@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import { formatPromptWithHistory } from "../history/prompt.js";
 import type { HistoryMessage, ImageInput } from "../history/types.js";
 import type { Metrics, AnswerStatus } from "../ops/metrics.js";
-import { streamReply, type ReplyObserver, type ReplyOutcome, type ReplyStrategy } from "../reply/stream-reply.js";
+import { streamAnswer } from "../reply/native-stream-reply.js";
+import type { ReplyObserver, ReplyOutcome, ReplyStrategy } from "../reply/stream-reply.js";
 import { postSentence, type ReplyTarget } from "../reply/target.js";
 import type { AnswerRequest, AnswerRuntime } from "../runtime/types.js";
 import { SHUTDOWN_NOTE, STOPPED_NOTE, TAKEN_OVER_NOTE } from "../reply/notices.js";
@@ -85,7 +86,7 @@ export class Answerer {
     const tracker = metrics?.answerStarted(turn.platform);
     try {
       if (notices.length > 0) await this.postNotice(turn.target, notices);
-      const stream = this.deps.replyStrategy ?? streamReply;
+      const stream = this.deps.replyStrategy ?? streamAnswer;
       const outcome = await stream(runtime.stream(request), turn.target, {
         ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
         stoppedNote: () => stoppedNote(turn.signal),

@@ -99,7 +99,7 @@ export class Metrics {
     this.rateLimits.inc({ platform });
   }
 
-  /** Someone rated an answer 👍 ("up") or 👎 ("down"). */
+  /** Someone rated an answer 👍 ("up") or 👎 ("down"); a changed vote counts again. One metric for every platform. */
   feedback(platform: PlatformName, rating: "up" | "down"): void {
     this.feedbacks.inc({ platform, rating });
   }

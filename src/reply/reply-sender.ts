@@ -80,6 +80,12 @@ export class ReplySender {
     private readonly options: SenderOptions,
   ) {}
 
+  /** Takes a message that already shows part of this answer as the reply's next message (it is edited, not posted). */
+  adopt(ref: MessageRef, text: string): void {
+    this.messages.push({ ref, text });
+    if (text.trim() !== "") this.firstVisibleAt ??= this.options.clock.now();
+  }
+
   /** The reply's messages in order, and the ones past `count` (leftovers of a retried answer). */
   refs(count = this.messages.length): { messages: MessageRef[]; leftovers: MessageRef[] } {
     return {

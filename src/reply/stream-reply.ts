@@ -33,6 +33,11 @@ export interface StreamReplyOptions {
    * and says the answer could not be delivered (default DELIVERY_RETRY_MS, about two minutes).
    */
   deliveryRetryMs?: number;
+  /**
+   * Messages already showing part of this answer (a native stream that had to stop), in order: the reply takes
+   * them as its first messages and edits them into place instead of posting anew.
+   */
+  adopt?: ReadonlyArray<{ ref: MessageRef; text: string }>;
 }
 
 export interface ReplyOutcome {
@@ -124,6 +129,7 @@ class ReplyStream {
         ...(options.deliveryRetryMs !== undefined ? { deliveryRetryMs: options.deliveryRetryMs } : {}),
       },
     );
+    for (const message of options.adopt ?? []) this.sender.adopt(message.ref, message.text);
   }
 
   async run(events: AsyncIterable<RuntimeEvent>): Promise<ReplyOutcome> {

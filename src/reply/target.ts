@@ -76,6 +76,67 @@ export interface ReplyTarget {
    * both creating and editing.
    */
   readonly postUsesBudget?: boolean;
+  /**
+   * Optional: the platform streams a reply natively, append-only (Slack's chat.startStream). The streamer
+   * (src/reply/native-stream-reply.ts) uses it when its budget is the looser one, and falls back to post + edit.
+   */
+  readonly nativeStream?: NativeStreaming;
+  /**
+   * Optional: a line the platform shows under the conversation while the answer is being worked on (Slack's
+   * assistant status). The streamer keeps it saying what the runtime does (status-line.ts).
+   */
+  readonly statusLine?: StatusLine;
+}
+
+/** What the runtime is doing, for a status line. */
+export type WorkStatus = { kind: "thinking" } | { kind: "tool"; toolName: string } | { kind: "retrying" };
+
+export interface StatusLine {
+  /** Shows `status`; a platform refusal is the line's own business (it goes quiet), never the answer's. */
+  show(status: WorkStatus): Promise<void>;
+  /** Removes the line (the answer is over). */
+  clear(): Promise<void>;
+  /** The platform drops a line not renewed within this long; the follower renews it before. */
+  readonly lapseMs: number;
+}
+
+/** An append-only message the platform streams itself: text appended is shown at once and cannot be taken back. */
+export interface AppendOnlyStream {
+  /** The message; once the stream stopped it can be edited like any other (`ReplyTarget.edit`). */
+  readonly ref: MessageRef;
+  /** Adds Markdown at the end. StreamClosedError: the platform closed the stream, the text was not shown. */
+  append(markdown: string): Promise<void>;
+  /** Ends the stream with `markdown` last; `finished` marks the answer's last message (controls go there). */
+  stop(markdown: string, finished: boolean): Promise<void>;
+}
+
+export interface NativeStreaming {
+  /** Each method's own budget in the platform scope. */
+  readonly startBudget: EditBudget;
+  readonly appendBudget: EditBudget;
+  readonly stopBudget: EditBudget;
+  /** Most Markdown characters one start / append / stop call may carry. */
+  readonly maxChunkChars: number;
+  /** How long after its start the platform keeps a stream open. */
+  readonly lifetimeMs: number;
+  /** Starts a stream showing `markdown`. NativeStreamRefusedError: not here (scope, method, conversation). */
+  start(markdown: string): Promise<AppendOnlyStream>;
+}
+
+/** The platform will not stream natively in this conversation (missing scope, unknown method, not allowed). */
+export class NativeStreamRefusedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "NativeStreamRefusedError";
+  }
+}
+
+/** The platform closed the stream (it lapsed): the call's text was not shown. */
+export class StreamClosedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StreamClosedError";
+  }
 }
 
 /**

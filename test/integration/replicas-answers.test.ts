@@ -41,7 +41,8 @@ describe.skipIf(skipRedisTests())("two replicas that both receive every event", 
   let cluster: BotCluster;
 
   beforeAll(async () => {
-    cluster = await startBotCluster({ replicas: 2, fakeSlack: { updateLimit: UPDATE_LIMIT } });
+    // These tests are about the chat.update budget the replicas share: native streaming stays off here.
+    cluster = await startBotCluster({ replicas: 2, fakeSlack: { updateLimit: UPDATE_LIMIT }, env: { SLACK_NATIVE_STREAMING: "false" } });
     for (let c = 1; c <= CHANNELS; c++) cluster.slack.addChannel({ id: `C${c}`, name: `channel-${c}` });
     cluster.slack.addUser({ id: "U1", name: "alice", displayName: "Alice" });
     cluster.slack.addUser({ id: "U2", name: "bob", displayName: "Bob" });

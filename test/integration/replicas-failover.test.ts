@@ -23,7 +23,11 @@ describe.skipIf(skipRedisTests())("a replica killed in the middle of an answer",
   let cluster: BotCluster;
 
   beforeAll(async () => {
-    cluster = await startBotCluster({ replicas: 2, env: { THREAD_LOCK_TTL_MS: String(LOCK_TTL_MS) } });
+    // Watched through the chat.update placeholder and edits: native streaming (tested elsewhere) stays off.
+    cluster = await startBotCluster({
+      replicas: 2,
+      env: { THREAD_LOCK_TTL_MS: String(LOCK_TTL_MS), SLACK_NATIVE_STREAMING: "false" },
+    });
     cluster.slack.addChannel({ id: "C1", name: "general" });
     cluster.slack.addUser({ id: "U1", name: "alice", displayName: "Alice" });
   }, 90_000);

@@ -46,7 +46,8 @@ describe.skipIf(skipRedisTests())("SIGTERM during an answer", () => {
         appToken: slack.appToken,
         modelUrl: model.url,
         storeUrl: `${redis.url}/${++database}`,
-        extra: { SHUTDOWN_GRACE_MS: String(graceMs) },
+        // Watched through the chat.update placeholder and edits: native streaming (tested elsewhere) stays off.
+        extra: { SHUTDOWN_GRACE_MS: String(graceMs), SLACK_NATIVE_STREAMING: "false" },
       }),
     });
     await slack.waitForSocket(1);

@@ -20,6 +20,11 @@ export interface QueuedSlackMessage {
   botId?: string;
   text: string;
   files: SlackFile[];
+  /**
+   * The bot posted this message for `user` (the question of a slash command): the model reads it as that
+   * person's question, not as the bot's own words.
+   */
+  askedFor?: boolean;
 }
 
 /** Queue items come back from the store; one written by another version must not break the run. */

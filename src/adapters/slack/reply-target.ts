@@ -12,7 +12,9 @@ import {
   TransientPlatformError,
   type EditBudget,
   type MessageRef,
+  type NativeStreaming,
   type ReplyTarget,
+  type StatusLine,
 } from "../../reply/target.js";
 import { networkFailure } from "../../startup/network-failure.js";
 import { markdownToMrkdwn } from "./markdown.js";
@@ -33,6 +35,10 @@ export interface SlackReplyTargetOptions {
   maxMessageLength?: number;
   /** Told the ts of every message this target posts (the adapter remembers its replies for stop reactions). */
   onPosted?: (ts: string) => Promise<void>;
+  /** Slack's native streaming for this answer (native-stream.ts), where Slack allows it. */
+  nativeStream?: NativeStreaming;
+  /** The thread's assistant status line (status-line.ts). */
+  statusLine?: StatusLine;
 }
 
 export class SlackReplyTarget implements ReplyTarget {
@@ -40,10 +46,14 @@ export class SlackReplyTarget implements ReplyTarget {
   readonly budget: EditBudget;
   /** Posts wait for the channel's own budget (chat.postMessage), not the workspace's chat.update budget. */
   readonly postUsesBudget = false;
+  readonly nativeStream?: NativeStreaming;
+  readonly statusLine?: StatusLine;
 
   constructor(private readonly options: SlackReplyTargetOptions) {
     this.maxMessageLength = options.maxMessageLength ?? SLACK_MAX_MESSAGE_LENGTH;
     this.budget = options.budget;
+    if (options.nativeStream) this.nativeStream = options.nativeStream;
+    if (options.statusLine) this.statusLine = options.statusLine;
   }
 
   render(markdown: string): string {

@@ -9,6 +9,10 @@ export const storeKeys = {
   followed: (team: string, channel: string, threadTs: string) => `slack:followed:${team}:${channel}:${threadTs}`,
   /** Channel ids are unique, so no team is needed. */
   botReply: (channel: string, ts: string) => `slack:reply:${channel}:${ts}`,
+  /** An assistant-panel thread, until its first question has given it a title. */
+  assistantThread: (channel: string, threadTs: string) => `slack:assistant:${channel}:${threadTs}`,
+  /** One person's 👍/👎 on one answer message. */
+  feedback: (channel: string, ts: string, user: string) => `slack:feedback:${channel}:${ts}:${user}`,
 };
 
 /** What `botReply` holds: the thread a reply of the bot belongs to. */

@@ -49,6 +49,9 @@ export async function readThreadTurn(items: readonly QueuedSlackMessage[], deps:
   } catch (error) {
     log.warn({ err: describeError(error) }, "Could not read the Slack thread; answering the waiting messages alone");
   }
+  // A question the bot posted for someone (the slash command) is theirs: it is taken from its item below.
+  const asked = new Set(items.filter((item) => item.askedFor).map((item) => item.ts));
+  if (asked.size > 0) messages = messages.filter((m) => m.ts === undefined || !asked.has(m.ts));
   const read = await toHistory(messages, newest.ts, {
     botUserId: deps.botUserId,
     ...(deps.botId ? { botId: deps.botId } : {}),

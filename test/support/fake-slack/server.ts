@@ -12,10 +12,31 @@ import { WebSocketServer, WebSocket } from "ws";
 import { SlidingWindowLimiter, type WindowLimit } from "./rate-limiter.js";
 import { broadcastPings, type BroadcastPing } from "./broadcast-pings.js";
 import { SlackFaults, type SlackFault } from "./faults.js";
-import { handleApiCall, refusedToken, type ApiCall, type TokenKind, type WebApiContext } from "./web-api.js";
+import {
+  handleApiCall,
+  refusedToken,
+  type ApiCall,
+  type MethodRefusal,
+  type TokenKind,
+  type WebApiContext,
+} from "./web-api.js";
 import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
+import { assistantThreadKey, type AssistantThreadState } from "./ai-methods.js";
+import { DEFAULT_METHOD_LIMITS, DEFAULT_SCOPES, STREAM_LIFETIME_MS } from "./method-limits.js";
+import {
+  blockActionPayload,
+  httpFormBody,
+  messageShortcutPayload,
+  slashCommandPayload,
+  type InteractionDelivery,
+  type InteractionKind,
+  type PayloadContext,
+} from "./interactions.js";
 
-export type { ApiCall } from "./web-api.js";
+export type { ApiCall, MethodRefusal } from "./web-api.js";
+export type { AssistantThreadState } from "./ai-methods.js";
+export type { InteractionDelivery } from "./interactions.js";
+export { ackedInTime, ACK_DEADLINE_MS } from "./interactions.js";
 export type { FakeChannel, FakeFile, FakeMessage, FakeUser } from "./workspace.js";
 export type { WindowLimit } from "./rate-limiter.js";
 export type { SlackFault } from "./faults.js";
@@ -49,6 +70,12 @@ export interface FakeSlackOptions {
    * turns it off to save memory; `callCounts` is kept either way.
    */
   record?: boolean;
+  /** The bot token's scopes (default: what the project's manifest asks for, method-limits.ts). */
+  scopes?: string[];
+  /** Per-method, per-workspace limits of the AI-app methods (default: their documented tiers). */
+  methodLimits?: Record<string, WindowLimit>;
+  /** How long after chat.startStream Slack closes the stream (default 5 minutes); tests shorten it. */
+  streamLifetimeMs?: number;
 }
 
 export interface CallCount {
@@ -113,6 +140,20 @@ export class FakeSlack extends EventEmitter {
    */
   deliverToEverySocket = false;
   echoBotMessages: boolean;
+  /** The bot token's scopes; change it to see `missing_scope`. */
+  readonly scopes: Set<string>;
+  /** Methods a test makes Slack refuse (`unknown_method`, `not_allowed`, ...), optionally in one channel. */
+  readonly refusals: MethodRefusal[] = [];
+  /** Per-method workspace limiters of the AI-app methods. */
+  readonly methodLimiters = new Map<string, SlidingWindowLimiter>();
+  /** How long a native stream stays open after it started. */
+  streamLifetimeMs: number;
+  /** Status line, prompts and title of each assistant thread (`channel:thread_ts`). */
+  readonly assistantThreads = new Map<string, AssistantThreadState>();
+  /** Every interactive / slash-command delivery, with when it was acknowledged. */
+  readonly interactions: InteractionDelivery[] = [];
+  /** What the app POSTed to a `response_url`, in order. */
+  readonly responses: Array<{ url: string; body: Record<string, unknown> }> = [];
 
   private readonly server: Server;
   private readonly wss: WebSocketServer;
@@ -147,6 +188,11 @@ export class FakeSlack extends EventEmitter {
     this.record = options.record ?? true;
     this.refusedTokens = new Map(Object.entries(options.refusedTokens ?? {}));
     this.workspace.recordEdits = this.record;
+    this.scopes = new Set(options.scopes ?? DEFAULT_SCOPES);
+    this.streamLifetimeMs = options.streamLifetimeMs ?? STREAM_LIFETIME_MS;
+    for (const [method, limit] of Object.entries({ ...DEFAULT_METHOD_LIMITS, ...options.methodLimits })) {
+      this.methodLimiters.set(method, new SlidingWindowLimiter(limit));
+    }
     this.workspace.addUser({
       id: this.botUserId,
       name: options.botName ?? "threadpilot",
@@ -302,6 +348,89 @@ export class FakeSlack extends EventEmitter {
     this.send(envelope, retryAttempt);
   }
 
+  /** Makes `method` answer `error` (in `channel` only, when given) until `allow` is called. */
+  refuse(refusal: MethodRefusal): void {
+    this.refusals.push(refusal);
+  }
+
+  allow(method: string): void {
+    for (let i = this.refusals.length - 1; i >= 0; i--)
+      if (this.refusals[i]!.method === method) this.refusals.splice(i, 1);
+  }
+
+  /** A person presses a button of a message (`choice` for feedback buttons); returns the delivery. */
+  pressButton(input: {
+    channel: string;
+    ts: string;
+    user: string;
+    actionId: string;
+    choice?: "positive" | "negative";
+  }): InteractionDelivery {
+    const message = this.workspace.message(input.channel, input.ts);
+    if (!message) throw new Error(`fake Slack: no message ${input.channel}/${input.ts}`);
+    const payload = blockActionPayload(this.payloadContext(), {
+      message,
+      userId: input.user,
+      actionId: input.actionId,
+      ...(input.choice ? { choice: input.choice } : {}),
+    });
+    return this.deliverInteraction("interactive", "block_actions", payload);
+  }
+
+  /** A person uses the message shortcut `callbackId` on a message. */
+  useMessageShortcut(input: { channel: string; ts: string; user: string; callbackId: string }): InteractionDelivery {
+    const message = this.workspace.message(input.channel, input.ts);
+    if (!message) throw new Error(`fake Slack: no message ${input.channel}/${input.ts}`);
+    const payload = messageShortcutPayload(this.payloadContext(), {
+      message,
+      userId: input.user,
+      callbackId: input.callbackId,
+    });
+    return this.deliverInteraction("interactive", "message_action", payload);
+  }
+
+  /** A person runs `/command text` in a channel. */
+  runSlashCommand(input: { command: string; text: string; user: string; channel: string }): InteractionDelivery {
+    if (!this.workspace.channels.has(input.channel)) throw new Error(`fake Slack: no channel ${input.channel}`);
+    const payload = slashCommandPayload(this.payloadContext(), {
+      command: input.command,
+      text: input.text,
+      userId: input.user,
+      channelId: input.channel,
+    });
+    return this.deliverInteraction("slash_commands", input.command, payload);
+  }
+
+  /**
+   * A person opens the app's assistant panel: Slack makes a thread in their DM with the app and sends
+   * `assistant_thread_started` (with the channel they were looking at as context). Returns the thread.
+   */
+  startAssistantThread(input: { user: string; dmChannel: string; contextChannel?: string }): {
+    channel: string;
+    threadTs: string;
+    eventId: string;
+  } {
+    if (!this.workspace.channels.has(input.dmChannel)) this.addChannel({ id: input.dmChannel, type: "im" });
+    // The thread's root is the app's; the person's messages are replies in it.
+    const root = this.workspace.post({ channel: input.dmChannel, user: this.botUserId, botId: this.botId, text: "" });
+    const eventId = this.deliverEvent({
+      type: "assistant_thread_started",
+      assistant_thread: {
+        user_id: input.user,
+        context: { channel_id: input.contextChannel ?? "", team_id: this.teamId, enterprise_id: null },
+        channel_id: input.dmChannel,
+        thread_ts: root.ts,
+      },
+      event_ts: this.workspace.nextTs(),
+    });
+    return { channel: input.dmChannel, threadTs: root.ts, eventId };
+  }
+
+  /** The status line, prompts and title of an assistant thread, if any was ever set. */
+  assistantThread(channel: string, threadTs: string): AssistantThreadState | undefined {
+    return this.assistantThreads.get(assistantThreadKey(channel, threadTs));
+  }
+
   // ---------------------------------------------------------------- what tests look at
 
   messagesIn(channel: string): FakeMessage[] {
@@ -384,6 +513,7 @@ export class FakeSlack extends EventEmitter {
   // ---------------------------------------------------------------- internals
 
   private apiContext(): WebApiContext {
+    const fake = this;
     return {
       workspace: this.workspace,
       botUserId: this.botUserId,
@@ -392,12 +522,26 @@ export class FakeSlack extends EventEmitter {
       maxTextLength: this.maxTextLength,
       maxRepliesPageSize: this.maxRepliesPageSize,
       limits: { update: this.updateLimiter, post: this.postLimiter },
+      scopes: this.scopes,
+      refusals: this.refusals,
+      now: () => Date.now(),
+      // Read on every call, so a test may shorten it after the start.
+      get streamLifetimeMs() {
+        return fake.streamLifetimeMs;
+      },
+      limiter: (method) => this.methodLimiters.get(method),
+      assistantThreads: this.assistantThreads,
       socketUrl: () => {
         const ticket = randomUUID();
         this.tickets.add(ticket);
         return `ws://127.0.0.1:${this.port}/socket?ticket=${ticket}`;
       },
       onBotPost: (message) => {
+        // The bot's next message in a thread clears its status line.
+        const status = message.threadTs
+          ? this.assistantThreads.get(assistantThreadKey(message.channel, message.threadTs))
+          : undefined;
+        if (status) status.status = "";
         if (!this.echoBotMessages) return;
         const channel = this.workspace.channels.get(message.channel);
         this.deliverEvent({
@@ -440,12 +584,81 @@ export class FakeSlack extends EventEmitter {
   }
 
   private context: WebApiContext | undefined;
+  private readonly pendingInteractions = new Map<string, InteractionDelivery>();
+  private interactionSeq = 0;
+
+  private payloadContext(): PayloadContext {
+    return {
+      workspace: this.workspace,
+      appId: this.appId,
+      responseUrl: () => `${this.baseUrl}response/R${String(++this.interactionSeq).padStart(8, "0")}`,
+      triggerId: () => `${Date.now()}.${++this.interactionSeq}.trigger`,
+      now: () => Date.now(),
+    };
+  }
+
+  /** Sends an interaction over Socket Mode (one connection, as Slack does) or POSTs it signed in HTTP mode. */
+  private deliverInteraction(
+    kind: InteractionKind,
+    what: string,
+    payload: Record<string, unknown>,
+  ): InteractionDelivery {
+    const delivery: InteractionDelivery = {
+      id: randomUUID(),
+      kind,
+      what,
+      via: this.eventsUrl ? "http" : "socket",
+      sentAt: Date.now(),
+    };
+    this.interactions.push(delivery);
+    if (this.eventsUrl) {
+      void this.postInteraction(kind, payload, delivery);
+      return delivery;
+    }
+    const sockets = [...this.sockets].filter((s) => s.readyState === WebSocket.OPEN);
+    if (sockets.length === 0) throw new Error("fake Slack: no Socket Mode connection for an interaction");
+    const ws = sockets[this.nextSocket++ % sockets.length]!;
+    this.pendingInteractions.set(delivery.id, delivery);
+    ws.send(JSON.stringify({ envelope_id: delivery.id, type: kind, accepts_response_payload: true, payload }));
+    this.emit("change");
+    return delivery;
+  }
+
+  private async postInteraction(
+    kind: InteractionKind,
+    payload: Record<string, unknown>,
+    delivery: InteractionDelivery,
+  ): Promise<void> {
+    const body = httpFormBody(kind, payload);
+    const headers = { "content-type": "application/x-www-form-urlencoded", ...this.sign(body) };
+    try {
+      const response = await fetch(this.eventsUrl!, { method: "POST", headers, body });
+      const text = await response.text();
+      delivery.status = response.status;
+      if (response.status === 200) {
+        delivery.ackedAt = Date.now();
+        if (text) delivery.ackBody = safeJson(text);
+      }
+    } catch {
+      delivery.status = 0;
+    }
+    this.emit("change");
+  }
+
+  /** A `response_url` POST from the app (a slash command's or a shortcut's delayed answer). */
+  private async serveResponse(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const raw = await readBody(req);
+    this.responses.push({ url: url.pathname, body: (safeJson(raw) as Record<string, unknown>) ?? { raw } });
+    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    this.emit("change");
+  }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? "/", "http://x");
       if (url.pathname.startsWith("/api/")) return await this.serveApi(req, res, url);
       if (url.pathname.startsWith("/files/")) return this.serveFile(req, res, url);
+      if (url.pathname.startsWith("/response/")) return await this.serveResponse(req, res, url);
       res.writeHead(404).end();
     } catch (error) {
       res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
@@ -530,10 +743,18 @@ export class FakeSlack extends EventEmitter {
     this.sockets.add(ws);
     this.connectionsAccepted++;
     ws.on("message", (data) => {
-      let frame: { envelope_id?: string };
+      let frame: { envelope_id?: string; payload?: unknown };
       try {
-        frame = JSON.parse(String(data)) as { envelope_id?: string };
+        frame = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
       } catch {
+        return;
+      }
+      const interaction = frame.envelope_id ? this.pendingInteractions.get(frame.envelope_id) : undefined;
+      if (interaction) {
+        interaction.ackedAt = Date.now();
+        if (frame.payload !== undefined) interaction.ackBody = frame.payload;
+        this.pendingInteractions.delete(interaction.id);
+        this.emit("change");
         return;
       }
       const delivery = frame.envelope_id ? this.pendingAcks.get(frame.envelope_id) : undefined;
@@ -629,6 +850,14 @@ export class FakeSlack extends EventEmitter {
 
 function channelType(channel: FakeChannel): string {
   return channel.type;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

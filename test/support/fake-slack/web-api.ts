@@ -4,6 +4,8 @@
  */
 import type { FakeMessage, Workspace } from "./workspace.js";
 import type { SlidingWindowLimiter } from "./rate-limiter.js";
+import { AI_METHODS, handleAiMethod, streamIsOpen, type AiMethodsContext } from "./ai-methods.js";
+import { METHOD_SCOPES } from "./method-limits.js";
 
 export type TokenKind = "bot" | "app" | "none" | "invalid";
 
@@ -24,7 +26,14 @@ export interface ApiResult {
   headers?: Record<string, string>;
 }
 
-export interface WebApiContext {
+/** A refusal a test sets up: `method` answers `error` (in `channel` only, when given). */
+export interface MethodRefusal {
+  method: string;
+  error: string;
+  channel?: string;
+}
+
+export interface WebApiContext extends AiMethodsContext {
   workspace: Workspace;
   botUserId: string;
   botId: string;
@@ -38,6 +47,9 @@ export interface WebApiContext {
   onBotPost(message: FakeMessage): void;
   onBotEdit(message: FakeMessage, previousText: string): void;
   onBotDelete(message: FakeMessage): void;
+  /** The bot token's scopes; a method none of whose scopes (method-limits.ts) is held answers `missing_scope`. */
+  scopes: ReadonlySet<string>;
+  refusals: readonly MethodRefusal[];
 }
 
 const ok = (body: Record<string, unknown> = {}): ApiResult => ({ status: 200, body: { ok: true, ...body } });
@@ -67,6 +79,15 @@ export function handleApiCall(
   }
   if (token !== "bot") return fail("not_allowed_token_type");
   const ws = ctx.workspace;
+  const where = params.channel ?? params.channel_id;
+  const refusal = ctx.refusals.find((r) => r.method === method && (r.channel === undefined || r.channel === where));
+  if (refusal) return fail(refusal.error);
+  const needed = METHOD_SCOPES[method];
+  if (needed && !needed.some((scope) => ctx.scopes.has(scope))) {
+    const provided = [...ctx.scopes].join(",");
+    return { status: 200, body: { ok: false, error: "missing_scope", needed: needed.join(","), provided } };
+  }
+  if (AI_METHODS.has(method)) return handleAiMethod(ctx, method, params);
 
   switch (method) {
     case "auth.test":
@@ -90,6 +111,8 @@ export function handleApiCall(
           name: user.name,
           real_name: user.realName ?? user.name,
           is_bot: Boolean(user.isBot || user.botId),
+          is_admin: Boolean(user.isAdmin || user.isOwner),
+          is_owner: Boolean(user.isOwner),
           deleted: false,
           profile: {
             display_name: user.displayName ?? "",
@@ -139,7 +162,10 @@ export function handleApiCall(
       if (threadTs && !ws.message(channel, threadTs)) return fail("thread_not_found");
       const wait = ctx.limits.post.take(channel);
       if (wait > 0) return limited(wait);
+      const blocks = parseBlocks(params.blocks);
+      if (blocks === null) return fail("invalid_blocks");
       const message = ws.post({ channel, threadTs, user: ctx.botUserId, botId: ctx.botId, text });
+      if (blocks) message.blocks = blocks;
       ctx.onBotPost(message);
       return ok({ channel, ts: message.ts, message: ws.toApi(message) });
     }
@@ -150,12 +176,19 @@ export function handleApiCall(
       const message = ws.message(channel, params.ts ?? "");
       if (!message) return fail("message_not_found");
       if (message.user !== ctx.botUserId) return fail("cant_update_message");
+      // A streamed message is edited once its stream has stopped (or lapsed), not while it streams.
+      if (message.stream && streamIsOpen(message, ctx)) return fail("cant_update_message");
+      const blocks = parseBlocks(params.blocks);
+      if (blocks === null) return fail("invalid_blocks");
       const text = params.text ?? "";
       if (!text.trim() && !params.blocks) return fail("no_text");
       if (text.length > ctx.maxTextLength) return fail("msg_too_long");
       const wait = ctx.limits.update.take(ws.teamId);
       if (wait > 0) return limited(wait);
       const previous = message.text;
+      // chat.update replaces the blocks too: none given, none kept.
+      if (blocks) message.blocks = blocks;
+      else delete message.blocks;
       ws.edit(message, text);
       ctx.onBotEdit(message, previous);
       return ok({ channel, ts: message.ts, text, message: ws.toApi(message) });
@@ -192,5 +225,16 @@ export function handleApiCall(
 
     default:
       return fail("unknown_method");
+  }
+}
+
+/** `blocks` as sent (a JSON string): undefined when absent, null when it is not a list of at most 50 blocks. */
+function parseBlocks(raw: string | undefined): Array<Record<string, unknown>> | undefined | null {
+  if (!raw) return undefined;
+  try {
+    const blocks = JSON.parse(raw) as unknown;
+    return Array.isArray(blocks) && blocks.length <= 50 ? (blocks as Array<Record<string, unknown>>) : null;
+  } catch {
+    return null;
   }
 }

@@ -11,6 +11,9 @@ export interface FakeUser {
   /** Set for bot users: the `bot_id` their messages carry. */
   botId?: string;
   isBot?: boolean;
+  /** Workspace admin / owner (users.info `is_admin` / `is_owner`). */
+  isAdmin?: boolean;
+  isOwner?: boolean;
 }
 
 export interface FakeChannel {
@@ -42,6 +45,10 @@ export interface FakeMessage {
   edits: string[];
   reactions: Map<string, Set<string>>;
   deleted?: boolean;
+  /** Block Kit blocks the message carries (chat.postMessage / chat.update / chat.stopStream `blocks`). */
+  blocks?: Array<Record<string, unknown>>;
+  /** Set for a message made by chat.startStream: when it started and whether it still takes appends. */
+  stream?: { startedAt: number; open: boolean; appends: number };
 }
 
 /** Strictly increasing Slack-style timestamps ("1700000000.000100"), unique across the workspace. */
@@ -182,6 +189,7 @@ export class Workspace {
       out.thread_ts = message.ts;
       out.reply_count = replyCount;
     }
+    if (message.blocks) out.blocks = message.blocks;
     if (message.edits.length > 1) out.edited = { user: message.user, ts: message.ts };
     if (message.files.length > 0) {
       out.files = message.files.map((f) => ({

@@ -1,0 +1,41 @@
+/**
+ * 👍 / 👎 on a finished answer with Slack's feedback buttons: a `context_actions` block holding a
+ * `feedback_buttons` element, attached when the answer's stream stops. A press arrives as a `block_actions`
+ * interaction carrying the button's value; each person has one vote per answer (a second press replaces it).
+ */
+export const FEEDBACK_ACTION_ID = "answer_feedback";
+
+export type Vote = "good" | "bad";
+
+export function feedbackBlocks(): Array<Record<string, unknown>> {
+  return [
+    {
+      type: "context_actions",
+      block_id: "answer_feedback",
+      elements: [
+        {
+          type: "feedback_buttons",
+          action_id: FEEDBACK_ACTION_ID,
+          positive_button: { text: { type: "plain_text", text: "👍" }, value: "good", accessibility_label: "Good answer" },
+          negative_button: { text: { type: "plain_text", text: "👎" }, value: "bad", accessibility_label: "Bad answer" },
+        },
+      ],
+    },
+  ];
+}
+
+export function asVote(value: unknown): Vote | undefined {
+  return value === "good" || value === "bad" ? value : undefined;
+}
+
+/** What the store keeps for one person's vote on one answer. */
+export interface StoredVote {
+  vote: Vote;
+  user: string;
+  at: number;
+}
+
+export function asStoredVote(value: unknown): StoredVote | undefined {
+  const v = value as Partial<StoredVote> | null | undefined;
+  return v && asVote(v.vote) && typeof v.user === "string" && typeof v.at === "number" ? (v as StoredVote) : undefined;
+}
