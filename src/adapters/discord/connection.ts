@@ -42,12 +42,19 @@ export function rejectMessageWrites(data: Pick<RateLimitData, "route" | "method"
   return data.route.startsWith("/channels/:id/messages") && (method === "POST" || method === "PATCH" || method === "DELETE");
 }
 
-export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl">): Client {
+/**
+ * Requests per second discord.js lets through in all (its own global queue): under Discord's 50 so that its
+ * one-second windows and Discord's, which never line up exactly, cannot together let a 51st request in.
+ */
+export const DISCORD_CLIENT_GLOBAL_PER_SECOND = 45;
+
+export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl"> & { globalRequestsPerSecond?: number }): Client {
   return new Client({
     intents: [...DISCORD_INTENTS],
     partials: [...DISCORD_PARTIALS],
     rest: {
       ...(options.apiUrl ? { api: options.apiUrl.replace(/\/+$/, "") } : {}),
+      globalRequestsPerSecond: options.globalRequestsPerSecond ?? DISCORD_CLIENT_GLOBAL_PER_SECOND,
       rejectOnRateLimit: rejectMessageWrites,
     },
     // History is always read through REST (it must be current), so cached messages would only cost memory;

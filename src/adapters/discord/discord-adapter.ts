@@ -28,7 +28,8 @@ import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, 
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
 import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
-import { DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./reply-target.js";
+import { NestedBudget } from "../../reply/budget/nested-budget.js";
+import { DISCORD_BOT_RATE, DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -46,6 +47,11 @@ export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscor
   openThread?: boolean;
   /** Creates + edits per channel (default 5 per 5.25 s). */
   channelRate?: BudgetRate;
+  /**
+   * Creates, edits and typing calls across all channels (default 40 per second, of Discord's 50 per bot);
+   * discord.js's own global queue is set a little above it (9/8), still under Discord's limit.
+   */
+  botRate?: BudgetRate;
   /** How long `start` waits for the gateway (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -61,10 +67,16 @@ const REACTION_REPLAY_MS = 10 * 60_000;
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const logger = options.logger.child({ platform: "discord" });
-  const client = createDiscordClient({ apiUrl: options.apiUrl });
+  const botRate = options.botRate ?? DISCORD_BOT_RATE;
+  const client = createDiscordClient({
+    apiUrl: options.apiUrl,
+    ...(options.botRate ? { globalRequestsPerSecond: Math.floor((botRate.calls * 1000 * 9) / (botRate.perMs * 8)) } : {}),
+  });
   const budgets = options.budgets ?? defaultBudgets;
   const rate = options.channelRate ?? DISCORD_CHANNEL_RATE;
-  const budgetFor = (channelId: string) => budgets.forScope(`discord:channel:${channelId}`, rate);
+  // Discord's global limit is per bot: every replica of this bot shares the one budget (through the store).
+  const botBudget = () => budgets.forScope(`discord:bot:${client.user?.id ?? "self"}`, botRate);
+  const budgetFor = (channelId: string) => new NestedBudget(budgets.forScope(`discord:channel:${channelId}`, rate), botBudget());
   let receiving = false;
 
   const threads: PlatformThreads<QueuedDiscordMessage> = {

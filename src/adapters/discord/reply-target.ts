@@ -5,7 +5,8 @@
  */
 import { DiscordAPIError, MessageFlags, RateLimitError, type Message, type SendableChannels } from "discord.js";
 import type { BudgetRate } from "../../reply/budget/budget.js";
-import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { NestedBudget } from "../../reply/budget/nested-budget.js";
+import { RateLimitedError, withBudget, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
 import { markdownToDiscord } from "./markdown.js";
 
 /** Discord's content limit for bots. */
@@ -17,6 +18,12 @@ export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
  */
 export const DISCORD_CHANNEL_RATE: BudgetRate = { calls: 5, perMs: 5_250 };
 
+/**
+ * What the answers' writes and typing calls take of Discord's 50 requests per second per bot: the client lets 45
+ * through (connection.ts), and the rest of those is left to history reads and reactions, which queue in discord.js.
+ */
+export const DISCORD_BOT_RATE: BudgetRate = { calls: 40, perMs: 1_000 };
+
 export interface DiscordReplyTargetOptions {
   /** The channel (or thread, or DM) the answer goes to. */
   channel: SendableChannels;
@@ -26,6 +33,11 @@ export interface DiscordReplyTargetOptions {
   maxMessageLength?: number;
   /** Told the id of every message the answer posts (so a stop reaction on it can be traced to its conversation). */
   onPosted?: (messageId: string) => Promise<void>;
+  /**
+   * The bot-wide budget (Discord's global limit): a typing call draws from it, and a 429 that Discord (or
+   * discord.js's own global queue) says is global pauses it for every channel.
+   */
+  botBudget?: EditBudget;
 }
 
 // Links in an answer would each unfurl into an embed: the answer stays text. Mentions never ping (a model can
@@ -39,8 +51,11 @@ export class DiscordReplyTarget implements ReplyTarget {
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
+  private readonly botBudget: EditBudget | undefined;
 
   constructor(options: DiscordReplyTargetOptions) {
+    // A channel budget nested in the bot's (discord-adapter.ts) carries the bot budget with it.
+    this.botBudget = options.botBudget ?? (options.budget instanceof NestedBudget ? options.budget.outer : undefined);
     this.channel = options.channel;
     this.replyTo = options.replyTo;
     this.onPosted = options.onPosted;
@@ -54,7 +69,7 @@ export class DiscordReplyTarget implements ReplyTarget {
 
   async post(text: string): Promise<MessageRef> {
     const replyTo = this.replyTo;
-    const sent = await call<{ id: string }>(() =>
+    const sent = await this.call<{ id: string }>(() =>
       replyTo
         ? replyTo.reply({ ...SEND_DEFAULTS, content: text, failIfNotExists: false })
         : this.channel.send({ ...SEND_DEFAULTS, content: text }),
@@ -67,30 +82,41 @@ export class DiscordReplyTarget implements ReplyTarget {
   }
 
   async edit(ref: MessageRef, text: string): Promise<void> {
-    await call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+    await this.call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
   }
 
   async delete(ref: MessageRef): Promise<void> {
-    await call(() => this.channel.messages.delete(ref.id));
+    await this.call(() => this.channel.messages.delete(ref.id));
   }
 
   async typing(): Promise<void> {
-    await this.channel.sendTyping();
+    const botBudget = this.botBudget;
+    if (!botBudget) return this.channel.sendTyping();
+    await withBudget(botBudget, () => this.call(() => this.channel.sendTyping()));
+  }
+
+  /** Runs a Discord call, turning "rate limited" into RateLimitedError; a global one also pauses the bot budget. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const limited = rateLimitOf(error);
+      if (!limited) throw error;
+      if (limited.global) this.botBudget?.pause(limited.retryAfterMs);
+      throw new RateLimitedError(limited.retryAfterMs);
+    }
   }
 }
 
-/** Runs a Discord call, turning "rate limited" (discord.js's RateLimitError, or a 429 it let through) into RateLimitedError. */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof RateLimitError) {
-      throw new RateLimitedError(Math.max(1, error.retryAfter > 0 ? error.retryAfter : error.timeToReset));
-    }
-    if (error instanceof DiscordAPIError && error.status === 429) {
-      const retryAfter = Number((error.rawError as { retry_after?: number }).retry_after);
-      throw new RateLimitedError(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000);
-    }
-    throw error;
+/** discord.js's RateLimitError (it refused to queue), or a 429 it let through: how long, and whether bot-wide. */
+function rateLimitOf(error: unknown): { retryAfterMs: number; global: boolean } | undefined {
+  if (error instanceof RateLimitError) {
+    return { retryAfterMs: Math.max(1, error.retryAfter > 0 ? error.retryAfter : error.timeToReset), global: error.global };
   }
+  if (error instanceof DiscordAPIError && error.status === 429) {
+    const raw = error.rawError as { retry_after?: number; global?: boolean };
+    const retryAfter = Number(raw.retry_after);
+    return { retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000, global: raw.global === true };
+  }
+  return undefined;
 }
