@@ -52,6 +52,8 @@ export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscor
    * discord.js's own global queue is set a little above it (9/8), still under Discord's limit.
    */
   botRate?: BudgetRate;
+  /** How often a reply renews "is typing" while nothing new shows (default 8 s, under Discord's 10 s). */
+  typingRenewMs?: number;
   /** How long `start` waits for the gateway (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -77,6 +79,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   // Discord's global limit is per bot: every replica of this bot shares the one budget (through the store).
   const botBudget = () => budgets.forScope(`discord:bot:${client.user?.id ?? "self"}`, botRate);
   const budgetFor = (channelId: string) => new NestedBudget(budgets.forScope(`discord:channel:${channelId}`, rate), botBudget());
+  const typingOption = options.typingRenewMs !== undefined ? { typingRenewMs: options.typingRenewMs } : {};
   let receiving = false;
 
   const threads: PlatformThreads<QueuedDiscordMessage> = {
@@ -85,7 +88,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     async openReplyTarget(item) {
       const channel = await client.channels.fetch(item.channelId);
       if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
-      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
+      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength, ...typingOption });
     },
     async readTurn(threadKey, batch, log) {
       const botUserId = client.user?.id;
@@ -95,6 +98,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         store: intake.store,
         botUserId,
         budgetFor,
+        ...typingOption,
         followTtlMs: intake.followTtlMs,
         downloadImages: options.downloadImages ?? false,
         apiUrl: options.apiUrl,
@@ -144,7 +148,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         ...placeForGate(message.author.id, channel.id, channel, message.guildId),
         ...(message.member ? { roleIds: [...message.member.roles.cache.keys()] } : {}),
       },
-      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, replyTo: message, budget: budgetFor(channel.id) }),
+      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, replyTo: message, budget: budgetFor(channel.id), ...typingOption }),
       log,
     };
     // One answer per Discord message: a resumed session's replay and a duplicate delivery both land here.
@@ -238,7 +242,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         ...placeForGate(user.id, message.channelId, channel, message.guildId),
         ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
       },
-      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, budget: budgetFor(message.channelId) }),
+      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, budget: budgetFor(message.channelId), ...typingOption }),
       log,
     });
   }

@@ -38,7 +38,12 @@ export interface DiscordReplyTargetOptions {
    * discord.js's own global queue) says is global pauses it for every channel.
    */
   botBudget?: EditBudget;
+  /** How often typing is renewed while nothing new shows (default 8 s; tests shorten it). */
+  typingRenewMs?: number;
 }
+
+/** Discord shows "is typing" for about 10 s per call: renew a little before it lapses. */
+export const DISCORD_TYPING_RENEW_MS = 8_000;
 
 // Links in an answer would each unfurl into an embed: the answer stays text. Mentions never ping (a model can
 // write "@everyone" too).
@@ -48,6 +53,7 @@ export class DiscordReplyTarget implements ReplyTarget {
   readonly maxMessageLength: number;
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
+  readonly typingRenewMs: number;
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
@@ -55,6 +61,7 @@ export class DiscordReplyTarget implements ReplyTarget {
 
   constructor(options: DiscordReplyTargetOptions) {
     // A channel budget nested in the bot's (discord-adapter.ts) carries the bot budget with it.
+    this.typingRenewMs = options.typingRenewMs ?? DISCORD_TYPING_RENEW_MS;
     this.botBudget = options.botBudget ?? (options.budget instanceof NestedBudget ? options.budget.outer : undefined);
     this.channel = options.channel;
     this.replyTo = options.replyTo;
