@@ -53,6 +53,9 @@ export const envSchema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: url("https://discord.com/api"),
   DISCORD_OPEN_THREAD: bool(false),
+  DISCORD_GUILD_IDS: list.pipe(
+    z.array(z.string().regex(/^\d{17,20}$/, { error: "must be Discord guild (server) ids, comma-separated" })),
+  ),
   // When to answer
   ANSWER_THREAD_FOLLOWUPS: bool(true),
   ANSWER_OTHER_BOTS: bool(false),

@@ -39,7 +39,9 @@ export const DISCORD_PARTIALS = [Partials.Channel, Partials.Message, Partials.Re
  */
 export function rejectMessageWrites(data: Pick<RateLimitData, "route" | "method">): boolean {
   const method = data.method.toUpperCase();
-  return data.route.startsWith("/channels/:id/messages") && (method === "POST" || method === "PATCH" || method === "DELETE");
+  const isWrite = method === "POST" || method === "PATCH" || method === "DELETE";
+  // A /ask answer is written through the interaction's webhook (its reply and follow-ups).
+  return isWrite && (data.route.startsWith("/channels/:id/messages") || data.route.startsWith("/webhooks/:id/:token"));
 }
 
 /**

@@ -24,7 +24,7 @@ import type { Platform, PlatformThreads } from "../../core/platform.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
 import { connect, createDiscordClient } from "./connection.js";
-import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedDiscordMessage } from "./conversation.js";
+import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedAsk, type QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
 import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
@@ -33,6 +33,8 @@ import { DISCORD_BOT_RATE, DISCORD_CHANNEL_RATE, DiscordReplyTarget } from "./re
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
+import { registerSlashCommands } from "./slash-commands.js";
+import { createSlashIntake } from "./slash-intake.js";
 
 /** Tuning of the per-conversation coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
 export type DiscordCoordinatorOptions = CoordinatorTuning<QueuedDiscordMessage>;
@@ -54,6 +56,10 @@ export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscor
   botRate?: BudgetRate;
   /** How often a reply renews "is typing" while nothing new shows (default 8 s, under Discord's 10 s). */
   typingRenewMs?: number;
+  /** DISCORD_GUILD_IDS: register the slash commands in these guilds instead of globally. */
+  commandGuildIds?: readonly string[];
+  /** How long a /ask's interaction reply is edited before its text moves to a channel message (default 14 min). */
+  interactionReplyWindowMs?: number;
   /** How long `start` waits for the gateway (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -86,11 +92,14 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     ...DISCORD,
     ...queuedItems,
     async openReplyTarget(item) {
+      if (isAsk(item)) return slash.openAskTarget(item);
       const channel = await client.channels.fetch(item.channelId);
       if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
       return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength, ...typingOption });
     },
     async readTurn(threadKey, batch, log) {
+      const newest = batch.at(-1);
+      if (newest && isAsk(newest)) return slash.readAskTurn(threadKey, newest);
       const botUserId = client.user?.id;
       if (!botUserId) return undefined;
       return readThreadTurn(threadKey, batch, {
@@ -113,6 +122,15 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   };
 
   const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
+  const slash = createSlashIntake({
+    client,
+    intake,
+    budgetFor,
+    placeForGate,
+    ...typingOption,
+    ...(options.interactionReplyWindowMs !== undefined ? { interactionReplyWindowMs: options.interactionReplyWindowMs } : {}),
+    logger,
+  });
 
   async function onMessage(message: Message): Promise<void> {
     const botUserId = client.user?.id;
@@ -258,6 +276,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   client.on(Events.MessageReactionAdd, (reaction, user) => {
     if (receiving) intake.track(onReaction(reaction, user));
   });
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (receiving && interaction.isChatInputCommand()) intake.track(slash(interaction));
+  });
   client.on(Events.Error, (error) => logger.error({ err: describeError(error) }, "Discord client error"));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, "Discord client warning"));
   client.on(Events.ShardResume, (_id, replayed) => logger.info({ replayed }, "Discord gateway session resumed"));
@@ -276,6 +297,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       receiving = true;
       await connect(client, { token: options.token, readyTimeoutMs: options.readyTimeoutMs });
       const user = client.user!;
+      if (client.isReady()) await registerSlashCommands(client, options.commandGuildIds ?? [], logger);
       logger.info({ botUserId: user.id, botName: user.username, guilds: client.guilds.cache.size }, "Discord adapter started");
       return { botUserId: user.id, botName: user.username };
     },
@@ -299,4 +321,8 @@ function placeForGate(userId: string, channelId: string, channel: TextBasedChann
     ...(channel?.isThread() && channel.parentId ? { parentChannelId: channel.parentId } : {}),
     ...(guildId ? { guildId } : {}),
   };
+}
+
+function isAsk(item: QueuedDiscordMessage): item is QueuedDiscordMessage & { ask: QueuedAsk } {
+  return item.ask !== undefined;
 }

@@ -47,7 +47,7 @@ export const DISCORD_TYPING_RENEW_MS = 8_000;
 
 // Links in an answer would each unfurl into an embed: the answer stays text. Mentions never ping (a model can
 // write "@everyone" too).
-const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
+export const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
 
 export class DiscordReplyTarget implements ReplyTarget {
   readonly maxMessageLength: number;
@@ -116,7 +116,7 @@ export class DiscordReplyTarget implements ReplyTarget {
 }
 
 /** discord.js's RateLimitError (it refused to queue), or a 429 it let through: how long, and whether bot-wide. */
-function rateLimitOf(error: unknown): { retryAfterMs: number; global: boolean } | undefined {
+export function rateLimitOf(error: unknown): { retryAfterMs: number; global: boolean } | undefined {
   if (error instanceof RateLimitError) {
     return { retryAfterMs: Math.max(1, error.retryAfter > 0 ? error.retryAfter : error.timeToReset), global: error.global };
   }
