@@ -3,6 +3,7 @@
  * Discord's own proxy and the tests), and a rate-limit policy that hands message-route limits to the streamer.
  */
 import { Client, Events, GatewayIntentBits, Options, Partials, type RateLimitData } from "discord.js";
+import { gateRestRequests } from "./request-gate.js";
 import { loginFailure } from "./startup-errors.js";
 
 export interface DiscordConnectionOptions {
@@ -45,18 +46,17 @@ export function rejectMessageWrites(data: Pick<RateLimitData, "route" | "method"
 }
 
 /**
- * Requests per second discord.js lets through in all (its own global queue): under Discord's 50 so that its
- * one-second windows and Discord's, which never line up exactly, cannot together let a 51st request in.
+ * Requests per second this process sends in all, in a sliding window (request-gate.ts): under Discord's 50,
+ * leaving room for latency jitter and the interaction calls that pass outside it.
  */
 export const DISCORD_CLIENT_GLOBAL_PER_SECOND = 45;
 
 export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl"> & { globalRequestsPerSecond?: number }): Client {
-  return new Client({
+  const client = new Client({
     intents: [...DISCORD_INTENTS],
     partials: [...DISCORD_PARTIALS],
     rest: {
       ...(options.apiUrl ? { api: options.apiUrl.replace(/\/+$/, "") } : {}),
-      globalRequestsPerSecond: options.globalRequestsPerSecond ?? DISCORD_CLIENT_GLOBAL_PER_SECOND,
       rejectOnRateLimit: rejectMessageWrites,
     },
     // History is always read through REST (it must be current), so cached messages would only cost memory;
@@ -65,6 +65,8 @@ export function createDiscordClient(options: Pick<DiscordConnectionOptions, "api
     // Mentions in our own replies never ping anyone, whatever the model writes.
     allowedMentions: { parse: [], repliedUser: false },
   });
+  gateRestRequests(client, options.globalRequestsPerSecond ?? DISCORD_CLIENT_GLOBAL_PER_SECOND);
+  return client;
 }
 
 /** Logs in and resolves once the gateway is ready; a bad token or an unreachable API ends in one clear sentence. */
