@@ -21,6 +21,8 @@ export interface DiscordConfig {
   token: string;
   apiUrl: string;
   openThread: boolean;
+  /** DISCORD_GUILD_IDS: register the slash commands in these guilds (at once) instead of globally. */
+  commandGuildIds: string[];
 }
 
 export interface WebChatConfig {
@@ -219,7 +221,7 @@ function safetyConfig(raw: RawEnv): SafetyConfig {
 
 function discordConfig(raw: RawEnv): DiscordConfig | undefined {
   if (!raw.DISCORD_TOKEN) return undefined;
-  return { token: raw.DISCORD_TOKEN, apiUrl: raw.DISCORD_API_URL!, openThread: raw.DISCORD_OPEN_THREAD };
+  return { token: raw.DISCORD_TOKEN, apiUrl: raw.DISCORD_API_URL!, openThread: raw.DISCORD_OPEN_THREAD, commandGuildIds: raw.DISCORD_GUILD_IDS };
 }
 
 function webChatConfig(raw: RawEnv, problem: Problem): WebChatConfig | undefined {

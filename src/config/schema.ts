@@ -54,6 +54,9 @@ export const envSchema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: url("https://discord.com/api"),
   DISCORD_OPEN_THREAD: bool(false),
+  DISCORD_GUILD_IDS: list.pipe(
+    z.array(z.string().regex(/^\d{17,20}$/, { error: "must be Discord guild (server) ids, comma-separated" })),
+  ),
   // Web chat (served by the bot itself)
   WEB_CHAT_PORT: optionalText.pipe(
     z.coerce.number<string>({ error: "must be a port number" }).int({ error: "must be a port number" }).min(0, { error: "must be a port number" }).max(65535, { error: "must be a port number" }).optional(),

@@ -15,7 +15,7 @@
  *   and the next text starts a new one; text refused by a stream that closed early is sent again in the next.
  * - A refused stream (scope, unknown method, conversation) or a call failing otherwise: post + edit, as above.
  */
-import { AnswerReader } from "./answer-reader.js";
+import { AnswerReader } from "../runtime/answer-reader.js";
 import { realClock, type Clock } from "./clock.js";
 import { replyEnding, replyStatus } from "./final-text.js";
 import { settledPrefix } from "./markdown/settled-prefix.js";

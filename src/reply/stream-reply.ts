@@ -12,6 +12,7 @@ import { DEFAULT_PLACEHOLDER, RETRY_STATUS, toolStatusLine } from "./notices.js"
 import { ReplySender, type ReplyObserver } from "./reply-sender.js";
 import { ReplyView, type ViewSource } from "./reply-view.js";
 import type { MessageRef, ReplyTarget } from "./target.js";
+import { keepTyping } from "./typing-renewal.js";
 import type { RuntimeEvent, RuntimeFailure } from "../runtime/events.js";
 
 export type { ReplyStatus } from "./final-text.js";
@@ -134,7 +135,9 @@ class ReplyStream {
 
   async run(events: AsyncIterable<RuntimeEvent>): Promise<ReplyOutcome> {
     const leave = this.target.budget.join?.();
-    this.showTyping();
+    const typingEnds = new AbortController();
+    const nothingNewToRead = () => !this.finished.signal.aborted && (this.sender.firstVisibleAt === undefined || this.runningTools.size > 0);
+    keepTyping(this.target, this.clock, nothingNewToRead, typingEnds.signal);
     try {
       const consuming = this.consume(events);
       await this.sender.send();
@@ -143,6 +146,7 @@ class ReplyStream {
       if (this.sender.fatal) void consuming.catch(() => {});
       else await consuming;
     } finally {
+      typingEnds.abort();
       leave?.();
     }
     return this.outcome();
@@ -210,14 +214,6 @@ class ReplyStream {
         resolve();
       };
     });
-  }
-
-  private showTyping(): void {
-    try {
-      void this.target.typing?.().catch(() => {});
-    } catch {
-      // A typing indicator is a nicety; its failure changes nothing.
-    }
   }
 
   private outcome(): ReplyOutcome {

@@ -66,6 +66,11 @@ export interface ReplyTarget {
   /** Shows a "typing…" indicator where the platform has one; called while no words are visible yet. */
   typing?(): Promise<void>;
   /**
+   * Optional: how often to call `typing` again while no new words show (before the first, and while a tool
+   * runs), for platforms whose indicator lapses by itself (Discord: after about 10 s). Without it, once.
+   */
+  readonly typingRenewMs?: number;
+  /**
    * Optional: removes a message posted earlier (used when a retried answer needs fewer messages than the
    * abandoned attempt had). Without it, a message left over shows a short filler instead.
    */

@@ -46,7 +46,16 @@ describe("loadConfig", () => {
   it("accepts Discord alone with a GitHub token", () => {
     const config = loadConfig({ DISCORD_TOKEN: "abc.def.ghi", GITHUB_TOKEN: "ghp_x", DISCORD_OPEN_THREAD: "yes" });
     expect(config.slack).toBeUndefined();
-    expect(config.discord).toEqual({ token: "abc.def.ghi", apiUrl: "https://discord.com/api", openThread: true });
+    expect(config.discord).toEqual({ token: "abc.def.ghi", apiUrl: "https://discord.com/api", openThread: true, commandGuildIds: [] });
+  });
+
+  it("reads DISCORD_GUILD_IDS as guild ids and refuses anything else in one sentence", () => {
+    const base = { DISCORD_TOKEN: "abc.def.ghi", GITHUB_TOKEN: "ghp_x" };
+    expect(loadConfig({ ...base, DISCORD_GUILD_IDS: "123456789012345678, 223456789012345678" }).discord?.commandGuildIds).toEqual([
+      "123456789012345678",
+      "223456789012345678",
+    ]);
+    expect(() => loadConfig({ ...base, DISCORD_GUILD_IDS: "my-server" })).toThrow(/DISCORD_GUILD_IDS.*guild/);
   });
 
   it("keeps everything on disk under DATA_DIR unless a variable moves a part", () => {

@@ -3,6 +3,7 @@
  * Discord's own proxy and the tests), and a rate-limit policy that hands message-route limits to the streamer.
  */
 import { Client, Events, GatewayIntentBits, Options, Partials, type RateLimitData } from "discord.js";
+import { gateRestRequests } from "./request-gate.js";
 import { loginFailure } from "./startup-errors.js";
 
 export interface DiscordConnectionOptions {
@@ -39,11 +40,19 @@ export const DISCORD_PARTIALS = [Partials.Channel, Partials.Message, Partials.Re
  */
 export function rejectMessageWrites(data: Pick<RateLimitData, "route" | "method">): boolean {
   const method = data.method.toUpperCase();
-  return data.route.startsWith("/channels/:id/messages") && (method === "POST" || method === "PATCH" || method === "DELETE");
+  const isWrite = method === "POST" || method === "PATCH" || method === "DELETE";
+  // A /ask answer is written through the interaction's webhook (its reply and follow-ups).
+  return isWrite && (data.route.startsWith("/channels/:id/messages") || data.route.startsWith("/webhooks/:id/:token"));
 }
 
-export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl">): Client {
-  return new Client({
+/**
+ * Requests per second this process sends in all, in a sliding window (request-gate.ts): under Discord's 50,
+ * leaving room for latency jitter and the interaction calls that pass outside it.
+ */
+export const DISCORD_CLIENT_GLOBAL_PER_SECOND = 45;
+
+export function createDiscordClient(options: Pick<DiscordConnectionOptions, "apiUrl"> & { globalRequestsPerSecond?: number }): Client {
+  const client = new Client({
     intents: [...DISCORD_INTENTS],
     partials: [...DISCORD_PARTIALS],
     rest: {
@@ -60,6 +69,8 @@ export function createDiscordClient(options: Pick<DiscordConnectionOptions, "api
     // Mentions in our own replies never ping anyone, whatever the model writes.
     allowedMentions: { parse: [], repliedUser: false },
   });
+  gateRestRequests(client, options.globalRequestsPerSecond ?? DISCORD_CLIENT_GLOBAL_PER_SECOND);
+  return client;
 }
 
 /** Logs in and resolves once the gateway is ready; a bad token or an unreachable API ends in one clear sentence. */

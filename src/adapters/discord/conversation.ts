@@ -24,6 +24,31 @@ export interface QueuedDiscordMessage {
   authorId: string;
   /** Answer in a new thread opened on this message (DISCORD_OPEN_THREAD, a mention in a text channel). */
   openThread?: boolean;
+  /** A /ask: `messageId` is the interaction's id, and the answer goes into the interaction's reply. */
+  ask?: QueuedAsk;
+}
+
+/** What a queued /ask carries: the question, who asked, and the interaction's reply (its token lasts 15 minutes). */
+export interface QueuedAsk {
+  question: string;
+  speaker: string;
+  applicationId: string;
+  token: string;
+  /** When the interaction was created (epoch ms). */
+  createdAt: number;
+}
+
+export function isQueuedAsk(value: unknown): value is QueuedAsk {
+  const a = value as Partial<QueuedAsk> | null;
+  return (
+    typeof a === "object" &&
+    a !== null &&
+    typeof a.question === "string" &&
+    typeof a.speaker === "string" &&
+    typeof a.applicationId === "string" &&
+    typeof a.token === "string" &&
+    typeof a.createdAt === "number"
+  );
 }
 
 export interface MessagePlace {
@@ -57,7 +82,8 @@ export function isQueuedMessage(item: unknown): item is QueuedDiscordMessage {
     isSnowflake(m.channelId) &&
     isSnowflake(m.messageId) &&
     typeof m.authorId === "string" &&
-    (m.guildId === undefined || typeof m.guildId === "string")
+    (m.guildId === undefined || typeof m.guildId === "string") &&
+    (m.ask === undefined || isQueuedAsk(m.ask))
   );
 }
 

@@ -24,14 +24,17 @@ import type { Platform, PlatformThreads } from "../../core/platform.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
 import { connect, createDiscordClient } from "./connection.js";
-import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedDiscordMessage } from "./conversation.js";
+import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedAsk, type QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
 import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
-import { DISCORD_CHANNEL_RATE, DiscordReplyTarget, replyChannelOf } from "./reply-target.js";
+import { NestedBudget } from "../../reply/budget/nested-budget.js";
+import { DISCORD_BOT_RATE, DISCORD_CHANNEL_RATE, DiscordReplyTarget, replyChannelOf } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
+import { registerSlashCommands } from "./slash-commands.js";
+import { createSlashIntake } from "./slash-intake.js";
 
 /** Tuning of the per-conversation coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
 export type DiscordCoordinatorOptions = CoordinatorTuning<QueuedDiscordMessage>;
@@ -46,6 +49,17 @@ export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscor
   openThread?: boolean;
   /** Creates + edits per channel (default 5 per 5.25 s). */
   channelRate?: BudgetRate;
+  /**
+   * Creates, edits and typing calls across all channels (default 40 per second, of Discord's 50 per bot);
+   * discord.js's own global queue is set a little above it (9/8), still under Discord's limit.
+   */
+  botRate?: BudgetRate;
+  /** How often a reply renews "is typing" while nothing new shows (default 8 s, under Discord's 10 s). */
+  typingRenewMs?: number;
+  /** DISCORD_GUILD_IDS: register the slash commands in these guilds instead of globally. */
+  commandGuildIds?: readonly string[];
+  /** How long a /ask's interaction reply is edited before its text moves to a channel message (default 14 min). */
+  interactionReplyWindowMs?: number;
   /** How long `start` waits for the gateway (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -61,25 +75,35 @@ const REACTION_REPLAY_MS = 10 * 60_000;
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const logger = options.logger.child({ platform: "discord" });
-  const client = createDiscordClient({ apiUrl: options.apiUrl });
+  const botRate = options.botRate ?? DISCORD_BOT_RATE;
+  const client = createDiscordClient({
+    apiUrl: options.apiUrl,
+    ...(options.botRate ? { globalRequestsPerSecond: Math.floor((botRate.calls * 1000 * 9) / (botRate.perMs * 8)) } : {}),
+  });
   const budgets = options.budgets ?? defaultBudgets;
   const rate = options.channelRate ?? DISCORD_CHANNEL_RATE;
-  const budgetFor = (channelId: string) => budgets.forScope(`discord:channel:${channelId}`, rate);
+  // Discord's global limit is per bot: every replica of this bot shares the one budget (through the store).
+  const botBudget = () => budgets.forScope(`discord:bot:${client.user?.id ?? "self"}`, botRate);
+  const budgetFor = (channelId: string) => new NestedBudget(budgets.forScope(`discord:channel:${channelId}`, rate), botBudget());
+  const typingOption = options.typingRenewMs !== undefined ? { typingRenewMs: options.typingRenewMs } : {};
   let receiving = false;
 
   const threads: PlatformThreads<QueuedDiscordMessage> = {
     ...DISCORD,
     ...queuedItems,
     async openReplyTarget(item) {
+      if (isAsk(item)) return slash.openAskTarget(item);
       const channel = await client.channels.fetch(item.channelId);
       if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
-      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
+      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength, ...typingOption });
     },
     async reopenReplyTarget(item, messageIds) {
       const channel = await replyChannelOf(client, item, messageIds);
       return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
     },
     async readTurn(threadKey, batch, log) {
+      const newest = batch.at(-1);
+      if (newest && isAsk(newest)) return slash.readAskTurn(threadKey, newest);
       const botUserId = client.user?.id;
       if (!botUserId) return undefined;
       return readThreadTurn(threadKey, batch, {
@@ -87,6 +111,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         store: intake.store,
         botUserId,
         budgetFor,
+        ...typingOption,
         followTtlMs: intake.followTtlMs,
         downloadImages: options.downloadImages ?? false,
         apiUrl: options.apiUrl,
@@ -101,6 +126,15 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   };
 
   const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
+  const slash = createSlashIntake({
+    client,
+    intake,
+    budgetFor,
+    placeForGate,
+    ...typingOption,
+    ...(options.interactionReplyWindowMs !== undefined ? { interactionReplyWindowMs: options.interactionReplyWindowMs } : {}),
+    logger,
+  });
 
   async function onMessage(message: Message): Promise<void> {
     const botUserId = client.user?.id;
@@ -136,7 +170,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         ...placeForGate(message.author.id, channel.id, channel, message.guildId),
         ...(message.member ? { roleIds: [...message.member.roles.cache.keys()] } : {}),
       },
-      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, replyTo: message, budget: budgetFor(channel.id) }),
+      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, replyTo: message, budget: budgetFor(channel.id), ...typingOption }),
       log,
     };
     // One answer per Discord message: a resumed session's replay and a duplicate delivery both land here.
@@ -230,7 +264,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         ...placeForGate(user.id, message.channelId, channel, message.guildId),
         ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
       },
-      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, budget: budgetFor(message.channelId) }),
+      openReplyTarget: () => new DiscordReplyTarget({ channel: channel as SendableChannels, budget: budgetFor(message.channelId), ...typingOption }),
       log,
     });
   }
@@ -245,6 +279,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {
     if (receiving) intake.track(onReaction(reaction, user));
+  });
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (receiving && interaction.isChatInputCommand()) intake.track(slash(interaction));
   });
   client.on(Events.Error, (error) => logger.error({ err: describeError(error) }, "Discord client error"));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, "Discord client warning"));
@@ -264,6 +301,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       receiving = true;
       await connect(client, { token: options.token, readyTimeoutMs: options.readyTimeoutMs });
       const user = client.user!;
+      if (client.isReady()) await registerSlashCommands(client, options.commandGuildIds ?? [], logger);
       logger.info({ botUserId: user.id, botName: user.username, guilds: client.guilds.cache.size }, "Discord adapter started");
       intake.startResuming();
       return { botUserId: user.id, botName: user.username };
@@ -288,4 +326,8 @@ function placeForGate(userId: string, channelId: string, channel: TextBasedChann
     ...(channel?.isThread() && channel.parentId ? { parentChannelId: channel.parentId } : {}),
     ...(guildId ? { guildId } : {}),
   };
+}
+
+function isAsk(item: QueuedDiscordMessage): item is QueuedDiscordMessage & { ask: QueuedAsk } {
+  return item.ask !== undefined;
 }

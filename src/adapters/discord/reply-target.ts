@@ -13,9 +13,11 @@ import {
   type SendableChannels,
 } from "discord.js";
 import type { BudgetRate } from "../../reply/budget/budget.js";
+import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import {
   RateLimitedError,
   TransientPlatformError,
+  withBudget,
   type EditBudget,
   type MessageRef,
   type ReplyTarget,
@@ -33,6 +35,12 @@ export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
  */
 export const DISCORD_CHANNEL_RATE: BudgetRate = { calls: 5, perMs: 5_250 };
 
+/**
+ * What the answers' writes and typing calls take of Discord's 50 requests per second per bot: the client lets 45
+ * through (connection.ts), and the rest of those is left to history reads and reactions, which queue in discord.js.
+ */
+export const DISCORD_BOT_RATE: BudgetRate = { calls: 40, perMs: 1_000 };
+
 export interface DiscordReplyTargetOptions {
   /** The channel (or thread, or DM) the answer goes to. */
   channel: SendableChannels;
@@ -42,21 +50,36 @@ export interface DiscordReplyTargetOptions {
   maxMessageLength?: number;
   /** Told the id of every message the answer posts (so a stop reaction on it can be traced to its conversation). */
   onPosted?: (messageId: string) => Promise<void>;
+  /**
+   * The bot-wide budget (Discord's global limit): a typing call draws from it, and a 429 that Discord (or
+   * discord.js's own global queue) says is global pauses it for every channel.
+   */
+  botBudget?: EditBudget;
+  /** How often typing is renewed while nothing new shows (default 8 s; tests shorten it). */
+  typingRenewMs?: number;
 }
+
+/** Discord shows "is typing" for about 10 s per call: renew a little before it lapses. */
+export const DISCORD_TYPING_RENEW_MS = 8_000;
 
 // Links in an answer would each unfurl into an embed: the answer stays text. Mentions never ping (a model can
 // write "@everyone" too).
-const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
+export const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
 
 export class DiscordReplyTarget implements ReplyTarget {
   readonly maxMessageLength: number;
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
+  readonly typingRenewMs: number;
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
+  private readonly botBudget: EditBudget | undefined;
 
   constructor(options: DiscordReplyTargetOptions) {
+    // A channel budget nested in the bot's (discord-adapter.ts) carries the bot budget with it.
+    this.typingRenewMs = options.typingRenewMs ?? DISCORD_TYPING_RENEW_MS;
+    this.botBudget = options.botBudget ?? (options.budget instanceof NestedBudget ? options.budget.outer : undefined);
     this.channel = options.channel;
     this.replyTo = options.replyTo;
     this.onPosted = options.onPosted;
@@ -70,7 +93,7 @@ export class DiscordReplyTarget implements ReplyTarget {
 
   async post(text: string): Promise<MessageRef> {
     const replyTo = this.replyTo;
-    const sent = await call<{ id: string }>(() =>
+    const sent = await this.call<{ id: string }>(() =>
       replyTo
         ? replyTo.reply({ ...SEND_DEFAULTS, content: text, failIfNotExists: false })
         : this.channel.send({ ...SEND_DEFAULTS, content: text }),
@@ -83,38 +106,51 @@ export class DiscordReplyTarget implements ReplyTarget {
   }
 
   async edit(ref: MessageRef, text: string): Promise<void> {
-    await call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+    await this.call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
   }
 
   async delete(ref: MessageRef): Promise<void> {
-    await call(() => this.channel.messages.delete(ref.id));
+    await this.call(() => this.channel.messages.delete(ref.id));
   }
 
   async typing(): Promise<void> {
-    await this.channel.sendTyping();
+    const botBudget = this.botBudget;
+    if (!botBudget) return this.channel.sendTyping();
+    await withBudget(botBudget, () => this.call(() => this.channel.sendTyping()));
+  }
+
+  /**
+   * Runs a Discord call, turning "rate limited" into RateLimitedError (a global one also pauses the bot budget),
+   * and Discord's passing trouble (a 5xx, no answer at all: a network error or discord.js's request timeout) into
+   * TransientPlatformError, so the streamer tries again. Other refusals stay as they are.
+   */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const limited = rateLimitOf(error);
+      if (limited) {
+        if (limited.global) this.botBudget?.pause(limited.retryAfterMs);
+        throw new RateLimitedError(limited.retryAfterMs);
+      }
+      const passing = passingTrouble(error);
+      if (passing) throw new TransientPlatformError(`Discord ${passing}.`, { cause: error });
+      throw error;
+    }
   }
 }
 
-/**
- * Runs a Discord call, turning "rate limited" (discord.js's RateLimitError, or a 429 it let through) into
- * RateLimitedError, and Discord's passing trouble (a 5xx, no answer at all: a network error or discord.js's
- * request timeout) into TransientPlatformError, so the streamer tries again. Other refusals stay as they are.
- */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof RateLimitError) {
-      throw new RateLimitedError(Math.max(1, error.retryAfter > 0 ? error.retryAfter : error.timeToReset));
-    }
-    if (error instanceof DiscordAPIError && error.status === 429) {
-      const retryAfter = Number((error.rawError as { retry_after?: number }).retry_after);
-      throw new RateLimitedError(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000);
-    }
-    const passing = passingTrouble(error);
-    if (passing) throw new TransientPlatformError(`Discord ${passing}.`, { cause: error });
-    throw error;
+/** discord.js's RateLimitError (it refused to queue), or a 429 it let through: how long, and whether bot-wide. */
+export function rateLimitOf(error: unknown): { retryAfterMs: number; global: boolean } | undefined {
+  if (error instanceof RateLimitError) {
+    return { retryAfterMs: Math.max(1, error.retryAfter > 0 ? error.retryAfter : error.timeToReset), global: error.global };
   }
+  if (error instanceof DiscordAPIError && error.status === 429) {
+    const raw = error.rawError as { retry_after?: number; global?: boolean };
+    const retryAfter = Number(raw.retry_after);
+    return { retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000, global: raw.global === true };
+  }
+  return undefined;
 }
 
 /** What went wrong when it is Discord's passing trouble, in a few words; otherwise undefined. */

@@ -24,6 +24,8 @@ export interface ThreadTurnDeps {
   botUserId: string;
   /** The channel's create + edit budget. */
   budgetFor: (channelId: string) => EditBudget;
+  /** How often the reply renews "is typing" (default 8 s). */
+  typingRenewMs?: number;
   followTtlMs: number;
   downloadImages: boolean;
   apiUrl?: string;
@@ -59,6 +61,7 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
     replyTo,
     budget: deps.budgetFor(channel.id),
     maxMessageLength: deps.maxMessageLength,
+    ...(deps.typingRenewMs !== undefined ? { typingRenewMs: deps.typingRenewMs } : {}),
     // Replies to the answer join its conversation; a stop reaction on it stops it.
     onPosted: async (id) => {
       await Promise.all([

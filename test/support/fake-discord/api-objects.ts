@@ -1,4 +1,11 @@
-import { ChannelType, type FakeChannel, type FakeDiscordModel, type FakeGuild, type FakeMessage, type FakeUser } from "./model.js";
+import {
+  ChannelType,
+  type FakeChannel,
+  type FakeDiscordModel,
+  type FakeGuild,
+  type FakeMessage,
+  type FakeUser,
+} from "./model.js";
 
 /** The model's records as Discord API v10 JSON objects (the fields discord.js reads). */
 
@@ -27,7 +34,12 @@ export function apiChannel(channel: FakeChannel, model: FakeDiscordModel) {
     last_message_id: last?.id ?? null,
   };
   if (channel.type === ChannelType.DM) {
-    return { ...base, recipients: channel.recipientIds.filter((id) => id !== model.botUser.id).map((id) => apiUser(model.users.get(id)!)) };
+    return {
+      ...base,
+      recipients: channel.recipientIds
+        .filter((id) => id !== model.botUser.id)
+        .map((id) => apiUser(model.users.get(id)!)),
+    };
   }
   if (channel.type === ChannelType.PublicThread) {
     return {
@@ -48,7 +60,16 @@ export function apiChannel(channel: FakeChannel, model: FakeDiscordModel) {
       },
     };
   }
-  return { ...base, guild_id: channel.guildId, name: channel.name, position: 0, permission_overwrites: [], nsfw: false, parent_id: null, rate_limit_per_user: 0 };
+  return {
+    ...base,
+    guild_id: channel.guildId,
+    name: channel.name,
+    position: 0,
+    permission_overwrites: [],
+    nsfw: false,
+    parent_id: null,
+    rate_limit_per_user: 0,
+  };
 }
 
 /** The full guild a GUILD_CREATE carries: roles, members, channels and active threads. */
@@ -131,15 +152,38 @@ export function apiMessage(message: FakeMessage, model: FakeDiscordModel, baseUr
       url: `${baseUrl}/attachments/${message.channelId}/${a.id}/${encodeURIComponent(a.filename)}`,
       proxy_url: `${baseUrl}/attachments/${message.channelId}/${a.id}/${encodeURIComponent(a.filename)}`,
     })),
-    embeds: [],
+    embeds: message.embeds,
     reactions: [],
     pinned: false,
     type: message.type,
-    flags: 0,
-    components: [],
+    flags: message.flags,
+    components: message.components,
+    ...(message.interaction
+      ? {
+          webhook_id: model.applicationId,
+          application_id: model.applicationId,
+          interaction_metadata: {
+            id: message.interaction.id,
+            type: message.interaction.type,
+            user: apiUser(model.users.get(message.interaction.userId)!),
+            authorizing_integration_owners: {},
+          },
+          interaction: {
+            id: message.interaction.id,
+            type: message.interaction.type,
+            name: message.interaction.name,
+            user: apiUser(model.users.get(message.interaction.userId)!),
+          },
+        }
+      : {}),
     ...(reference
       ? {
-          message_reference: { type: 0, channel_id: reference.channelId, message_id: reference.messageId, guild_id: message.guildId ?? undefined },
+          message_reference: {
+            type: 0,
+            channel_id: reference.channelId,
+            message_id: reference.messageId,
+            guild_id: message.guildId ?? undefined,
+          },
           // Discord includes the replied-to message one level deep.
           referenced_message: referenced && message.type === 19 ? apiMessageShallow(referenced, model, baseUrl) : null,
         }
@@ -150,6 +194,21 @@ export function apiMessage(message: FakeMessage, model: FakeDiscordModel, baseUr
 }
 
 function apiMessageShallow(message: FakeMessage, model: FakeDiscordModel, baseUrl: string) {
-  const { message_reference: _ref, referenced_message: _referenced, ...rest } = apiMessage({ ...message, reference: null }, model, baseUrl) as Record<string, unknown>;
-  return { ...rest, ...(message.reference ? { message_reference: { type: 0, channel_id: message.reference.channelId, message_id: message.reference.messageId } } : {}) };
+  const {
+    message_reference: _ref,
+    referenced_message: _referenced,
+    ...rest
+  } = apiMessage({ ...message, reference: null }, model, baseUrl) as Record<string, unknown>;
+  return {
+    ...rest,
+    ...(message.reference
+      ? {
+          message_reference: {
+            type: 0,
+            channel_id: message.reference.channelId,
+            message_id: message.reference.messageId,
+          },
+        }
+      : {}),
+  };
 }

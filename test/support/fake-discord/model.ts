@@ -22,7 +22,13 @@ export interface FakeRole {
   name: string;
   /** Set on the role Discord manages for a bot (its `tags.bot_id`). */
   botId?: string;
+  /** The role's permission bits (Discord sends them as a decimal string). */
+  permissions: bigint;
 }
+
+/** The permission bits the fake computes for interactions (Discord's values). */
+export const Permission = { Administrator: 1n << 3n, ManageMessages: 1n << 13n } as const;
+const ALL_PERMISSIONS = (1n << 50n) - 1n;
 
 export interface FakeMember {
   userId: string;
@@ -80,6 +86,13 @@ export interface FakeMessage {
   contents: string[];
   /** Set when a thread was started from this message. */
   threadId: string | null;
+  /** Embeds and message components as last sent (JSON as Discord takes them). */
+  embeds: unknown[];
+  components: unknown[];
+  /** Message flags (e.g. 128 LOADING on a deferred interaction reply, 1<<15 IS_COMPONENTS_V2). */
+  flags: number;
+  /** Set on an interaction's reply and its follow-ups: the interaction that made it. */
+  interaction: { id: string; type: number; name: string; userId: string } | null;
   /** Deleted messages stay in `messages` (tests may look at what was shown) but leave their channel. */
   deleted: boolean;
 }
@@ -91,6 +104,18 @@ export interface NewMessage {
   attachments?: Omit<FakeAttachment, "id">[];
   replyTo?: string;
   type?: number;
+  embeds?: unknown[];
+  components?: unknown[];
+  flags?: number;
+  interaction?: FakeMessage["interaction"];
+}
+
+/** What a bot's edit changes: content and, when given, embeds, components and flags. */
+export interface MessageEdit {
+  content?: string;
+  embeds?: unknown[];
+  components?: unknown[];
+  flags?: number;
 }
 
 export type ModelEvent =
@@ -100,7 +125,11 @@ export type ModelEvent =
   | { kind: "guild_create"; guild: FakeGuild }
   | { kind: "channel_create"; channel: FakeChannel }
   | { kind: "thread_create"; channel: FakeChannel }
-  | { kind: "reaction_add"; message: FakeMessage; userId: string; emoji: string };
+  | { kind: "reaction_add"; message: FakeMessage; userId: string; emoji: string }
+  | { kind: "typing"; channelId: string; userId: string; at: number };
+
+/** How long Discord shows "is typing" after one typing call. */
+export const TYPING_LIFETIME_MS = 10_000;
 
 const USER_MENTION = /<@!?(\d{17,20})>/g;
 const ROLE_MENTION = /<@&(\d{17,20})>/g;
@@ -112,6 +141,8 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
   readonly channels = new Map<string, FakeChannel>();
   readonly messages = new Map<string, FakeMessage>();
   readonly attachments = new Map<string, FakeAttachment>();
+  /** Every typing indicator the bot started, oldest first. */
+  readonly typingLog: { channelId: string; at: number }[] = [];
   /** The bot's DM channel with each user. */
   private readonly dms = new Map<string, FakeChannel>();
   readonly applicationId: string;
@@ -145,8 +176,13 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
       roles: new Map(),
       members: new Map(),
     };
-    guild.roles.set(id, { id, name: "@everyone" });
-    const botRole: FakeRole = { id: this.ids.next(), name: this.botUser.username, botId: this.botUser.id };
+    guild.roles.set(id, { id, name: "@everyone", permissions: 0n });
+    const botRole: FakeRole = {
+      id: this.ids.next(),
+      name: this.botUser.username,
+      botId: this.botUser.id,
+      permissions: 0n,
+    };
     guild.roles.set(botRole.id, botRole);
     this.guilds.set(id, guild);
     this.addMember(id, this.botUser.id, { roles: [botRole.id] });
@@ -155,8 +191,8 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
   }
 
   /** A plain role in a guild (sent to clients in GUILD_CREATE: create it before the bot connects). */
-  createRole(guildId: string, name: string): FakeRole {
-    const role: FakeRole = { id: this.ids.next(), name };
+  createRole(guildId: string, name: string, permissions = 0n): FakeRole {
+    const role: FakeRole = { id: this.ids.next(), name, permissions };
     this.requireGuild(guildId).roles.set(role.id, role);
     return role;
   }
@@ -178,6 +214,33 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
     return member;
   }
 
+  /** A member's guild-wide permissions: @everyone's, their roles', everything for the owner or an Administrator. */
+  memberPermissions(guildId: string, userId: string): bigint {
+    const guild = this.requireGuild(guildId);
+    if (guild.ownerId === userId) return ALL_PERMISSIONS;
+    let bits = guild.roles.get(guild.id)?.permissions ?? 0n;
+    for (const roleId of guild.members.get(userId)?.roles ?? []) bits |= guild.roles.get(roleId)?.permissions ?? 0n;
+    return bits & Permission.Administrator ? ALL_PERMISSIONS : bits;
+  }
+
+  /** The bot started typing in a channel (POST /channels/{id}/typing). */
+  startTyping(channelId: string): void {
+    const at = Date.now();
+    this.typingLog.push({ channelId, at });
+    this.emit("change", { kind: "typing", channelId, userId: this.botUser.id, at });
+  }
+
+  /**
+   * Whether the bot shows as typing in a channel at `now`: Discord shows it for 10 s after the last typing call,
+   * or until the bot's next message in that channel.
+   */
+  botIsTyping(channelId: string, now = Date.now()): boolean {
+    const last = this.typingLog.findLast((t) => t.channelId === channelId);
+    if (!last || now - last.at >= TYPING_LIFETIME_MS) return false;
+    const lastMessage = this.channels.get(channelId)?.messages.findLast((m) => m.authorId === this.botUser.id);
+    return !lastMessage || lastMessage.createdAt < last.at;
+  }
+
   createTextChannel(guildId: string, name: string): FakeChannel {
     this.requireGuild(guildId);
     const channel = this.addChannel({ type: ChannelType.GuildText, name, guildId });
@@ -188,11 +251,13 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
   /** A thread in `parentId`; started from `fromMessageId` it takes that message's id, as on Discord. */
   createThread(input: { parentId: string; name: string; ownerId: string; fromMessageId?: string }): FakeChannel {
     const parent = this.requireChannel(input.parentId);
-    if (parent.type !== ChannelType.GuildText) throw new FakeDiscordError(400, 50024, "Cannot execute action on this channel type");
+    if (parent.type !== ChannelType.GuildText)
+      throw new FakeDiscordError(400, 50024, "Cannot execute action on this channel type");
     let id: string | undefined;
     if (input.fromMessageId) {
       const starter = this.requireMessage(input.parentId, input.fromMessageId);
-      if (starter.threadId) throw new FakeDiscordError(400, 160004, "A thread has already been created for this message");
+      if (starter.threadId)
+        throw new FakeDiscordError(400, 160004, "A thread has already been created for this message");
       id = starter.id;
     }
     const channel = this.addChannel({
@@ -207,7 +272,13 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
       const starter = this.messages.get(input.fromMessageId)!;
       starter.threadId = channel.id;
       // Discord puts a system message at the top of a thread started from a message, pointing at it.
-      this.postMessage({ channelId: channel.id, authorId: input.ownerId, content: "", type: MessageType.ThreadStarterMessage, replyTo: starter.id });
+      this.postMessage({
+        channelId: channel.id,
+        authorId: input.ownerId,
+        content: "",
+        type: MessageType.ThreadStarterMessage,
+        replyTo: starter.id,
+      });
     }
     this.emit("change", { kind: "thread_create", channel });
     return channel;
@@ -251,6 +322,10 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
       editedAt: null,
       contents: [input.content],
       threadId: null,
+      embeds: input.embeds ?? [],
+      components: input.components ?? [],
+      flags: input.flags ?? 0,
+      interaction: input.interaction ?? null,
       deleted: false,
     };
     channel.messages.push(message);
@@ -265,8 +340,13 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
     this.emit("change", { kind: "reaction_add", message, userId: input.userId, emoji: input.emoji });
   }
 
-  editMessage(channelId: string, messageId: string, content: string): FakeMessage {
+  editMessage(channelId: string, messageId: string, edit: string | MessageEdit): FakeMessage {
     const message = this.requireMessage(channelId, messageId);
+    const change = typeof edit === "string" ? { content: edit } : edit;
+    if (change.embeds !== undefined) message.embeds = change.embeds;
+    if (change.components !== undefined) message.components = change.components;
+    if (change.flags !== undefined) message.flags = change.flags;
+    const content = change.content ?? message.content;
     message.content = content;
     message.contents.push(content);
     message.editedAt = Date.now();
@@ -307,7 +387,8 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
 
   requireMessage(channelId: string, messageId: string): FakeMessage {
     const message = this.messages.get(messageId);
-    if (!message || message.deleted || message.channelId !== channelId) throw new FakeDiscordError(404, 10008, "Unknown Message");
+    if (!message || message.deleted || message.channelId !== channelId)
+      throw new FakeDiscordError(404, 10008, "Unknown Message");
     return message;
   }
 

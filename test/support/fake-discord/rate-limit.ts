@@ -9,7 +9,9 @@ export interface BucketState {
   resetAt: number;
 }
 
-export type BucketAnswer = { allowed: true; state: BucketState } | { allowed: false; state: BucketState; retryAfterMs: number };
+export type BucketAnswer =
+  | { allowed: true; state: BucketState }
+  | { allowed: false; state: BucketState; retryAfterMs: number };
 
 export class ChannelRateLimiter {
   private readonly buckets = new Map<string, BucketState>();
@@ -42,5 +44,34 @@ export class ChannelRateLimiter {
       "x-ratelimit-reset-after": resetAfter.toFixed(3),
       "x-ratelimit-bucket": bucketHash,
     };
+  }
+}
+
+/**
+ * Discord's global limit: `limit` requests per second per bot token across all routes, in fixed one-second
+ * windows. Over it, Discord answers 429 with `X-RateLimit-Global: true` and `X-RateLimit-Scope: global`.
+ * Interaction endpoints (the callback and the interaction webhook) are not bound by it (Discord's Rate Limits
+ * page, "Global Rate Limit"), so the REST handler does not ask for them.
+ */
+export class GlobalRateLimiter {
+  private windowStart = -Infinity;
+  private used = 0;
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one request; returns how long to wait (ms) when it is over the limit, else null. */
+  take(): number | null {
+    const now = this.now();
+    if (now >= this.windowStart + this.windowMs) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    if (this.used >= this.limit) return this.windowStart + this.windowMs - now;
+    this.used += 1;
+    return null;
   }
 }

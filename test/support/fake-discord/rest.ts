@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiChannel, apiMessage, apiUser } from "./api-objects.js";
 import { ChannelType, FakeDiscordError, type FakeDiscordModel } from "./model.js";
-import type { ChannelRateLimiter } from "./rate-limit.js";
+import type { FakeCommands } from "./commands.js";
 import type { DiscordFaults } from "./faults.js";
+import type { FakeInteractions } from "./interactions.js";
+import { readMessageBody } from "./message-body.js";
+import type { ChannelRateLimiter, GlobalRateLimiter } from "./rate-limit.js";
 
 /** One REST call as the fake saw it, for tests to assert on. */
 export interface RestCall {
@@ -15,12 +18,19 @@ export interface RestCall {
   channelId?: string;
   body?: unknown;
   at: number;
+  /** On a 429: whether it was the global limit. */
+  global?: boolean;
 }
 
 export interface RestOptions {
   model: FakeDiscordModel;
   token: string;
   limiter: ChannelRateLimiter;
+  /** Typing has its own bucket per channel. */
+  typingLimiter: ChannelRateLimiter;
+  globalLimiter: GlobalRateLimiter;
+  interactions: FakeInteractions;
+  commands: FakeCommands;
   baseUrl: () => string;
   gatewayUrl: () => string;
   maxContentLength: number;
@@ -32,6 +42,7 @@ export interface RestOptions {
 }
 
 const BUCKET_HASH = "fake-channel-messages";
+const TYPING_BUCKET_HASH = "fake-channel-typing";
 type Json = Record<string, unknown>;
 interface Reply {
   status: number;
@@ -43,9 +54,9 @@ interface Reply {
 export function createRestHandler(options: RestOptions) {
   const { model } = options;
 
-  function limited(channelId: string): Reply | Record<string, string> {
-    const answer = options.limiter.take(channelId);
-    const headers = options.limiter.headers(answer.state, BUCKET_HASH);
+  function limited(channelId: string, limiter = options.limiter, hash = BUCKET_HASH): Reply | Record<string, string> {
+    const answer = limiter.take(channelId);
+    const headers = limiter.headers(answer.state, hash);
     if (answer.allowed) return headers;
     const retryAfter = answer.retryAfterMs / 1000;
     return {
@@ -53,18 +64,6 @@ export function createRestHandler(options: RestOptions) {
       headers: { ...headers, "retry-after": retryAfter.toFixed(3), "x-ratelimit-scope": "user" },
       body: { message: "You are being rate limited.", retry_after: retryAfter, global: false },
     };
-  }
-
-  function checkContent(body: Json): void {
-    const content = typeof body.content === "string" ? body.content : "";
-    if (content.length > options.maxContentLength) {
-      throw new FakeDiscordError(400, 50035, "Invalid Form Body", {
-        content: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH", message: `Must be ${options.maxContentLength} or fewer in length.` }] },
-      });
-    }
-    if (!content.trim() && !(Array.isArray(body.embeds) && body.embeds.length)) {
-      throw new FakeDiscordError(400, 50006, "Cannot send an empty message");
-    }
   }
 
   function readable(channelId: string) {
@@ -92,12 +91,26 @@ export function createRestHandler(options: RestOptions) {
     }
     if (method === "GET" && path === "/users/@me") return { status: 200, body: apiUser(model.botUser) };
     if (method === "GET" && path === "/applications/@me") {
-      return { status: 200, body: { id: model.applicationId, name: model.botUser.username, flags: 0, bot: apiUser(model.botUser) } };
+      return {
+        status: 200,
+        body: { id: model.applicationId, name: model.botUser.username, flags: 0, bot: apiUser(model.botUser) },
+      };
     }
     if (method === "POST" && path === "/users/@me/channels") {
       const recipient = String(body.recipient_id ?? "");
       if (!model.users.has(recipient)) throw new FakeDiscordError(400, 50035, "Invalid Form Body");
       return { status: 200, body: apiChannel(model.dmChannel(recipient), model) };
+    }
+    if (p0 === "applications" && p1 === model.applicationId && (method === "PUT" || method === "GET")) {
+      const scope =
+        parts.length === 3 && p2 === "commands"
+          ? "global"
+          : parts.length === 5 && p2 === "guilds" && p4 === "commands"
+            ? p3!
+            : null;
+      if (scope === null) throw new FakeDiscordError(404, 0, "404: Not Found");
+      if (method === "GET") return { status: 200, body: options.commands.list(scope) };
+      return { status: 200, body: options.commands.overwrite(scope, body) };
     }
     if (p0 !== "channels" || !p1) throw new FakeDiscordError(404, 0, "404: Not Found");
     const channelId = p1;
@@ -106,11 +119,18 @@ export function createRestHandler(options: RestOptions) {
 
     if (p2 === "typing" && parts.length === 3 && method === "POST") {
       readable(channelId);
-      return { status: 204 };
+      const gate = limited(channelId, options.typingLimiter, TYPING_BUCKET_HASH);
+      if ("status" in gate) return gate as Reply;
+      model.startTyping(channelId);
+      return { status: 204, headers: gate as Record<string, string> };
     }
 
     if (p2 === "threads" && parts.length === 3 && method === "POST") {
-      const thread = model.createThread({ parentId: channelId, name: String(body.name ?? "thread"), ownerId: model.botUser.id });
+      const thread = model.createThread({
+        parentId: channelId,
+        name: String(body.name ?? "thread"),
+        ownerId: model.botUser.id,
+      });
       return { status: 201, body: apiChannel(thread, model) };
     }
 
@@ -132,7 +152,7 @@ export function createRestHandler(options: RestOptions) {
     }
     if (parts.length === 3 && method === "POST") {
       readable(channelId);
-      checkContent(body);
+      const fields = readMessageBody(body, { maxContentLength: options.maxContentLength, partial: false });
       const gate = limited(channelId);
       if ("status" in gate) return gate as Reply;
       const reference = body.message_reference as Json | undefined;
@@ -145,16 +165,27 @@ export function createRestHandler(options: RestOptions) {
         }
         replyTo = undefined;
       }
-      const message = model.postMessage({ channelId, authorId: model.botUser.id, content: String(body.content ?? ""), replyTo });
+      const message = model.postMessage({
+        ...fields,
+        channelId,
+        authorId: model.botUser.id,
+        content: fields.content ?? "",
+        replyTo,
+      });
       return { status: 200, body: apiMessage(message, model, baseUrl), headers: gate as Record<string, string> };
     }
     if (parts.length === 4 && method === "PATCH") {
       const existing = model.requireMessage(channelId, p3!);
-      if (existing.authorId !== model.botUser.id) throw new FakeDiscordError(403, 50005, "Cannot edit a message authored by another user");
-      checkContent(body);
+      if (existing.authorId !== model.botUser.id)
+        throw new FakeDiscordError(403, 50005, "Cannot edit a message authored by another user");
+      const fields = readMessageBody(body, {
+        maxContentLength: options.maxContentLength,
+        partial: true,
+        currentFlags: existing.flags,
+      });
       const gate = limited(channelId);
       if ("status" in gate) return gate as Reply;
-      const message = model.editMessage(channelId, p3!, String(body.content ?? ""));
+      const message = model.editMessage(channelId, p3!, fields);
       return { status: 200, body: apiMessage(message, model, baseUrl), headers: gate as Record<string, string> };
     }
     if (parts.length === 4 && method === "DELETE") {
@@ -164,7 +195,12 @@ export function createRestHandler(options: RestOptions) {
       return { status: 204 };
     }
     if (parts.length === 5 && p4 === "threads" && method === "POST") {
-      const thread = model.createThread({ parentId: channelId, name: String(body.name ?? "thread"), ownerId: model.botUser.id, fromMessageId: p3 });
+      const thread = model.createThread({
+        parentId: channelId,
+        name: String(body.name ?? "thread"),
+        ownerId: model.botUser.id,
+        fromMessageId: p3,
+      });
       return { status: 201, body: apiChannel(thread, model) };
     }
     throw new FakeDiscordError(404, 0, "404: Not Found");
@@ -190,9 +226,12 @@ export function createRestHandler(options: RestOptions) {
     }
     const prefix = "/api/v10";
     const method = req.method ?? "GET";
-    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
+    // discord.js escapes `@original` as `%40original`.
+    const pathname = decodeURIComponent(url.pathname);
+    const path = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : pathname;
     const raw = await readBody(req);
-    const routeName = `${method} ${path.replace(/\d{17,20}/g, ":id")}`;
+    // Interaction and webhook tokens are not ids: one route for every token, as Discord's buckets see them.
+    const routeName = `${method} ${path.replace(/\d{17,20}/g, ":id").replace(/^\/(interactions\/:id|webhooks\/:id)\/[^/]+/, "/$1/:token")}`;
     const fault = url.pathname.startsWith(prefix) ? options.faults?.take(routeName) : undefined;
     if (fault) {
       const channelId = /^\/channels\/(\d+)/.exec(path)?.[1];
@@ -206,13 +245,37 @@ export function createRestHandler(options: RestOptions) {
     let body: Json = {};
     try {
       if (!url.pathname.startsWith(prefix)) throw new FakeDiscordError(404, 0, "404: Not Found");
-      if (req.headers.authorization !== `Bot ${options.token}`) throw new FakeDiscordError(401, 0, "401: Unauthorized");
+      // The interaction callback and the interaction's webhook are authorised by the token in the path, and
+      // Discord does not count them against the bot's global limit.
+      const parts = path.split("/").filter(Boolean);
+      const isInteraction = parts[0] === "interactions" || (parts[0] === "webhooks" && parts.length >= 3);
+      if (!isInteraction && req.headers.authorization !== `Bot ${options.token}`)
+        throw new FakeDiscordError(401, 0, "401: Unauthorized");
       body = raw.length ? (JSON.parse(raw.toString("utf8")) as Json) : {};
-      reply = await route(method, path, url.searchParams, body);
+      const globalWait = isInteraction ? null : options.globalLimiter.take();
+      if (globalWait !== null) {
+        const retryAfter = globalWait / 1000;
+        reply = {
+          status: 429,
+          headers: {
+            "retry-after": retryAfter.toFixed(3),
+            "x-ratelimit-global": "true",
+            "x-ratelimit-scope": "global",
+          },
+          body: { message: "You are being rate limited.", retry_after: retryAfter, global: true },
+        };
+      } else {
+        reply =
+          (isInteraction ? options.interactions.route(method, parts, url.searchParams, body) : null) ??
+          (await route(method, path, url.searchParams, body));
+      }
     } catch (error) {
       reply =
         error instanceof FakeDiscordError
-          ? { status: error.status, body: { code: error.code, message: error.message, ...(error.errors ? { errors: error.errors } : {}) } }
+          ? {
+              status: error.status,
+              body: { code: error.code, message: error.message, ...(error.errors ? { errors: error.errors } : {}) },
+            }
           : { status: 400, body: { code: 50109, message: "The request body contains invalid JSON." } };
     }
     const call: RestCall = {
@@ -225,6 +288,7 @@ export function createRestHandler(options: RestOptions) {
     const channelMatch = /^\/channels\/(\d+)/.exec(path);
     if (channelMatch) call.channelId = channelMatch[1];
     if (method !== "GET" && raw.length) call.body = body;
+    if (reply.status === 429) call.global = reply.headers?.["x-ratelimit-global"] === "true";
     options.onCall(call);
 
     const headers: Record<string, string> = { ...reply.headers };

@@ -3,13 +3,26 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGateway, Intent, type ReconnectMode } from "./gateway.js";
 import { FakeDiscordModel, MessageType, type FakeAttachment, type FakeMessage } from "./model.js";
-import { ChannelRateLimiter } from "./rate-limit.js";
+import { FakeCommands } from "./commands.js";
+import { FakeInteractions, InteractionType, type FakeInteraction, type InteractionTimes } from "./interactions.js";
+import { buttonsOf } from "./message-body.js";
+import { ChannelRateLimiter, GlobalRateLimiter } from "./rate-limit.js";
 import { createRestHandler, type RestCall } from "./rest.js";
 import { DiscordFaults } from "./faults.js";
 
-export { ChannelType, MessageType, type FakeChannel, type FakeGuild, type FakeMessage, type FakeUser } from "./model.js";
+export {
+  ChannelType,
+  MessageType,
+  type FakeChannel,
+  type FakeGuild,
+  type FakeMessage,
+  type FakeUser,
+} from "./model.js";
 export type { RestCall } from "./rest.js";
 export { MESSAGE_WRITE_ROUTES, type DiscordFault } from "./faults.js";
+export { Permission } from "./model.js";
+export { CallbackType, InteractionType, type FakeInteraction } from "./interactions.js";
+export { buttonsOf, IS_COMPONENTS_V2 } from "./message-body.js";
 
 export interface FakeDiscordOptions {
   /** The bot token the fake accepts (REST `Authorization: Bot …` and gateway IDENTIFY). */
@@ -23,6 +36,12 @@ export interface FakeDiscordOptions {
   messageContentIntent?: boolean;
   /** Keep every REST call in `calls` (default true; a benchmark turns it off). */
   recordCalls?: boolean;
+  /** Requests per second per bot across all routes but the interaction ones (Discord: 50). */
+  globalRateLimit?: number;
+  /** Typing calls per channel per window (own bucket; Discord does not publish the number). */
+  typingRateLimit?: { limit: number; windowMs: number };
+  /** The 3 s callback deadline and the 15-minute token lifetime, shortened by tests. */
+  interactionTimes?: Partial<InteractionTimes>;
 }
 
 /**
@@ -49,6 +68,31 @@ export interface FakeDiscord {
   faults: DiscordFaults;
   /** How many REST calls were answered 429, whatever `recordCalls` says. */
   rateLimitedCount(): number;
+  /** How many of those were the bot-wide global limit. */
+  globalRateLimitedCount(): number;
+  /** Registered application commands ("global" or a guild id) and every overwrite. */
+  commands: FakeCommands;
+  /** Every interaction, by id, with how and when it was answered. */
+  interactions: FakeInteractions;
+  /** A person runs `/name option:value` in a channel (INTERACTION_CREATE, type 2). */
+  slashCommand(input: {
+    channelId: string;
+    userId: string;
+    name: string;
+    options?: Record<string, string>;
+  }): FakeInteraction;
+  /** A person types into a command option that has autocomplete (type 4). */
+  autocomplete(input: {
+    channelId: string;
+    userId: string;
+    name: string;
+    options: Record<string, string>;
+    focused: string;
+  }): FakeInteraction;
+  /** A person clicks a button on a message (type 3); throws if the message has no such enabled button. */
+  clickButton(input: { messageId: string; userId: string; customId: string }): FakeInteraction;
+  /** Whether "bot is typing" shows in a channel now (10 s after the last typing call, until the bot's next message). */
+  botIsTyping(channelId: string): boolean;
   /** A person (or another bot) writes in a channel; mentions are parsed from `<@id>` / `<@&id>` in the text. */
   say(input: {
     channelId: string;
@@ -77,12 +121,25 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const model = new FakeDiscordModel({ username: options.botName });
   const rate = options.messageRateLimit ?? { limit: 5, windowMs: 5000 };
   const limiter = new ChannelRateLimiter(rate.limit, rate.windowMs);
+  const typingRate = options.typingRateLimit ?? { limit: 5, windowMs: 5000 };
+  const typingLimiter = new ChannelRateLimiter(typingRate.limit, typingRate.windowMs);
+  const globalLimiter = new GlobalRateLimiter(options.globalRateLimit ?? 50);
+  const maxContentLength = options.maxContentLength ?? 2000;
+  const commands = new FakeCommands(model);
+  const interactions = new FakeInteractions(
+    model,
+    commands,
+    limiter,
+    { responseDeadlineMs: 3000, tokenLifetimeMs: 15 * 60_000, ...options.interactionTimes },
+    maxContentLength,
+  );
   const calls: RestCall[] = [];
   const attachmentDownloads: string[] = [];
   const pings: MentionPing[] = [];
   const messageWrites: Array<{ route: string; body: unknown }> = [];
   const recordCalls = options.recordCalls ?? true;
   let limitedCount = 0;
+  let globalLimitedCount = 0;
   let baseUrl = "";
   const faults = new DiscordFaults();
 
@@ -90,13 +147,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     model,
     token,
     limiter,
+    typingLimiter,
+    globalLimiter,
+    interactions,
+    commands,
     baseUrl: () => baseUrl,
     gatewayUrl: () => `${baseUrl.replace(/^http/, "ws")}/gateway`,
-    maxContentLength: options.maxContentLength ?? 2000,
+    maxContentLength,
     onAttachment: (path) => attachmentDownloads.push(path),
     faults,
     onCall: (call) => {
       if (call.status === 429) limitedCount++;
+      if (call.global) globalLimitedCount++;
       if (isMessageWrite(call.method, call.path)) {
         messageWrites.push({ route: call.route, body: call.body });
         pings.push(...mentionPings(call.route, call.body));
@@ -135,6 +197,53 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     messageWrites,
     faults,
     rateLimitedCount: () => limitedCount,
+    globalRateLimitedCount: () => globalLimitedCount,
+    commands,
+    interactions,
+    slashCommand({ channelId, userId, name, options: values = {} }) {
+      const channel = model.requireChannel(channelId);
+      const data = interactions.commandData(name, values, channel.guildId);
+      const { interaction, payload } = interactions.create({
+        type: InteractionType.ApplicationCommand,
+        channelId,
+        userId,
+        data,
+        name,
+      });
+      gateway.dispatchRaw("INTERACTION_CREATE", payload);
+      return interaction;
+    },
+    autocomplete({ channelId, userId, name, options: values, focused }) {
+      const channel = model.requireChannel(channelId);
+      const data = interactions.commandData(name, values, channel.guildId, focused);
+      const { interaction, payload } = interactions.create({
+        type: InteractionType.Autocomplete,
+        channelId,
+        userId,
+        data,
+        name,
+      });
+      gateway.dispatchRaw("INTERACTION_CREATE", payload);
+      return interaction;
+    },
+    clickButton({ messageId, userId, customId }) {
+      const message = model.messages.get(messageId);
+      if (!message || message.deleted) throw new Error(`fake Discord: no message ${messageId}`);
+      const button = buttonsOf(message.components).find((b) => b.customId === customId);
+      // Discord's client shows no button (or a greyed one) that cannot be clicked.
+      if (!button || button.disabled)
+        throw new Error(`fake Discord: message ${messageId} has no enabled button ${customId}`);
+      const { interaction, payload } = interactions.create({
+        type: InteractionType.MessageComponent,
+        channelId: message.channelId,
+        userId,
+        data: { custom_id: customId, component_type: 2 },
+        message,
+      });
+      gateway.dispatchRaw("INTERACTION_CREATE", payload);
+      return interaction;
+    },
+    botIsTyping: (channelId) => model.botIsTyping(channelId),
     say: (input) => model.postMessage(input),
     react: (input) => model.addReaction(input),
     dispatchRaw: (type, data) => gateway.dispatchRaw(type, data),

@@ -1,0 +1,139 @@
+/**
+ * Where a /ask answer appears: the interaction's own reply (deferred at once, then edited at @original through
+ * the interaction's webhook), continued as plain channel messages when the answer outgrows one message. The
+ * interaction token lasts 15 minutes; some time before that, the reply's text moves into a channel message
+ * and the reply keeps only a pointer to it, so a long-running answer never loses its first message's edits.
+ */
+import { Routes, type Client, type SendableChannels } from "discord.js";
+import { RateLimitedError, withBudget, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { NestedBudget } from "../../reply/budget/nested-budget.js";
+import { markdownToDiscord } from "./markdown.js";
+import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf } from "./reply-target.js";
+
+/** Discord's interaction tokens last 15 minutes; the reply is used for 14, leaving the move a minute to spare. */
+export const INTERACTION_REPLY_WINDOW_MS = 14 * 60_000;
+/** What the interaction's reply says once its text has moved into the channel. */
+export const MOVED_NOTE = "*(The answer continues below.)*";
+/** Discord's "Invalid Webhook Token": the interaction token has expired. */
+const INVALID_WEBHOOK_TOKEN = 50027;
+
+export interface InteractionReplyTargetOptions {
+  client: Client;
+  applicationId: string;
+  /** The interaction's token: a credential for 15 minutes, never logged. */
+  token: string;
+  /** When the interaction was created (epoch ms): the token's lifetime counts from then. */
+  createdAt: number;
+  channel: SendableChannels;
+  budget: EditBudget;
+  /** How long the interaction's reply is edited before the text moves (default 14 minutes). */
+  replyWindowMs?: number;
+  typingRenewMs?: number;
+  now?: () => number;
+  onPosted?: (messageId: string) => Promise<void>;
+}
+
+export class InteractionReplyTarget implements ReplyTarget {
+  readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
+  readonly budget: EditBudget;
+  readonly postUsesBudget = true;
+  readonly typingRenewMs: number;
+  private readonly botBudget: EditBudget | undefined;
+  private readonly now: () => number;
+  private readonly replyWindowMs: number;
+  /** The interaction's reply, once the answer's first post has filled it. */
+  private originalId: string | undefined;
+  /** The channel message the reply's text moved to, once it did. */
+  private movedTo: string | undefined;
+
+  constructor(private readonly options: InteractionReplyTargetOptions) {
+    this.budget = options.budget;
+    this.botBudget = options.budget instanceof NestedBudget ? options.budget.outer : undefined;
+    this.typingRenewMs = options.typingRenewMs ?? DISCORD_TYPING_RENEW_MS;
+    this.now = options.now ?? Date.now;
+    this.replyWindowMs = options.replyWindowMs ?? INTERACTION_REPLY_WINDOW_MS;
+  }
+
+  render(markdown: string): string {
+    return markdownToDiscord(markdown);
+  }
+
+  async post(text: string): Promise<MessageRef> {
+    if (this.originalId === undefined && this.tokenUsable()) {
+      const message = await this.call(() => this.editOriginal(text));
+      this.originalId = message.id;
+      await this.options.onPosted?.(message.id).catch(() => undefined);
+      return { id: message.id };
+    }
+    return { id: await this.postInChannel(text) };
+  }
+
+  async edit(ref: MessageRef, text: string): Promise<void> {
+    if (ref.id !== this.originalId) {
+      await this.call(() => this.options.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+      return;
+    }
+    if (this.movedTo === undefined && this.tokenUsable()) {
+      try {
+        await this.call(() => this.editOriginal(text));
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== INVALID_WEBHOOK_TOKEN) throw error;
+      }
+    }
+    await this.editMoved(text);
+  }
+
+  async delete(ref: MessageRef): Promise<void> {
+    if (ref.id === this.originalId && this.movedTo === undefined) {
+      await this.call(() => this.options.client.rest.delete(Routes.webhookMessage(this.options.applicationId, this.options.token, "@original"), { auth: false }));
+      return;
+    }
+    await this.call(() => this.options.channel.messages.delete(ref.id === this.originalId ? this.movedTo! : ref.id));
+  }
+
+  async typing(): Promise<void> {
+    const send = () => this.call(() => this.options.channel.sendTyping());
+    await (this.botBudget ? withBudget(this.botBudget, send) : send());
+  }
+
+  private tokenUsable(): boolean {
+    return this.now() - this.options.createdAt < this.replyWindowMs;
+  }
+
+  /** The reply's text goes on in a channel message; the reply itself points there (if its token still works). */
+  private async editMoved(text: string): Promise<void> {
+    if (this.movedTo !== undefined) {
+      const id = this.movedTo;
+      await this.call(() => this.options.channel.messages.edit(id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+      return;
+    }
+    this.movedTo = await this.postInChannel(text);
+    await this.editOriginal(this.render(MOVED_NOTE)).catch(() => undefined);
+  }
+
+  private async postInChannel(text: string): Promise<string> {
+    const sent = await this.call<{ id: string }>(() => this.options.channel.send({ ...SEND_DEFAULTS, content: text }));
+    await this.options.onPosted?.(sent.id).catch(() => undefined);
+    return sent.id;
+  }
+
+  private async editOriginal(text: string): Promise<{ id: string }> {
+    const route = Routes.webhookMessage(this.options.applicationId, this.options.token, "@original");
+    return (await this.options.client.rest.patch(route, {
+      body: { content: text, allowed_mentions: { parse: [] }, flags: SEND_DEFAULTS.flags },
+      auth: false,
+    })) as { id: string };
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const limited = rateLimitOf(error);
+      if (!limited) throw error;
+      if (limited.global) this.botBudget?.pause(limited.retryAfterMs);
+      throw new RateLimitedError(limited.retryAfterMs);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Slash commands into the core's intake. `/ask <question>` is deferred at once (Discord allows 3 s), then handed
+ * to the intake like any message: its own conversation, claimed once by the interaction's id, the same access
+ * gate and per-user limit; the answer streams into the interaction's reply (interaction-reply-target.ts).
+ * `/new` opens a fresh thread the bot follows, so everything said there is one new conversation.
+ */
+import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type Client, type SendableChannels } from "discord.js";
+import type { Logger } from "pino";
+import { describeError } from "../../core/describe-error.js";
+import type { Intake } from "../../core/intake.js";
+import type { ThreadTurn } from "../../core/platform.js";
+import type { EditBudget } from "../../reply/target.js";
+import type { AccessRequest } from "../../safety/access.js";
+import type { QueuedAsk, QueuedDiscordMessage } from "./conversation.js";
+import { InteractionReplyTarget } from "./interaction-reply-target.js";
+import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND } from "./slash-commands.js";
+import { storeKeys } from "./store-keys.js";
+
+export interface SlashIntakeDeps {
+  client: Client;
+  intake: Intake<QueuedDiscordMessage>;
+  budgetFor: (channelId: string) => EditBudget;
+  placeForGate: (userId: string, channelId: string, channel: ChatInputCommandInteraction["channel"], guildId: string | null) => AccessRequest;
+  typingRenewMs?: number;
+  /** How long the interaction's reply is edited before the text moves to a channel message (default 14 min). */
+  interactionReplyWindowMs?: number;
+  logger: Logger;
+}
+
+export function createSlashIntake(deps: SlashIntakeDeps) {
+  const { client, intake } = deps;
+
+  function replyTarget(item: QueuedDiscordMessage & { ask: QueuedAsk }, channel: SendableChannels, remember?: string) {
+    return new InteractionReplyTarget({
+      client,
+      applicationId: item.ask.applicationId,
+      token: item.ask.token,
+      createdAt: item.ask.createdAt,
+      channel,
+      budget: deps.budgetFor(channel.id),
+      ...(deps.typingRenewMs !== undefined ? { typingRenewMs: deps.typingRenewMs } : {}),
+      ...(deps.interactionReplyWindowMs !== undefined ? { replyWindowMs: deps.interactionReplyWindowMs } : {}),
+      // Replies to the answer join its conversation; a stop reaction on it stops it.
+      ...(remember
+        ? {
+            onPosted: async (id: string) => {
+              await Promise.all([
+                intake.store.set(storeKeys.botReply(id), remember, intake.followTtlMs),
+                intake.store.set(storeKeys.conversation(id), remember, intake.followTtlMs),
+              ]);
+            },
+          }
+        : {}),
+    });
+  }
+
+  async function sendableChannel(channelId: string): Promise<SendableChannels> {
+    const channel = await client.channels.fetch(channelId);
+    if (!channel?.isSendable()) throw new Error("The conversation's channel cannot be written to.");
+    return channel;
+  }
+
+  async function ask(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
+    // First, before anything that could take time: Discord forgets an interaction not answered within 3 s.
+    await interaction.deferReply();
+    const question = interaction.options.getString(ASK_QUESTION_OPTION, true);
+    const channelId = interaction.channelId;
+    const threadKey = interaction.guildId
+      ? `discord:${interaction.guildId}:${channelId}:${interaction.id}`
+      : `discord:dm:${channelId}:${interaction.id}`;
+    const member = interaction.inCachedGuild() ? interaction.member : null;
+    const item: QueuedDiscordMessage & { ask: QueuedAsk } = {
+      ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
+      channelId,
+      messageId: interaction.id,
+      authorId: interaction.user.id,
+      ask: {
+        question,
+        speaker: member?.displayName ?? interaction.user.globalName ?? interaction.user.username,
+        applicationId: interaction.applicationId,
+        token: interaction.token,
+        createdAt: interaction.createdTimestamp,
+      },
+    };
+    const channel = interaction.channel;
+    await intake.message({
+      kind: "slash",
+      messageKey: storeKeys.handled(interaction.id),
+      threadKey,
+      access: {
+        ...deps.placeForGate(interaction.user.id, channelId, channel, interaction.guildId),
+        ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
+      },
+      // A refusal is said in the interaction's reply, which is waiting for words.
+      openReplyTarget: () => replyTarget(item, channel as SendableChannels),
+      item,
+      log,
+    });
+  }
+
+  async function fresh(interaction: ChatInputCommandInteraction): Promise<void> {
+    const channel = interaction.channel;
+    if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {
+      await interaction.reply({
+        content: "Use /new in a server's text channel; anywhere else, /ask starts a conversation of its own.",
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    await interaction.deferReply();
+    const name = `New conversation with ${client.user?.username ?? "the bot"}`.slice(0, 100);
+    const thread = await channel.threads.create({ name, reason: `/new by ${interaction.user.id}` });
+    // The bot opened it, so it answers everything said there (a thread the bot owns is followed).
+    await interaction.editReply({ content: `A fresh conversation: <#${thread.id}>. Ask there; I answer every message in it.` });
+  }
+
+  /** Handles one slash command; never throws (a failure is logged and, when possible, said). */
+  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const log = deps.logger.child({ interaction: interaction.id, command: interaction.commandName, channel: interaction.channelId });
+    try {
+      if (interaction.commandName === ASK_COMMAND) await ask(interaction, log);
+      else if (interaction.commandName === NEW_COMMAND) await fresh(interaction);
+      else log.debug("Unknown slash command ignored");
+    } catch (error) {
+      log.warn({ err: describeError(error) }, "A Discord slash command failed");
+      const sorry = "Sorry, that command failed; please try again in a minute.";
+      await (interaction.deferred || interaction.replied ? interaction.editReply({ content: sorry }) : interaction.reply({ content: sorry })).catch(() => undefined);
+    }
+  }
+
+  /** The turn of a queued /ask: the question alone (a new conversation), answered into the interaction's reply. */
+  async function readAskTurn(threadKey: string, item: QueuedDiscordMessage & { ask: QueuedAsk }): Promise<ThreadTurn> {
+    const channel = await sendableChannel(item.channelId);
+    return {
+      history: [{ role: "user", speaker: item.ask.speaker, text: item.ask.question, imageCount: 0 }],
+      images: [],
+      target: replyTarget(item, channel, threadKey),
+    };
+  }
+
+  async function openAskTarget(item: QueuedDiscordMessage & { ask: QueuedAsk }) {
+    return replyTarget(item, await sendableChannel(item.channelId));
+  }
+
+  return Object.assign(onCommand, { readAskTurn, openAskTarget });
+}
