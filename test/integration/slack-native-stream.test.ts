@@ -264,3 +264,18 @@ test("/copilot without a question answers with its usage, privately", async () =
   expect(command.ackBody).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("/copilot") });
   expect(h.model.requests).toHaveLength(0);
 });
+
+test("'stop' said in the thread ends a native stream: what was shown stays, the stopped note ends it", async () => {
+  const h = await harness();
+  const answer = lines(60);
+  h.model.script({ text: answer, chunk: { size: 2, unit: "words" }, paceMs: 60 });
+  const { message } = h.slack.userSays({ channel: "C1", user: "U1", text: `<@${h.slack.botUserId}> a very long one` });
+  await h.slack.waitFor(() => h.slack.callsTo("chat.appendStream").length > 0, 30_000, "the first append");
+  h.slack.userSays({ channel: "C1", user: "U1", text: `<@${h.slack.botUserId}> stop`, threadTs: message.ts });
+  await h.slack.waitFor(() => h.slack.callsTo("chat.stopStream").length > 0, 30_000, "the stop");
+  await h.adapter.whenIdle();
+  const text = shown(h, "C1", message.ts);
+  expect(text).toMatch(/_\(Stopped\.\)_$/);
+  expect(answer.startsWith(text.replace(/\s*_\(Stopped\.\)_$/, "").trim())).toBe(true);
+  expect(text.length).toBeLessThan(answer.length);
+});

@@ -30,6 +30,7 @@ describe("loadConfig", () => {
       appToken: "xapp-1-abc",
       apiUrl: "https://slack.com/api/",
       port: 3000,
+      nativeStreaming: true,
     });
     expect(config.discord).toBeUndefined();
     expect(config.copilot.provider).toEqual({ type: "openai", baseUrl: "http://127.0.0.1:9/v1" });
@@ -152,4 +153,9 @@ describe("loadConfig: logs and shutdown", () => {
   it("defaults SHUTDOWN_GRACE_MS to a grace that fits Docker's 10 s stop timeout with room to close", () => {
     expect(loadConfig({ ...slackSocket, ...byok }).shutdown.graceMs).toBe(8000);
   });
+});
+
+it("SLACK_NATIVE_STREAMING=false turns Slack's native streaming off", () => {
+  const config = loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1", COPILOT_GITHUB_TOKEN: "gho_x", SLACK_NATIVE_STREAMING: "false" });
+  expect(config.slack?.nativeStreaming).toBe(false);
 });
