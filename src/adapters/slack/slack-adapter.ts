@@ -14,24 +14,12 @@ import { createSlackConnection, type SlackConnection, type SlackMode } from "./c
 import { parseEventBody, parseMessageEvent, parseReactionEvent, type ParsedEventBody } from "./event-shape.js";
 import { SLACK, queuedItems, type QueuedSlackMessage } from "./conversation.js";
 import { classifyEvent } from "./message-filter.js";
-import { SlackReplyTarget } from "./reply-target.js";
-import { withBudget } from "../../reply/target.js";
-import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
-import { RefusalMemory } from "./refusal-memory.js";
-import { SlackStatusLine } from "./status-line.js";
-import { FEEDBACK_ACTION_ID, asStoredVote, asVote, feedbackBlocks } from "./feedback.js";
+import type { NATIVE_STREAM_RATES, } from "./native-stream.js";
 import type { Metrics } from "../../ops/metrics.js";
-import {
-  SLASH_COMMAND,
-  SUGGESTED_PROMPTS,
-  THREAD_SHORTCUT_CALLBACK_ID,
-  parseAssistantThreadStarted,
-  parseShortcut,
-  parseSlashCommand,
-  titleFrom,
-} from "./surfaces.js";
+import { slackReplyTargets } from "./reply-targets.js";
+import { registerSurfaces } from "./surface-handlers.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
-import { asRepliedThread, storeKeys, type RepliedThread } from "./store-keys.js";
+import { asRepliedThread, storeKeys, } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
 import { UserDirectory } from "./user-directory.js";
 
@@ -117,72 +105,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     return identity;
   }
 
-  const streamRates = { ...NATIVE_STREAM_RATES, ...options.streamRates };
-  const refusals = new RefusalMemory();
-  const statusRefusals = new RefusalMemory();
-
-  function statusLine(team: string, channel: string, threadTs: string): SlackStatusLine | undefined {
-    if (options.statusLine === false) return undefined;
-    return new SlackStatusLine({ client: writeClient, team, channel, threadTs, refusals: statusRefusals });
-  }
-
-  /** Slack's native stream for an answer to `recipient` (a person: Slack streams to a user), unless turned off. */
-  function nativeStream(
-    team: string,
-    channel: string,
-    threadTs: string,
-    recipient: string | undefined,
-    onStarted?: (ts: string) => Promise<void>,
-  ): SlackNativeStreaming | undefined {
-    if (options.nativeStreaming === false || !recipient) return undefined;
-    return new SlackNativeStreaming({
-      client: writeClient,
-      team,
-      channel,
-      threadTs,
-      recipientUserId: recipient,
-      // Each method has its own tier per workspace, shared by every replica like chat.update's budget.
-      budgets: {
-        start: budgets.forScope(`slack:${team}:chat.startStream`, streamRates.start),
-        append: budgets.forScope(`slack:${team}:chat.appendStream`, streamRates.append),
-        stop: budgets.forScope(`slack:${team}:chat.stopStream`, streamRates.stop),
-      },
-      refusals,
-      // 👍/👎 under the answer's last message, attached at its final chat.stopStream.
-      finalBlocks: feedbackBlocks,
-      ...(options.streamLifetimeMs !== undefined ? { lifetimeMs: options.streamLifetimeMs } : {}),
-      ...(onStarted ? { onStarted } : {}),
-    });
-  }
-
-  /**
-   * Where a reply goes; with `replied`, every message posted remembers its thread (a stop reaction names only the
-   * message); with `recipient` (the person answered), Slack may stream it natively.
-   */
-  function replyTarget(
-    team: string,
-    channel: string,
-    threadTs: string,
-    replied?: RepliedThread,
-    recipient?: string,
-    status?: SlackStatusLine,
-  ): SlackReplyTarget {
-    const onPosted = replied
-      ? (ts: string) => intake.store.set(storeKeys.botReply(channel, ts), replied, intake.followTtlMs)
-      : undefined;
-    const native = nativeStream(team, channel, threadTs, recipient, onPosted);
-    return new SlackReplyTarget({
-      client: writeClient,
-      channel,
-      threadTs,
-      budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
-      postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
-      maxMessageLength: options.maxMessageLength,
-      ...(onPosted ? { onPosted } : {}),
-      ...(native ? { nativeStream: native } : {}),
-      ...(status ? { statusLine: status } : {}),
-    });
-  }
+  const { replyTarget, statusLine } = slackReplyTargets({
+    writeClient,
+    budgets,
+    updateRate,
+    postRate,
+    rememberReply: (channel, ts, replied) => intake.store.set(storeKeys.botReply(channel, ts), replied, intake.followTtlMs),
+    options,
+  });
 
   const threads: PlatformThreads<QueuedSlackMessage> = {
     ...SLACK,
@@ -314,138 +244,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     intake.track(onReaction(event, body, context));
   });
   /** The assistant panel opened: a thread in the DM with the app, offered a few prompts (Slack: up to four). */
-  async function onAssistantThreadStarted(rawEvent: unknown): Promise<void> {
-    const started = parseAssistantThreadStarted(rawEvent);
-    if (!started) return;
-    const log = logger.child({ channel: started.channel, threadTs: started.threadTs });
-    await intake.store.set(storeKeys.assistantThread(started.channel, started.threadTs), true, intake.followTtlMs);
-    try {
-      await writeClient.assistant.threads.setSuggestedPrompts({
-        channel_id: started.channel,
-        thread_ts: started.threadTs,
-        prompts: SUGGESTED_PROMPTS,
-      });
-    } catch (error) {
-      log.warn({ err: describeError(error) }, "Could not offer suggested prompts in the assistant panel");
-    }
-  }
-
-  /** The first question in an assistant-panel thread names it (assistant.threads.setTitle); once. */
-  async function titleAssistantThread(channel: string, threadTs: string, question: string, log: typeof logger): Promise<void> {
-    const key = storeKeys.assistantThread(channel, threadTs);
-    if ((await intake.store.get(key)) !== true) return;
-    await intake.store.set(key, "titled", intake.followTtlMs);
-    const me = await whoAmI();
-    try {
-      await writeClient.assistant.threads.setTitle({ channel_id: channel, thread_ts: threadTs, title: titleFrom(question, me.botUserId) });
-    } catch (error) {
-      log.warn({ err: describeError(error) }, "Could not title the assistant panel's thread");
-    }
-  }
-
-  /** "Ask Copilot about this thread" on a message: answered in that message's thread, for the person who asked. */
-  async function onShortcut(body: unknown): Promise<void> {
-    const use = parseShortcut(body);
-    if (!use) {
-      logger.debug("Malformed message shortcut ignored");
-      return;
-    }
-    const { team, channel, threadTs, ts, user } = use;
-    const log = logger.child({ channel, ts, shortcut: THREAD_SHORTCUT_CALLBACK_ID });
-    await intake.message({
-      kind: "shortcut",
-      // Each use is its own request (the same message may be asked about again): keyed by its trigger.
-      messageKey: storeKeys.handled(team, channel, `shortcut:${use.triggerId}`),
-      threadKey: storeKeys.thread(team, channel, threadTs),
-      access: { platform: "slack", userId: user, channelId: channel },
-      openReplyTarget: () => replyTarget(team, channel, threadTs),
-      remember: [[storeKeys.followed(team, channel, threadTs), true]],
-      item: { team, channel, threadTs, ts, user, text: use.text, files: [] },
-      log,
-    });
-  }
-
-  /** `/copilot <question>`: the question is posted as a new message, answered in its thread for the asker. */
-  async function onSlashCommand(command: unknown, respond: (text: string) => Promise<unknown>): Promise<void> {
-    const use = parseSlashCommand(command);
-    if (!use) {
-      logger.debug("Malformed slash command ignored");
-      return;
-    }
-    const { team, channel, user, question } = use;
-    const log = logger.child({ channel, command: SLASH_COMMAND });
-    let ts: string;
-    try {
-      const posted = await withBudget(budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate), () =>
-        writeClient.chat.postMessage({ channel, text: `<@${user}> asked: ${question}`, unfurl_links: false, unfurl_media: false }),
-      );
-      if (!posted.ts) throw new Error("Slack accepted the message but returned no ts.");
-      ts = posted.ts;
-    } catch (error) {
-      log.warn({ err: describeError(error) }, "Could not post a slash command's question");
-      await respond("Sorry, I could not post your question in this channel (am I a member of it?).").catch(() => undefined);
-      return;
-    }
-    await intake.message({
-      kind: "command",
-      messageKey: storeKeys.handled(team, channel, ts),
-      threadKey: storeKeys.thread(team, channel, ts),
-      access: { platform: "slack", userId: user, channelId: channel },
-      openReplyTarget: () => replyTarget(team, channel, ts),
-      remember: [[storeKeys.followed(team, channel, ts), true]],
-      item: { team, channel, threadTs: ts, ts, user, text: question, files: [], askedFor: true },
-      log,
-    });
-  }
-
-  // Acked at once, within Slack's 3 s; an empty question gets its usage instead.
-  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
-    if (!command.text?.trim()) {
-      await ack({ response_type: "ephemeral", text: `Ask a question: \`${SLASH_COMMAND} how do I …?\`` });
-      return;
-    }
-    await ack();
-    intake.track(onSlashCommand(command, (text) => respond({ response_type: "ephemeral", text })));
-  });
-  app.shortcut(THREAD_SHORTCUT_CALLBACK_ID, async ({ ack, body }) => {
-    await ack();
-    intake.track(onShortcut(body));
-  });
-  app.event("assistant_thread_started", async ({ event }) => {
-    intake.track(onAssistantThreadStarted(event));
-  });
-
-  /** A 👍/👎 press on one of the bot's answers: one vote per person per answer, kept in the store and counted. */
-  async function onFeedback(body: unknown): Promise<void> {
-    const press = body as {
-      user?: { id?: string };
-      container?: { channel_id?: string; message_ts?: string };
-      actions?: Array<{ action_id?: string; value?: string }>;
-    };
-    const vote = asVote(press.actions?.find((a) => a.action_id === FEEDBACK_ACTION_ID)?.value);
-    const user = press.user?.id;
-    const channel = press.container?.channel_id;
-    const ts = press.container?.message_ts;
-    const log = logger.child({ channel, ts });
-    if (!vote || !user || !channel || !ts) {
-      log.debug("Malformed feedback press ignored");
-      return;
-    }
-    if (!asRepliedThread(await intake.store.get(storeKeys.botReply(channel, ts)))) {
-      log.debug("Feedback on a message that is not one of the bot's answers; ignored");
-      return;
-    }
-    const key = storeKeys.feedback(channel, ts, user);
-    const before = asStoredVote(await intake.store.get(key));
-    await intake.store.set(key, { vote, user, at: Date.now() }, intake.followTtlMs);
-    if (before?.vote !== vote) options.metrics?.feedback("slack", vote === "good" ? "up" : "down");
-    log.info({ vote, changed: before !== undefined && before.vote !== vote }, "Answer feedback recorded");
-  }
-
-  // Interactivity: acked at once (Slack's 3 s), handled after.
-  app.action(FEEDBACK_ACTION_ID, async ({ ack, body }) => {
-    await ack();
-    intake.track(onFeedback(body));
+  const { titleAssistantThread } = registerSurfaces({
+    app,
+    writeClient,
+    intake,
+    logger,
+    replyTarget,
+    whoAmI,
+    postBudget: (team, channel) => budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");

@@ -1,0 +1,99 @@
+/**
+ * The Slack reply targets of one adapter: post + chat.update on the workspace's budgets, Slack's native stream
+ * (each stream method on its own per-workspace budget) where it may be used, and the assistant status line.
+ */
+import type { webApi } from "@slack/bolt";
+import type { BudgetRate, budgets as defaultBudgets } from "../../reply/budget/budget.js";
+import { feedbackBlocks } from "./feedback.js";
+import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
+import { RefusalMemory } from "./refusal-memory.js";
+import { SlackReplyTarget } from "./reply-target.js";
+import { SlackStatusLine } from "./status-line.js";
+import type { RepliedThread } from "./store-keys.js";
+
+export interface SlackReplyTargetDeps {
+  writeClient: webApi.WebClient;
+  budgets: typeof defaultBudgets;
+  updateRate: BudgetRate;
+  postRate: BudgetRate;
+  /** Remembers that a posted message belongs to a thread (a stop reaction names only the message). */
+  rememberReply: (channel: string, ts: string, replied: RepliedThread) => Promise<void>;
+  options: {
+    statusLine?: boolean;
+    nativeStreaming?: boolean;
+    streamRates?: Partial<typeof NATIVE_STREAM_RATES>;
+    streamLifetimeMs?: number;
+    maxMessageLength?: number;
+  };
+}
+
+export function slackReplyTargets(deps: SlackReplyTargetDeps) {
+  const { writeClient, budgets, updateRate, postRate, rememberReply, options } = deps;
+
+const streamRates = { ...NATIVE_STREAM_RATES, ...options.streamRates };
+const refusals = new RefusalMemory();
+const statusRefusals = new RefusalMemory();
+
+function statusLine(team: string, channel: string, threadTs: string): SlackStatusLine | undefined {
+  if (options.statusLine === false) return undefined;
+  return new SlackStatusLine({ client: writeClient, team, channel, threadTs, refusals: statusRefusals });
+}
+
+/** Slack's native stream for an answer to `recipient` (a person: Slack streams to a user), unless turned off. */
+function nativeStream(
+  team: string,
+  channel: string,
+  threadTs: string,
+  recipient: string | undefined,
+  onStarted?: (ts: string) => Promise<void>,
+): SlackNativeStreaming | undefined {
+  if (options.nativeStreaming === false || !recipient) return undefined;
+  return new SlackNativeStreaming({
+    client: writeClient,
+    team,
+    channel,
+    threadTs,
+    recipientUserId: recipient,
+    // Each method has its own tier per workspace, shared by every replica like chat.update's budget.
+    budgets: {
+      start: budgets.forScope(`slack:${team}:chat.startStream`, streamRates.start),
+      append: budgets.forScope(`slack:${team}:chat.appendStream`, streamRates.append),
+      stop: budgets.forScope(`slack:${team}:chat.stopStream`, streamRates.stop),
+    },
+    refusals,
+    // 👍/👎 under the answer's last message, attached at its final chat.stopStream.
+    finalBlocks: feedbackBlocks,
+    ...(options.streamLifetimeMs !== undefined ? { lifetimeMs: options.streamLifetimeMs } : {}),
+    ...(onStarted ? { onStarted } : {}),
+  });
+}
+
+/**
+ * Where a reply goes; with `replied`, every message posted remembers its thread (a stop reaction names only the
+ * message); with `recipient` (the person answered), Slack may stream it natively.
+ */
+function replyTarget(
+  team: string,
+  channel: string,
+  threadTs: string,
+  replied?: RepliedThread,
+  recipient?: string,
+  status?: SlackStatusLine,
+): SlackReplyTarget {
+  const onPosted = replied ? (ts: string) => rememberReply(channel, ts, replied) : undefined;
+  const native = nativeStream(team, channel, threadTs, recipient, onPosted);
+  return new SlackReplyTarget({
+    client: writeClient,
+    channel,
+    threadTs,
+    budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
+    postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
+    maxMessageLength: options.maxMessageLength,
+    ...(onPosted ? { onPosted } : {}),
+    ...(native ? { nativeStream: native } : {}),
+    ...(status ? { statusLine: status } : {}),
+  });
+}
+
+  return { replyTarget, statusLine };
+}
