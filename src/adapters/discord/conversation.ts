@@ -11,6 +11,7 @@
  * Which conversation a channel message belongs to is remembered in the store for answered messages and the
  * bot's replies, so replies to them (and stop reactions on the bot's) find it on any replica.
  */
+import { z } from "zod";
 import type { PlatformDescription, QueuedItems } from "../../core/platform.js";
 
 export const DISCORD: PlatformDescription = { name: "discord", displayName: "Discord", threadNoun: "conversation" };
@@ -38,17 +39,17 @@ export interface QueuedAsk {
   createdAt: number;
 }
 
+/** The shape a queued /ask must have when it comes back from the store. */
+const queuedAskShape = z.looseObject({
+  question: z.string(),
+  speaker: z.string(),
+  applicationId: z.string(),
+  token: z.string(),
+  createdAt: z.number(),
+});
+
 export function isQueuedAsk(value: unknown): value is QueuedAsk {
-  const a = value as Partial<QueuedAsk> | null;
-  return (
-    typeof a === "object" &&
-    a !== null &&
-    typeof a.question === "string" &&
-    typeof a.speaker === "string" &&
-    typeof a.applicationId === "string" &&
-    typeof a.token === "string" &&
-    typeof a.createdAt === "number"
-  );
+  return queuedAskShape.safeParse(value).success;
 }
 
 export interface MessagePlace {
@@ -73,18 +74,20 @@ export function conversationKey(place: MessagePlace, repliedConversation?: strin
   return `discord:${place.guildId}:${place.channelId}:${place.messageId}`;
 }
 
+const snowflake = z.string().regex(/^\d{1,20}$/);
+
+/** What a queued message must have when it comes back from the store (extra fields are a newer version's). */
+const queuedMessageShape = z.looseObject({
+  guildId: z.string().optional(),
+  channelId: snowflake,
+  messageId: snowflake,
+  authorId: z.string(),
+  ask: queuedAskShape.optional(),
+});
+
 /** Queue items come back from the store; one written by another version must not break the run. */
 export function isQueuedMessage(item: unknown): item is QueuedDiscordMessage {
-  const m = item as Partial<QueuedDiscordMessage> | null;
-  return (
-    typeof m === "object" &&
-    m !== null &&
-    isSnowflake(m.channelId) &&
-    isSnowflake(m.messageId) &&
-    typeof m.authorId === "string" &&
-    (m.guildId === undefined || typeof m.guildId === "string") &&
-    (m.ask === undefined || isQueuedAsk(m.ask))
-  );
+  return queuedMessageShape.safeParse(item).success;
 }
 
 export function isSnowflake(value: unknown): value is string {

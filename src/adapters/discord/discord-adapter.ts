@@ -6,7 +6,6 @@
  * the reply target that renders answers as Discord Markdown.
  */
 import {
-  ChannelType,
   Events,
   type Client,
   type Message,
@@ -24,13 +23,14 @@ import type { Platform, PlatformThreads } from "../../core/platform.js";
 import { budgets as defaultBudgets, type BudgetRate } from "../../reply/budget/budget.js";
 import type { AccessRequest } from "../../safety/access.js";
 import { connect, createDiscordClient } from "./connection.js";
-import { DISCORD, conversationKey, isSnowflake, queuedItems, type MessagePlace, type QueuedAsk, type QueuedDiscordMessage } from "./conversation.js";
+import { DISCORD, conversationKey, isSnowflake, queuedItems, type QueuedAsk, type QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
-import { classifyMessage, isWellFormed, messageFacts, type Verdict } from "./message-filter.js";
+import { classifyMessage, isWellFormed, messageFacts, } from "./message-filter.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import { DISCORD_BOT_RATE, DISCORD_CHANNEL_RATE, DiscordReplyTarget, replyChannelOf } from "./reply-target.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
+import { conversationLookups, placeOf } from "./conversation-lookup.js";
 import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
 import { registerSlashCommands } from "./slash-commands.js";
@@ -126,6 +126,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   };
 
   const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
+  const lookups = conversationLookups(intake.store);
   const slash = createSlashIntake({
     client,
     intake,
@@ -154,13 +155,13 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       (verdict.kind !== "ignore" || verdict.reason === "not addressed to the bot") &&
       /stop/i.test(message.content) &&
       isStopText(plainText(message, botUserId));
-    if (verdict.kind === "ignore" && !(stop && (await repliesToBot(message)))) {
+    if (verdict.kind === "ignore" && !(stop && (await lookups.repliesToBot(message)))) {
       log.trace({ reason: verdict.reason }, "Discord message ignored");
       return;
     }
     const channel = message.channel;
     if (verdict.kind === "followup" && !channel.isThread()) return;
-    const place = placeOf(message, verdict);
+    const place = placeOf(message, verdict, options.openThread ?? false);
     const common = {
       // A thread the bot opened itself is followed without asking the store.
       ...(verdict.kind === "followup" && !(channel.isThread() && channel.ownerId === botUserId)
@@ -176,10 +177,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     // One answer per Discord message: a resumed session's replay and a duplicate delivery both land here.
     const messageKey = storeKeys.handled(message.id);
     if (stop) {
-      await intake.stop({ ...common, threadKey: await stopTarget(place), claim: { key: messageKey } });
+      await intake.stop({ ...common, threadKey: await lookups.stopTarget(place), claim: { key: messageKey } });
       return;
     }
-    const threadKey = conversationKey(place, place.repliesTo ? await rememberedConversation(place.repliesTo) : undefined);
+    const threadKey = conversationKey(place, place.repliesTo ? await lookups.rememberedConversation(place.repliesTo) : undefined);
     await intake.message({
       ...common,
       kind: verdict.kind,
@@ -198,46 +199,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         ...(place.opensThread ? { openThread: true } : {}),
       },
     });
-  }
-
-  function placeOf(message: Message, verdict: Verdict): MessagePlace {
-    const channel = message.channel;
-    const isThread = channel.isThread();
-    const reference = message.reference;
-    // In a thread the reply chain is the thread itself; in a channel a reply joins the conversation it answers.
-    const repliesTo = !isThread && message.inGuild() && reference?.messageId && reference.channelId === message.channelId ? reference.messageId : undefined;
-    const opensThread =
-      (options.openThread ?? false) &&
-      verdict.kind === "mention" &&
-      (channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement);
-    return {
-      guildId: message.guildId,
-      channelId: message.channelId,
-      messageId: message.id,
-      isThread,
-      ...(repliesTo ? { repliesTo } : {}),
-      opensThread,
-    };
-  }
-
-  async function rememberedConversation(messageId: string): Promise<string | undefined> {
-    const key = await intake.store.get<string>(storeKeys.conversation(messageId));
-    return typeof key === "string" ? key : undefined;
-  }
-
-  /** The conversation a stop is meant for: the one it replies into, else (a plain "@bot stop" in a channel) the newest there. */
-  async function stopTarget(place: MessagePlace): Promise<string | undefined> {
-    if (!place.guildId || place.isThread) return conversationKey({ ...place, opensThread: false });
-    if (place.repliesTo) return rememberedConversation(place.repliesTo);
-    const latest = await intake.store.get<string>(storeKeys.latestInChannel(place.channelId));
-    return typeof latest === "string" ? latest : undefined;
-  }
-
-  /** A reply to one of the bot's answers (Discord did not ping the bot: the user turned the reply's mention off). */
-  async function repliesToBot(message: Message): Promise<boolean> {
-    const id = message.reference?.messageId;
-    if (!id || message.author.bot) return false;
-    return typeof (await intake.store.get<string>(storeKeys.botReply(id))) === "string";
   }
 
   async function onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> {

@@ -2,6 +2,7 @@
  * What a Slack "conversation" is for the per-thread coordinator: a thread (`slack:<team>:<channel>:<thread ts>`;
  * a mention outside a thread starts one on itself), and the message waiting in its queue.
  */
+import { z } from "zod";
 import type { PlatformDescription, QueuedItems } from "../../core/platform.js";
 import { compareTs, type SlackFile } from "./history-reader.js";
 
@@ -27,19 +28,19 @@ export interface QueuedSlackMessage {
   askedFor?: boolean;
 }
 
+/** What a queued message must have when it comes back from the store (extra fields are a newer version's). */
+const queuedMessageShape = z.looseObject({
+  team: z.string(),
+  channel: z.string(),
+  threadTs: z.string(),
+  ts: z.string(),
+  text: z.string(),
+  files: z.array(z.unknown()),
+});
+
 /** Queue items come back from the store; one written by another version must not break the run. */
 export function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
-  const m = item as Partial<QueuedSlackMessage> | null;
-  return (
-    typeof m === "object" &&
-    m !== null &&
-    typeof m.team === "string" &&
-    typeof m.channel === "string" &&
-    typeof m.threadTs === "string" &&
-    typeof m.ts === "string" &&
-    typeof m.text === "string" &&
-    Array.isArray(m.files)
-  );
+  return queuedMessageShape.safeParse(item).success;
 }
 
 export const queuedItems: QueuedItems<QueuedSlackMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => compareTs(a.ts, b.ts) };

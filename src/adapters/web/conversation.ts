@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { PlatformDescription, QueuedItems } from "../../core/platform.js";
 
 /**
@@ -17,17 +18,17 @@ export interface QueuedWebMessage {
   userId: string;
 }
 
+/** What a queued message must have when it comes back from the store (extra fields are a newer version's). */
+const queuedMessageShape = z.looseObject({
+  conversationId: z.string(),
+  messageId: z.string(),
+  seq: z.number(),
+  userId: z.string(),
+});
+
 /** Queue items come back from the store; one written by another version must not break the run. */
 export function isQueuedMessage(item: unknown): item is QueuedWebMessage {
-  const m = item as Partial<QueuedWebMessage> | null;
-  return (
-    typeof m === "object" &&
-    m !== null &&
-    typeof m.conversationId === "string" &&
-    typeof m.messageId === "string" &&
-    typeof m.seq === "number" &&
-    typeof m.userId === "string"
-  );
+  return queuedMessageShape.safeParse(item).success;
 }
 
 export const queuedItems: QueuedItems<QueuedWebMessage> = {
