@@ -146,7 +146,10 @@ describe("answers as durable work", () => {
 
   describe.skipIf(skipRedisTests())("on Redis", () => {
     it("a replica finishes the question of one killed mid-answer", async () => {
-      const cluster: BotCluster = await startBotCluster({ replicas: 2, env: { THREAD_LOCK_TTL_MS: String(LOCK_TTL_MS) } });
+      const cluster: BotCluster = await startBotCluster({
+        replicas: 2,
+        env: { THREAD_LOCK_TTL_MS: String(LOCK_TTL_MS), SLACK_NATIVE_STREAMING: "false" },
+      });
       cleanups.push(() => cluster.close());
       const { slack, model, bots } = cluster;
       slack.addChannel({ id: "C1", name: "general" });
