@@ -18,7 +18,8 @@ describe.skipIf(skipRedisTests())("the store failing under a running answer", ()
   let cluster: BotCluster;
 
   beforeAll(async () => {
-    cluster = await startBotCluster({ replicas: 2, env: { THREAD_LOCK_TTL_MS: String(LOCK_TTL_MS) } });
+    // Watched through chat.update edits (the native stream path is covered in slack-native-stream.test.ts).
+    cluster = await startBotCluster({ replicas: 2, env: { THREAD_LOCK_TTL_MS: String(LOCK_TTL_MS), SLACK_NATIVE_STREAMING: "false" } });
     // The test's own client sees the restart too; its reconnect errors are expected.
     cluster.redisClient.on("error", () => undefined);
     cluster.slack.addChannel({ id: "C1", name: "general" });
