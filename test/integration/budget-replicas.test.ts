@@ -16,6 +16,7 @@ import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { StateStore } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
+import { peakInWindow } from "../support/peak-in-window.js";
 
 const RATE = { calls: 10, perMs: 2_000 };
 const REPLIES_PER_REPLICA = 10;
@@ -62,18 +63,6 @@ async function streamFromTwoReplicas(registries: BudgetRegistry[]): Promise<Run>
     }
   });
   return { outcomes: await Promise.all(replies), targets, platform };
-}
-
-/** The most accepted edits any window of `perMs` holds, as the platform timed them. */
-function peakInWindow(times: number[], perMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
 }
 
 const acceptedEdits = (targets: MemoryTarget[]) =>

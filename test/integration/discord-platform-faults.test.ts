@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { startDiscordHarness, type DiscordHarness } from "../support/fake-discord/harness.js";
 import { MESSAGE_WRITE_ROUTES, type DiscordFault } from "../support/fake-discord/server.js";
 import { markdownToDiscord } from "../../src/adapters/discord/markdown.js";
+import { peakInWindow } from "../support/peak-in-window.js";
 
 let h: DiscordHarness;
 
@@ -17,18 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** The most calls seen in any window of `perMs`. */
-function peakInWindow(times: number[], perMs: number): number {
-  let peak = 0;
-  let lo = 0;
-  const sorted = [...times].sort((a, b) => a - b);
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
-}
 
 const FAULTS: Array<[string, DiscordFault]> = [
   ["HTTP 500", { kind: "http", status: 500 }],

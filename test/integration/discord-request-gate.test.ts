@@ -7,23 +7,12 @@ import { Routes } from "discord.js";
 import { afterEach, expect, test } from "vitest";
 import { createDiscordClient } from "../../src/adapters/discord/connection.js";
 import { startFakeDiscord, type FakeDiscord } from "../support/fake-discord/server.js";
+import { peakInWindow } from "../support/peak-in-window.js";
 
 let fake: FakeDiscord | undefined;
 afterEach(async () => {
   await fake?.close();
 });
-
-/** The most calls seen in any window of `perMs`. */
-function peakInWindow(times: number[], perMs: number): number {
-  let peak = 0;
-  let lo = 0;
-  const sorted = [...times].sort((a, b) => a - b);
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
-}
 
 test("twenty requests at once arrive at most four in any second, with no global 429", async () => {
   fake = await startFakeDiscord({ globalRateLimit: 5 });

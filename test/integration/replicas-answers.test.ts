@@ -10,6 +10,7 @@ import { waitUntil, type BotProcess } from "../support/bot-process.js";
 import { startBotCluster, type BotCluster } from "../support/bot-cluster.js";
 import { lastUserText, messageText } from "../support/fake-model/server.js";
 import { skipRedisTests } from "../support/redis.js";
+import { peakInWindow } from "../support/peak-in-window.js";
 
 const MENTIONS = 30;
 /** Spread over channels: the bot posts at most one message per second per channel, as Slack asks. */
@@ -24,18 +25,6 @@ const QUEUED = "Slack message queued behind the thread's running answer";
 const count = (bots: BotProcess[], msg: string) => bots.reduce((n, bot) => n + bot.linesWith(msg).length, 0);
 /** Slack's chat.update limit, per workspace: what the fake enforces and what the bots' budget is built for. */
 const UPDATE_LIMIT = { calls: 50, perMs: 60_000 };
-
-/** The most calls any window of `perMs` holds. */
-function peakInWindow(times: number[], perMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
-}
 
 describe.skipIf(skipRedisTests())("two replicas that both receive every event", () => {
   let cluster: BotCluster;

@@ -23,17 +23,7 @@ import { RateWindows } from "../../src/store/rate-windows.js";
 import type { StateStore } from "../../src/store/types.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";
 import { answerSteps, joinReply, play } from "./reply-support.js";
-
-function peakInWindow(times: number[], perMs: number): number {
-  let peak = 0;
-  let lo = 0;
-  const sorted = [...times].sort((a, b) => a - b);
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
-}
+import { peakInWindow } from "../support/peak-in-window.js";
 
 /** The store's window on the test's virtual clock, counting the calls made to it. */
 class VirtualRateStore implements RateStore {

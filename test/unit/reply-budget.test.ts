@@ -9,17 +9,7 @@ import { streamReply } from "../../src/reply/stream-reply.js";
 import { tablesToText } from "../../src/reply/markdown/tables.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";
 import { answerSteps, joinReply, play } from "./reply-support.js";
-
-function peakInWindow(times: number[], perMs: number): number {
-  let peak = 0;
-  let lo = 0;
-  const sorted = [...times].sort((a, b) => a - b);
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
-}
+import { peakInWindow } from "../support/peak-in-window.js";
 
 describe("ScopeBudget", () => {
   it("never grants more than `calls` in any window, whatever the demand", async () => {

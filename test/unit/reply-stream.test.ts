@@ -15,6 +15,7 @@ import { UNDELIVERED_NOTE, failureSentence } from "../../src/reply/notices.js";
 import { NOTICE_ATTEMPTS } from "../../src/reply/delivery-retry.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";
 import { answerSteps, fencesBalanced, joinReply, play, type Step } from "./reply-support.js";
+import { peakInWindow } from "../support/peak-in-window.js";
 
 const discordRender = (md: string) => tablesToText(md);
 const slackRender = (md: string) => slackify(tablesToText(md));
@@ -39,18 +40,6 @@ function setup(platform: Platform, limit: number, opts: { latencyMs?: number; fa
     ...(opts.failNext ? { failNext: opts.failNext } : {}),
   });
   return { clock, budget, target, rate, limitOnServer };
-}
-
-/** The most calls seen in any window of `perMs`. */
-function peakInWindow(times: number[], perMs: number): number {
-  let peak = 0;
-  let lo = 0;
-  const sorted = [...times].sort((a, b) => a - b);
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= perMs) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
 }
 
 function budgetedCalls(target: MemoryTarget, platform: Platform): MemoryCall[] {
