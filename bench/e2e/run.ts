@@ -26,7 +26,8 @@ const PLATFORMS = ["slack", "discord"] as const;
 const DEFAULT_STRATEGIES = ["ours", "ours-edits", "chat-sdk"];
 /** Slack conversations per workspace at most: 200 conversations in one workspace would take 8 minutes a run. */
 const MAX_PER_WORKSPACE = 50;
-const TIMEOUT_MS = 300_000;
+/** The Chat SDK-like peer at 50 needs 50 stream starts and stops at 20 a minute each, plus its 429 pauses. */
+const TIMEOUT_MS = 480_000;
 /** When the next wave's bots start, after a wave's mentions: by then its first words are out. */
 const PREPARE_AFTER_MS = 12_000;
 const RESULTS = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
