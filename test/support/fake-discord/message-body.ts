@@ -113,7 +113,7 @@ export function buttonsOf(components: unknown[]): Array<{ customId: string; labe
     if (component.type === ComponentType.Button && typeof component.custom_id === "string") {
       found.push({
         customId: component.custom_id,
-        label: String(component.label ?? component.emoji ?? ""),
+        label: String(component.label ?? (component.emoji as { name?: string } | undefined)?.name ?? ""),
         disabled: component.disabled === true,
       });
     }
