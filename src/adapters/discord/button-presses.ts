@@ -21,7 +21,7 @@ import type { AccessRequest } from "../../safety/access.js";
 import { feedbackRow, parseButton, type ButtonRow } from "./answer-buttons.js";
 import { readAnswer } from "./answer-record.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
-import { EphemeralReplyTarget } from "./ephemeral-reply-target.js";
+import { EphemeralReplyTarget, REFUSED_SILENTLY_SENTENCE } from "./ephemeral-reply-target.js";
 import { storeKeys } from "./store-keys.js";
 
 export const NOT_THE_ASKER_SENTENCE = "Only the person who asked, or someone who can manage messages in this channel, can stop this answer.";
@@ -84,7 +84,7 @@ export function createButtonPresses(deps: ButtonPressDeps): (interaction: Button
       const decision = deps.gate?.check(accessOf(interaction), { countsTowardLimit: false });
       if (decision && !decision.allowed) {
         log.info({ because: decision.because }, "Discord feedback refused by the safety gate");
-        return { kind: "private", text: decision.reply ?? "Sorry, you cannot use this bot here." };
+        return { kind: "private", text: decision.reply ?? REFUSED_SILENTLY_SENTENCE };
       }
       if (!(await readAnswer(intake.store, answerId))) return { kind: "private", text: ANSWER_UNKNOWN_SENTENCE };
       const user = interaction.user.id;

@@ -8,6 +8,12 @@ import type { EditBudget, MessageRef, ReplyTarget } from "../../reply/target.js"
 import { markdownToDiscord } from "./markdown.js";
 import { DISCORD_MAX_MESSAGE_LENGTH } from "./reply-target.js";
 
+/**
+ * An interaction must be answered even where the refusal sentence is turned off (REFUSAL_SILENT):
+ * this is the least it says then, to the refused person only.
+ */
+export const REFUSED_SILENTLY_SENTENCE = "Sorry, you cannot use this bot here.";
+
 /** Interaction follow-ups have no shared budget to wait for. */
 const UNMETERED: EditBudget = { take: async () => undefined, pause: () => undefined };
 

@@ -18,6 +18,7 @@ import type { QueuedAsk, QueuedDiscordMessage } from "./conversation.js";
 import { AnswerButtons } from "./answer-controls.js";
 import { rememberAnswer } from "./answer-record.js";
 import { DeferredAsks } from "./deferred-asks.js";
+import { REFUSED_SILENTLY_SENTENCE } from "./ephemeral-reply-target.js";
 import { InteractionReplyTarget } from "./interaction-reply-target.js";
 import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND } from "./slash-commands.js";
 import { storeKeys } from "./store-keys.js";
@@ -136,7 +137,7 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
     );
     if (decision && !decision.allowed) {
       log.info({ because: decision.because }, "Discord /new refused by the safety gate");
-      await interaction.reply({ content: decision.reply ?? "Sorry, you cannot use this bot here.", flags: MessageFlags.Ephemeral });
+      await interaction.reply({ content: decision.reply ?? REFUSED_SILENTLY_SENTENCE, flags: MessageFlags.Ephemeral });
       return;
     }
     if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {
