@@ -159,7 +159,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Every configured platform, started through the one contract (src/core/platform.ts).
     const platforms: Platform[] = [
       ...(config.slack ? [createSlackAdapter({ ...common, ...config.slack, metrics })] : []),
-      ...(config.discord ? [createDiscordAdapter({ ...common, ...config.discord })] : []),
+      ...(config.discord ? [createDiscordAdapter({ ...common, ...config.discord, metrics })] : []),
       // A page's display rate binds this process only: the web chat's budgets are never shared through the store.
       ...(config.webChat ? [createWebAdapter({ ...common, ...config.webChat, budgets: processBudgets, metrics })] : []),
     ];

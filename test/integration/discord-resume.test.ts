@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { startDiscordHarness, type DiscordHarness } from "../support/fake-discord/harness.js";
+import { buttonsOf } from "../support/fake-discord/server.js";
 
 let h: DiscordHarness | undefined;
 
@@ -40,6 +41,9 @@ describe.each([
     await harness.discord.waitFor(() => texts().includes("The whole answer."), 30_000, "the answer after the restart");
     await next.whenIdle();
     expect(texts()).toEqual([expect.stringMatching(/Interrupted: the bot restarted\. Answering again below\./), "The whole answer."]);
+    // Buttons: none left on the interrupted reply; 👍 / 👎 under the answer that replaced it.
+    const buttons = () => harness.discord.botMessages(replyChannel).map((m) => buttonsOf(m.components).map((b) => b.customId.split(":")[1]));
+    expect(buttons()).toEqual([[], ["vote", "vote"]]);
     expect(harness.model.requests).toHaveLength(2);
     expect(await harness.store.listWork()).toEqual([]);
     await next.stop(1_000);

@@ -143,6 +143,40 @@ describe("route buckets, typing, components", () => {
   });
 });
 
+describe("component replies", () => {
+  beforeEach(() => start());
+
+  test("buttons need a known style and a label or an emoji", async () => {
+    const body = (button: Record<string, unknown>) => ({ content: "x", components: [{ type: 1, components: [button] }] });
+    const post = (button: Record<string, unknown>) => call("POST", `/channels/${channelId}/messages`, body(button));
+    expect((await post({ type: 2, style: 9, label: "?", custom_id: "a" })).status).toBe(400);
+    expect((await post({ type: 2, style: 2, custom_id: "a" })).status).toBe(400);
+    expect((await post({ type: 2, style: 2, label: "x".repeat(81), custom_id: "a" })).status).toBe(400);
+    expect((await post({ type: 2, style: 2, label: "ok", custom_id: "a".repeat(101) })).status).toBe(400);
+    expect((await post({ type: 2, style: 2, emoji: { name: "👍" }, custom_id: "a" })).status).toBe(200);
+  });
+
+  test("an ephemeral type 4 reply reaches only the clicker: in no channel history, on no gateway event", async () => {
+    const button = [{ type: 1, components: [{ type: 2, style: 4, label: "Stop", custom_id: "stop:1" }] }];
+    const posted = await call("POST", `/channels/${channelId}/messages`, { content: "answer", components: button });
+    const click = fake.clickButton({ messageId: posted.body.id, userId, customId: "stop:1" });
+    const answered = await call(
+      "POST",
+      `/interactions/${click.id}/${click.token}/callback?with_response=true`,
+      { type: 4, data: { content: "Only the asker may stop it.", flags: 64 } },
+      null,
+    );
+    expect(answered.status).toBe(200);
+    expect(answered.body.interaction.response_message_ephemeral).toBe(true);
+    expect(click.ephemeral.map((m) => m.content)).toEqual(["Only the asker may stop it."]);
+    const history = await call("GET", `/channels/${channelId}/messages?limit=50`);
+    expect(history.body.map((m: { content: string }) => m.content)).toEqual(["answer"]);
+    // Deleting it (through the webhook) leaves the channel's messages alone.
+    expect((await call("DELETE", `/webhooks/${fake.model.applicationId}/${click.token}/messages/@original`, undefined, null)).status).toBe(204);
+    expect((await call("GET", `/channels/${channelId}/messages?limit=50`)).body).toHaveLength(1);
+  });
+});
+
 describe("interactions", () => {
   beforeEach(() => start({ interactionTimes: { responseDeadlineMs: 150, tokenLifetimeMs: 600 } }));
 

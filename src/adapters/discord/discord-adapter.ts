@@ -3,7 +3,8 @@
  * (src/core/intake.ts), which decides, once for every platform, what gets answered and when. Here: which
  * messages are addressed to the bot (message-filter.ts), the conversation a message belongs to (conversation.ts),
  * "stop" said or a ✋/❌ reaction on the bot's reply, reading a conversation into a history (thread-turn.ts), and
- * the reply target that renders answers as Discord Markdown.
+ * the reply target that renders answers as Discord Markdown; slash commands (slash-intake.ts) and the Stop and
+ * 👍 / 👎 buttons under each answer (answer-controls.ts, button-presses.ts).
  */
 import {
   Events,
@@ -35,6 +36,9 @@ import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
 import { registerSlashCommands } from "./slash-commands.js";
 import { createSlashIntake } from "./slash-intake.js";
+import { endingAnswerButtons } from "./answer-controls.js";
+import { createButtonPresses } from "./button-presses.js";
+import type { Metrics } from "../../ops/metrics.js";
 
 /** Tuning of the per-conversation coordinator (src/core/thread-coordinator.ts); the defaults suit production. */
 export type DiscordCoordinatorOptions = CoordinatorTuning<QueuedDiscordMessage>;
@@ -62,6 +66,8 @@ export interface DiscordAdapterOptions extends AdapterCommonOptions<QueuedDiscor
   interactionReplyWindowMs?: number;
   /** How long `start` waits for the gateway (default 60 s). */
   readyTimeoutMs?: number;
+  /** Counts 👍 / 👎 votes (Prometheus). */
+  metrics?: Pick<Metrics, "feedback">;
 }
 
 export interface DiscordAdapter extends Platform {
@@ -99,7 +105,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
     async reopenReplyTarget(item, messageIds) {
       const channel = await replyChannelOf(client, item, messageIds);
-      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength });
+      return new DiscordReplyTarget({ channel, budget: budgetFor(channel.id), maxMessageLength: options.maxMessageLength, clearButtonsOnEdit: true });
     },
     async readTurn(threadKey, batch, log) {
       const newest = batch.at(-1);
@@ -125,7 +131,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
   };
 
-  const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
+  // An answer's end changes its buttons (Stop off, 👍 / 👎 on): the adapter's targets hear of it.
+  const intake = new Intake<QueuedDiscordMessage>(threads, { ...options, answerer: endingAnswerButtons(options.answerer, logger) }, logger);
   const lookups = conversationLookups(intake.store);
   const slash = createSlashIntake({
     client,
@@ -134,6 +141,14 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     placeForGate,
     ...typingOption,
     ...(options.interactionReplyWindowMs !== undefined ? { interactionReplyWindowMs: options.interactionReplyWindowMs } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
+    logger,
+  });
+  const buttonPress = createButtonPresses({
+    intake,
+    ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    placeForGate,
     logger,
   });
 
@@ -242,7 +257,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (receiving) intake.track(onReaction(reaction, user));
   });
   client.on(Events.InteractionCreate, (interaction) => {
-    if (receiving && interaction.isChatInputCommand()) intake.track(slash(interaction));
+    if (!receiving) return;
+    if (interaction.isChatInputCommand()) intake.track(slash(interaction));
+    else if (interaction.isButton()) intake.track(buttonPress(interaction));
   });
   client.on(Events.Error, (error) => logger.error({ err: describeError(error) }, "Discord client error"));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, "Discord client warning"));
@@ -270,6 +287,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     async stop(graceMs = 30_000) {
       receiving = false;
       await intake.drain(graceMs);
+      await slash.settleDeferred(logger);
       // Last: destroying the client also drops its token, which running answers still need to edit their replies.
       await client.destroy();
       logger.info("Discord adapter stopped");

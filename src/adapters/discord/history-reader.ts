@@ -2,7 +2,8 @@
  * Reads the conversation around a Discord message into the shared history, oldest first, the answered message
  * last. In a thread: the thread's messages and its starter message. In a channel or DM: the reply chain when the
  * message replies to another, otherwise the recent messages. Reading stops once the history budget (in
- * characters) is filled; the prompt builder then keeps the newest lines that fit.
+ * characters) is filled; the prompt builder then keeps the newest lines that fit. A /ask's answer carries only its
+ * interaction's id, not the question: the question is put back in front of it (`askedQuestion`).
  */
 import { MessageReferenceType, type Message, type TextBasedChannel } from "discord.js";
 import { contextCost } from "../../history/fit.js";
@@ -22,6 +23,8 @@ export interface HistoryReadOptions {
    * that waited while the bot answered, answered together with `message`.
    */
   include?: readonly Message[];
+  /** The question of the bot's reply to a slash command (it is not in any message), if known. */
+  askedQuestion?: (message: Message) => Promise<HistoryMessage | undefined>;
 }
 
 const PAGE = 100;
@@ -50,8 +53,14 @@ export async function readHistory(message: Message, options: HistoryReadOptions)
   const read = new Set(messages.map((m) => m.id));
   const missing = (options.include ?? []).filter((m) => m.id !== message.id && !read.has(m.id));
   const earlier = missing.length > 0 ? [...messages, ...missing].sort((a, b) => newestFirst(b, a)) : messages;
+  const history: HistoryMessage[] = [];
+  for (const m of [...earlier, message]) {
+    const question = m.interactionMetadata && options.askedQuestion ? await options.askedQuestion(m).catch(() => undefined) : undefined;
+    if (question) history.push(question);
+    history.push(toHistoryMessage(m, options.botUserId));
+  }
   return {
-    history: [...earlier, message].map((m) => toHistoryMessage(m, options.botUserId)),
+    history,
     ...(olderBefore ? { olderBefore } : {}),
   };
 }

@@ -5,8 +5,11 @@
  * and the reply keeps only a pointer to it, so a long-running answer never loses its first message's edits.
  */
 import { Routes, type Client, type SendableChannels } from "discord.js";
+import type { Logger } from "pino";
 import { RateLimitedError, withBudget, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
+import type { ButtonRow } from "./answer-buttons.js";
+import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
 import { markdownToDiscord } from "./markdown.js";
 import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf } from "./reply-target.js";
 
@@ -31,9 +34,11 @@ export interface InteractionReplyTargetOptions {
   typingRenewMs?: number;
   now?: () => number;
   onPosted?: (messageId: string) => Promise<void>;
+  /** The answer's Stop and 👍 / 👎 buttons (an answer's target; a refusal's has none). */
+  buttons?: AnswerButtons;
 }
 
-export class InteractionReplyTarget implements ReplyTarget {
+export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, WithAnswerButtons {
   readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
@@ -59,13 +64,17 @@ export class InteractionReplyTarget implements ReplyTarget {
   }
 
   async post(text: string): Promise<MessageRef> {
+    const components = this.options.buttons?.forNewMessage();
     if (this.originalId === undefined && this.tokenUsable()) {
-      const message = await this.call(() => this.editOriginal(text));
+      const message = await this.call(() => this.editOriginal(text, components));
       this.originalId = message.id;
+      this.options.buttons?.posted(message.id);
       await this.options.onPosted?.(message.id).catch(() => undefined);
       return { id: message.id };
     }
-    return { id: await this.postInChannel(text) };
+    const id = await this.postInChannel(text, components);
+    this.options.buttons?.posted(id);
+    return { id };
   }
 
   async edit(ref: MessageRef, text: string): Promise<void> {
@@ -90,6 +99,20 @@ export class InteractionReplyTarget implements ReplyTarget {
       return;
     }
     await this.call(() => this.options.channel.messages.delete(ref.id === this.originalId ? this.movedTo! : ref.id));
+    this.options.buttons?.removed(ref.id);
+  }
+
+  /** `ref` as the answer knows it; the interaction's reply is reached through its token until its text moved. */
+  async setComponents(ref: MessageRef, rows: ButtonRow[]): Promise<void> {
+    const write =
+      ref.id === this.originalId && this.movedTo === undefined
+        ? () => this.call(() => this.patchOriginal({ components: rows }))
+        : () => this.call(() => this.options.channel.messages.edit(ref.id === this.originalId ? this.movedTo! : ref.id, { components: rows }));
+    await writeThroughBudget(this.budget, write);
+  }
+
+  async endAnswerButtons(log: Logger): Promise<void> {
+    await this.options.buttons?.end(this, log);
   }
 
   async typing(): Promise<void> {
@@ -108,22 +131,33 @@ export class InteractionReplyTarget implements ReplyTarget {
       await this.call(() => this.options.channel.messages.edit(id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
       return;
     }
-    this.movedTo = await this.postInChannel(text);
-    await this.editOriginal(this.render(MOVED_NOTE)).catch(() => undefined);
+    // The moved text takes the reply's buttons along; the reply keeps only the pointer.
+    const rows = this.originalId !== undefined ? this.options.buttons?.rowsOf(this.originalId) : undefined;
+    this.movedTo = await this.postInChannel(text, rows);
+    await this.editOriginal(this.render(MOVED_NOTE), rows ? [] : undefined).catch(() => undefined);
   }
 
-  private async postInChannel(text: string): Promise<string> {
-    const sent = await this.call<{ id: string }>(() => this.options.channel.send({ ...SEND_DEFAULTS, content: text }));
+  private async postInChannel(text: string, components?: ButtonRow[]): Promise<string> {
+    const sent = await this.call<{ id: string }>(() =>
+      this.options.channel.send({ ...SEND_DEFAULTS, content: text, ...(components ? { components } : {}) }),
+    );
     await this.options.onPosted?.(sent.id).catch(() => undefined);
     return sent.id;
   }
 
-  private async editOriginal(text: string): Promise<{ id: string }> {
+  /** Without `components` the reply keeps the buttons it has (Discord's edit semantics). */
+  private async editOriginal(text: string, components?: ButtonRow[]): Promise<{ id: string }> {
+    return this.patchOriginal({
+      content: text,
+      allowed_mentions: { parse: [] },
+      flags: SEND_DEFAULTS.flags,
+      ...(components ? { components } : {}),
+    });
+  }
+
+  private async patchOriginal(body: Record<string, unknown>): Promise<{ id: string }> {
     const route = Routes.webhookMessage(this.options.applicationId, this.options.token, "@original");
-    return (await this.options.client.rest.patch(route, {
-      body: { content: text, allowed_mentions: { parse: [] }, flags: SEND_DEFAULTS.flags },
-      auth: false,
-    })) as { id: string };
+    return (await this.options.client.rest.patch(route, { body, auth: false })) as { id: string };
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

@@ -22,7 +22,10 @@ import {
   type MessageRef,
   type ReplyTarget,
 } from "../../reply/target.js";
+import type { Logger } from "pino";
 import { networkFailure } from "../../startup/network-failure.js";
+import type { ButtonRow } from "./answer-buttons.js";
+import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
 import { markdownToDiscord } from "./markdown.js";
 
@@ -57,6 +60,10 @@ export interface DiscordReplyTargetOptions {
   botBudget?: EditBudget;
   /** How often typing is renewed while nothing new shows (default 8 s; tests shorten it). */
   typingRenewMs?: number;
+  /** The answer's Stop and 👍 / 👎 buttons (an answer's target; a refusal's or a notice's has none). */
+  buttons?: AnswerButtons;
+  /** Edits take the buttons off (an interrupted reply reopened after a restart: its Stop no longer applies). */
+  clearButtonsOnEdit?: boolean;
 }
 
 /** Discord shows "is typing" for about 10 s per call: renew a little before it lapses. */
@@ -66,7 +73,7 @@ export const DISCORD_TYPING_RENEW_MS = 8_000;
 // write "@everyone" too).
 export const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
 
-export class DiscordReplyTarget implements ReplyTarget {
+export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAnswerButtons {
   readonly maxMessageLength: number;
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
@@ -75,6 +82,8 @@ export class DiscordReplyTarget implements ReplyTarget {
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
   private readonly botBudget: EditBudget | undefined;
+  private readonly buttons: AnswerButtons | undefined;
+  private readonly clearButtonsOnEdit: boolean;
 
   constructor(options: DiscordReplyTargetOptions) {
     // A channel budget nested in the bot's (discord-adapter.ts) carries the bot budget with it.
@@ -85,6 +94,8 @@ export class DiscordReplyTarget implements ReplyTarget {
     this.onPosted = options.onPosted;
     this.budget = options.budget;
     this.maxMessageLength = Math.min(options.maxMessageLength ?? DISCORD_MAX_MESSAGE_LENGTH, DISCORD_MAX_MESSAGE_LENGTH);
+    this.buttons = options.buttons;
+    this.clearButtonsOnEdit = options.clearButtonsOnEdit ?? false;
   }
 
   render(markdown: string): string {
@@ -93,24 +104,36 @@ export class DiscordReplyTarget implements ReplyTarget {
 
   async post(text: string): Promise<MessageRef> {
     const replyTo = this.replyTo;
+    const components = this.buttons?.forNewMessage();
+    const body = { ...SEND_DEFAULTS, content: text, ...(components ? { components } : {}) };
     const sent = await this.call<{ id: string }>(() =>
-      replyTo
-        ? replyTo.reply({ ...SEND_DEFAULTS, content: text, failIfNotExists: false })
-        : this.channel.send({ ...SEND_DEFAULTS, content: text }),
+      replyTo ? replyTo.reply({ ...body, failIfNotExists: false }) : this.channel.send(body),
     );
     // Only the first message is a reply; continuations simply follow it.
     this.replyTo = undefined;
+    this.buttons?.posted(sent.id);
     // Remembering the message must not lose the answer: a failure only means no stop reaction on it.
     await this.onPosted?.(sent.id).catch(() => undefined);
     return { id: sent.id };
   }
 
   async edit(ref: MessageRef, text: string): Promise<void> {
-    await this.call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+    // Without `components` Discord keeps the message's buttons: streaming edits cost nothing extra for Stop.
+    const clear = this.clearButtonsOnEdit ? { components: [] } : {};
+    await this.call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions, ...clear }));
   }
 
   async delete(ref: MessageRef): Promise<void> {
     await this.call(() => this.channel.messages.delete(ref.id));
+    this.buttons?.removed(ref.id);
+  }
+
+  async setComponents(ref: MessageRef, rows: ButtonRow[]): Promise<void> {
+    await writeThroughBudget(this.budget, () => this.call(() => this.channel.messages.edit(ref.id, { components: rows })));
+  }
+
+  async endAnswerButtons(log: Logger): Promise<void> {
+    await this.buttons?.end(this, log);
   }
 
   async typing(): Promise<void> {

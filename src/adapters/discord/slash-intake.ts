@@ -2,16 +2,23 @@
  * Slash commands into the core's intake. `/ask <question>` is deferred at once (Discord allows 3 s), then handed
  * to the intake like any message: its own conversation, claimed once by the interaction's id, the same access
  * gate and per-user limit; the answer streams into the interaction's reply (interaction-reply-target.ts).
- * `/new` opens a fresh thread the bot follows, so everything said there is one new conversation.
+ * `/new` opens a fresh thread the bot follows, so everything said there is one new conversation; it is held to
+ * the access allow-lists like everything else. A /ask's question is kept in the store (its reply carries only the
+ * interaction's id), so a later reply to the answer reads it in the conversation's history.
  */
 import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type Client, type SendableChannels } from "discord.js";
 import type { Logger } from "pino";
 import { describeError } from "../../core/describe-error.js";
 import type { Intake } from "../../core/intake.js";
+import type { AdapterRequestGate } from "../../core/adapter-options.js";
 import type { ThreadTurn } from "../../core/platform.js";
 import type { EditBudget } from "../../reply/target.js";
 import type { AccessRequest } from "../../safety/access.js";
 import type { QueuedAsk, QueuedDiscordMessage } from "./conversation.js";
+import { AnswerButtons } from "./answer-controls.js";
+import { rememberAnswer } from "./answer-record.js";
+import { DeferredAsks } from "./deferred-asks.js";
+import { REFUSED_SILENTLY_SENTENCE } from "./ephemeral-reply-target.js";
 import { InteractionReplyTarget } from "./interaction-reply-target.js";
 import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND } from "./slash-commands.js";
 import { storeKeys } from "./store-keys.js";
@@ -24,13 +31,27 @@ export interface SlashIntakeDeps {
   typingRenewMs?: number;
   /** How long the interaction's reply is edited before the text moves to a channel message (default 14 min). */
   interactionReplyWindowMs?: number;
+  /** The access allow-lists (and per-user limit), for the commands the intake does not see (/new). */
+  gate?: AdapterRequestGate;
   logger: Logger;
+}
+
+/** A /ask's question as the store keeps it, for the history of later replies to its answer. */
+export interface AskedQuestion {
+  speaker: string;
+  question: string;
 }
 
 export function createSlashIntake(deps: SlashIntakeDeps) {
   const { client, intake } = deps;
+  const deferred = new DeferredAsks(deps.interactionReplyWindowMs);
 
-  function replyTarget(item: QueuedDiscordMessage & { ask: QueuedAsk }, channel: SendableChannels, remember?: string) {
+  function replyTarget(
+    item: QueuedDiscordMessage & { ask: QueuedAsk },
+    channel: SendableChannels,
+    remember?: string,
+    buttons?: AnswerButtons,
+  ) {
     return new InteractionReplyTarget({
       client,
       applicationId: item.ask.applicationId,
@@ -40,17 +61,16 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
       budget: deps.budgetFor(channel.id),
       ...(deps.typingRenewMs !== undefined ? { typingRenewMs: deps.typingRenewMs } : {}),
       ...(deps.interactionReplyWindowMs !== undefined ? { replyWindowMs: deps.interactionReplyWindowMs } : {}),
-      // Replies to the answer join its conversation; a stop reaction on it stops it.
-      ...(remember
-        ? {
-            onPosted: async (id: string) => {
-              await Promise.all([
-                intake.store.set(storeKeys.botReply(id), remember, intake.followTtlMs),
-                intake.store.set(storeKeys.conversation(id), remember, intake.followTtlMs),
-              ]);
-            },
-          }
-        : {}),
+      ...(buttons ? { buttons } : {}),
+      onPosted: async (id: string) => {
+        deferred.shown(item.messageId);
+        // Replies to the answer join its conversation; a stop reaction on it stops it.
+        if (!remember) return;
+        await Promise.all([
+          intake.store.set(storeKeys.botReply(id), remember, intake.followTtlMs),
+          intake.store.set(storeKeys.conversation(id), remember, intake.followTtlMs),
+        ]);
+      },
     });
   }
 
@@ -63,6 +83,7 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
   async function ask(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
     // First, before anything that could take time: Discord forgets an interaction not answered within 3 s.
     await interaction.deferReply();
+    deferred.deferred(interaction);
     const question = interaction.options.getString(ASK_QUESTION_OPTION, true);
     const channelId = interaction.channelId;
     const threadKey = interaction.guildId
@@ -83,6 +104,11 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
       },
     };
     const channel = interaction.channel;
+    const asked: AskedQuestion = { speaker: item.ask.speaker, question };
+    // Without it a reply to the answer reads the answer alone: worth keeping, not worth failing the question for.
+    await intake.store.set(storeKeys.askQuestion(interaction.id), asked, intake.followTtlMs).catch((error: unknown) => {
+      log.warn({ err: describeError(error) }, "Could not keep a /ask's question for later replies");
+    });
     await intake.message({
       kind: "slash",
       messageKey: storeKeys.handled(interaction.id),
@@ -98,8 +124,22 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
     });
   }
 
-  async function fresh(interaction: ChatInputCommandInteraction): Promise<void> {
+  async function fresh(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
     const channel = interaction.channel;
+    const member = interaction.inCachedGuild() ? interaction.member : null;
+    // Opening a thread costs no model call (the per-user limit is for questions); the allow-lists still apply.
+    const decision = deps.gate?.check(
+      {
+        ...deps.placeForGate(interaction.user.id, interaction.channelId, channel, interaction.guildId),
+        ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
+      },
+      { countsTowardLimit: false },
+    );
+    if (decision && !decision.allowed) {
+      log.info({ because: decision.because }, "Discord /new refused by the safety gate");
+      await interaction.reply({ content: decision.reply ?? REFUSED_SILENTLY_SENTENCE, flags: MessageFlags.Ephemeral });
+      return;
+    }
     if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {
       await interaction.reply({
         content: "Use /new in a server's text channel; anywhere else, /ask starts a conversation of its own.",
@@ -119,7 +159,7 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
     const log = deps.logger.child({ interaction: interaction.id, command: interaction.commandName, channel: interaction.channelId });
     try {
       if (interaction.commandName === ASK_COMMAND) await ask(interaction, log);
-      else if (interaction.commandName === NEW_COMMAND) await fresh(interaction);
+      else if (interaction.commandName === NEW_COMMAND) await fresh(interaction, log);
       else log.debug("Unknown slash command ignored");
     } catch (error) {
       log.warn({ err: describeError(error) }, "A Discord slash command failed");
@@ -131,10 +171,11 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
   /** The turn of a queued /ask: the question alone (a new conversation), answered into the interaction's reply. */
   async function readAskTurn(threadKey: string, item: QueuedDiscordMessage & { ask: QueuedAsk }): Promise<ThreadTurn> {
     const channel = await sendableChannel(item.channelId);
+    await rememberAnswer(intake.store, item.messageId, { threadKey, askerIds: [item.authorId] }, intake.followTtlMs);
     return {
       history: [{ role: "user", speaker: item.ask.speaker, text: item.ask.question, imageCount: 0 }],
       images: [],
-      target: replyTarget(item, channel, threadKey),
+      target: replyTarget(item, channel, threadKey, new AnswerButtons(item.messageId)),
     };
   }
 
@@ -142,5 +183,8 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
     return replyTarget(item, await sendableChannel(item.channelId));
   }
 
-  return Object.assign(onCommand, { readAskTurn, openAskTarget });
+  /** At shutdown, once the intake has drained: /ask replies still thinking say why. */
+  const settleDeferred = (log: Logger) => deferred.settle(log);
+
+  return Object.assign(onCommand, { readAskTurn, openAskTarget, settleDeferred });
 }

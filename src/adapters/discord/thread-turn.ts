@@ -8,6 +8,7 @@ import type { Client, Message, SendableChannels, TextBasedChannel } from "discor
 import type { Logger } from "pino";
 import { describeError } from "../../core/describe-error.js";
 import type { ThreadTurn } from "../../core/platform.js";
+import type { HistoryMessage } from "../../history/types.js";
 import type { EditBudget } from "../../reply/target.js";
 import type { StateStore } from "../../store/types.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
@@ -15,7 +16,10 @@ import type { QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { readHistory, readOlder, toHistoryMessage, type ReadHistoryResult } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
+import { AnswerButtons } from "./answer-controls.js";
+import { rememberAnswer } from "./answer-record.js";
 import { DiscordReplyTarget } from "./reply-target.js";
+import type { AskedQuestion } from "./slash-intake.js";
 import { storeKeys } from "./store-keys.js";
 
 export interface ThreadTurnDeps {
@@ -56,9 +60,12 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   const { images, notices } = deps.downloadImages
     ? await fetchImages(messages, { apiUrl: deps.apiUrl, maxCount: deps.maxImages, maxBytes: deps.maxImageBytes, logger: log })
     : { images: [], notices: [] };
+  // The answer's buttons name the message it answers; who may stop it is kept for a press on any replica.
+  await rememberAnswer(deps.store, answered.id, { threadKey, askerIds: [...new Set(batch.map((item) => item.authorId))] }, deps.followTtlMs);
   const target = new DiscordReplyTarget({
     channel,
     replyTo,
+    buttons: new AnswerButtons(answered.id),
     budget: deps.budgetFor(channel.id),
     maxMessageLength: deps.maxMessageLength,
     ...(deps.typingRenewMs !== undefined ? { typingRenewMs: deps.typingRenewMs } : {}),
@@ -125,6 +132,7 @@ async function buildHistory(message: Message, earlier: Message[], deps: ThreadTu
   try {
     return await readHistory(message, {
       botUserId: deps.botUserId,
+      askedQuestion: (reply) => askedQuestion(reply, deps),
       charBudget: deps.historyCharBudget,
       ...(deps.maxMessageChars !== undefined ? { maxMessageChars: deps.maxMessageChars } : {}),
       include: earlier,
@@ -133,6 +141,15 @@ async function buildHistory(message: Message, earlier: Message[], deps: ThreadTu
     log.warn({ err: describeError(error) }, "Could not read the Discord conversation (missing Read Message History?); answering the message alone");
     return { history: [...earlier, message].map((m) => toHistoryMessage(m, deps.botUserId)) };
   }
+}
+
+/** The question of the bot's own reply to a /ask, as its asker's message (slash-intake.ts keeps it). */
+async function askedQuestion(reply: Message, deps: ThreadTurnDeps): Promise<HistoryMessage | undefined> {
+  const interactionId = reply.interactionMetadata?.id;
+  if (!interactionId || reply.author.id !== deps.botUserId) return undefined;
+  const kept = (await deps.store.get<unknown>(storeKeys.askQuestion(interactionId))) as Partial<AskedQuestion> | null | undefined;
+  if (typeof kept?.question !== "string" || typeof kept.speaker !== "string") return undefined;
+  return { role: "user", speaker: kept.speaker, text: kept.question, imageCount: 0 };
 }
 
 /** A thread title from the question: its first line, shortened to Discord's 100 characters. */

@@ -5,7 +5,8 @@
  */
 export const FEEDBACK_ACTION_ID = "answer_feedback";
 
-export type Vote = "good" | "bad";
+// The vote itself (its stored shape, recording and counting) is the same on every platform: src/core.
+export { asStoredVote, asVote, type StoredVote, type Vote } from "../../core/answer-feedback.js";
 
 export function feedbackBlocks(): Array<Record<string, unknown>> {
   return [
@@ -22,20 +23,4 @@ export function feedbackBlocks(): Array<Record<string, unknown>> {
       ],
     },
   ];
-}
-
-export function asVote(value: unknown): Vote | undefined {
-  return value === "good" || value === "bad" ? value : undefined;
-}
-
-/** What the store keeps for one person's vote on one answer. */
-export interface StoredVote {
-  vote: Vote;
-  user: string;
-  at: number;
-}
-
-export function asStoredVote(value: unknown): StoredVote | undefined {
-  const v = value as Partial<StoredVote> | null | undefined;
-  return v && asVote(v.vote) && typeof v.user === "string" && typeof v.at === "number" ? (v as StoredVote) : undefined;
 }

@@ -5,12 +5,13 @@
  */
 import type { App, webApi } from "@slack/bolt";
 import type { Logger } from "pino";
+import { asVote, recordVote } from "../../core/answer-feedback.js";
 import { describeError } from "../../core/describe-error.js";
 import type { Intake } from "../../core/intake.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { withBudget, type EditBudget, type ReplyTarget } from "../../reply/target.js";
 import type { QueuedSlackMessage } from "./conversation.js";
-import { FEEDBACK_ACTION_ID, asStoredVote, asVote } from "./feedback.js";
+import { FEEDBACK_ACTION_ID } from "./feedback.js";
 import { asRepliedThread, storeKeys } from "./store-keys.js";
 import {
   SLASH_COMMAND,
@@ -161,11 +162,14 @@ async function onFeedback(body: unknown): Promise<void> {
     log.debug("Feedback on a message that is not one of the bot's answers; ignored");
     return;
   }
-  const key = storeKeys.feedback(channel, ts, user);
-  const before = asStoredVote(await intake.store.get(key));
-  await intake.store.set(key, { vote, user, at: Date.now() }, intake.followTtlMs);
-  if (before?.vote !== vote) metrics?.feedback("slack", vote === "good" ? "up" : "down");
-  log.info({ vote, changed: before !== undefined && before.vote !== vote }, "Answer feedback recorded");
+  const { before } = await recordVote(intake.store, metrics, {
+    platform: "slack",
+    key: storeKeys.feedback(channel, ts, user),
+    user,
+    vote,
+    ttlMs: intake.followTtlMs,
+  });
+  log.info({ vote, changed: before !== undefined && before !== vote }, "Answer feedback recorded");
 }
 
 // Interactivity: acked at once (Slack's 3 s), handled after.

@@ -22,6 +22,8 @@ export const CallbackType = {
   AutocompleteResult: 8,
 } as const;
 const LOADING = 1 << 7;
+/** Only the user who interacted sees the reply (Discord's EPHEMERAL message flag). */
+export const EPHEMERAL = 1 << 6;
 const ALLOWED: Record<number, number[]> = {
   [InteractionType.ApplicationCommand]: [CallbackType.Message, CallbackType.DeferredMessage],
   [InteractionType.MessageComponent]: [
@@ -51,6 +53,8 @@ export interface FakeInteraction {
   followUpIds: string[];
   /** Autocomplete: the choices answered. */
   choices: unknown[] | null;
+  /** Replies only the user saw (ephemeral: a type 4 or 5 with flag 1<<6, or such a follow-up), oldest first. */
+  ephemeral: FakeMessage[];
 }
 
 export interface InteractionTimes {
@@ -107,6 +111,7 @@ export class FakeInteractions {
       originalMessageId: null,
       followUpIds: [],
       choices: null,
+      ephemeral: [],
     };
     this.byId.set(id, interaction);
     this.byToken.set(token, interaction);
@@ -233,7 +238,7 @@ export class FakeInteractions {
         interaction.originalMessageId = message.id;
         break;
       case CallbackType.DeferredMessage:
-        message = this.post(interaction, { content: "", flags: LOADING | (Number(data.flags ?? 0) & (1 << 6)) });
+        message = this.post(interaction, { content: "", flags: LOADING | (Number(data.flags ?? 0) & EPHEMERAL) });
         interaction.originalMessageId = message.id;
         break;
       case CallbackType.DeferredUpdate:
@@ -271,7 +276,7 @@ export class FakeInteractions {
           type: interaction.type,
           response_message_id: interaction.originalMessageId,
           response_message_loading: type === CallbackType.DeferredMessage,
-          response_message_ephemeral: false,
+          response_message_ephemeral: message?.ephemeralTo != null,
         },
         resource: { type, ...(message ? { message: apiMessage(message, this.model, "") } : {}) },
       },
@@ -291,7 +296,8 @@ export class FakeInteractions {
     interaction: FakeInteraction,
     edit: { content?: string; embeds?: unknown[]; components?: unknown[]; flags?: number },
   ): FakeMessage {
-    return this.model.postMessage({
+    const ephemeral = ((edit.flags ?? 0) & EPHEMERAL) !== 0;
+    const message = this.model.postMessage({
       channelId: interaction.channelId,
       authorId: this.model.botUser.id,
       content: edit.content ?? "",
@@ -299,7 +305,10 @@ export class FakeInteractions {
       components: edit.components,
       flags: edit.flags,
       interaction: { id: interaction.id, type: interaction.type, name: interaction.name, userId: interaction.userId },
+      ...(ephemeral ? { ephemeralTo: interaction.userId } : {}),
     });
+    if (ephemeral) interaction.ephemeral.push(message);
+    return message;
   }
 
   /** Interaction webhooks have their own bucket per token (reported in the same headers as other routes). */

@@ -3,7 +3,7 @@ import { FakeDiscordError, type MessageEdit } from "./model.js";
 /**
  * The checks Discord makes on a message body (create, edit, interaction reply, follow-up), with its documented
  * limits: content 2,000 characters; up to 10 embeds, a description of 4,096, 6,000 characters in all embeds;
- * up to 5 action rows of up to 5 buttons (custom_id 100, label 80); with the IS_COMPONENTS_V2 flag no content or
+ * up to 5 action rows of up to 5 buttons (custom_id 100, label 80, a known style, a label or an emoji); with the IS_COMPONENTS_V2 flag no content or
  * embeds, and at most 4,000 characters of text displays in the whole message.
  * Sources: discord.com/developers/docs/resources/message (Create Message, Embed Limits) and
  * .../components/reference (Button, Text Display, "Components V2").
@@ -76,6 +76,13 @@ function checkActionRows(rows: unknown[]): void {
       throw invalid("components.components", "Must be between 1 and 5 in length.");
     for (const child of children) {
       if (child.type !== ComponentType.Button) continue;
+      // Primary 1, Secondary 2, Success 3, Danger 4, Link 5 (a url, no custom_id), Premium 6 (a sku_id).
+      if (!Number.isInteger(child.style) || (child.style as number) < 1 || (child.style as number) > 6)
+        throw invalid("components.style", "Value must be one of (1, 2, 3, 4, 5, 6).");
+      if (child.style === 5 && typeof child.url !== "string")
+        throw invalid("components.url", "A link button needs a url.");
+      if (child.style !== 5 && child.style !== 6 && child.label === undefined && child.emoji === undefined)
+        throw invalid("components.label", "A button needs a label or an emoji.");
       const isLink = child.style === 5;
       const customId = typeof child.custom_id === "string" ? child.custom_id : "";
       if (!isLink && (customId.length < 1 || customId.length > 100))
@@ -106,7 +113,7 @@ export function buttonsOf(components: unknown[]): Array<{ customId: string; labe
     if (component.type === ComponentType.Button && typeof component.custom_id === "string") {
       found.push({
         customId: component.custom_id,
-        label: String(component.label ?? component.emoji ?? ""),
+        label: String(component.label ?? (component.emoji as { name?: string } | undefined)?.name ?? ""),
         disabled: component.disabled === true,
       });
     }

@@ -95,6 +95,11 @@ export interface FakeMessage {
   interaction: { id: string; type: number; name: string; userId: string } | null;
   /** Deleted messages stay in `messages` (tests may look at what was shown) but leave their channel. */
   deleted: boolean;
+  /**
+   * An ephemeral interaction reply (flag 1<<6): only this user sees it. It is in no channel's history and on no
+   * gateway event; the interaction's webhook still reaches it.
+   */
+  ephemeralTo: string | null;
 }
 
 export interface NewMessage {
@@ -108,6 +113,7 @@ export interface NewMessage {
   components?: unknown[];
   flags?: number;
   interaction?: FakeMessage["interaction"];
+  ephemeralTo?: string;
 }
 
 /** What a bot's edit changes: content and, when given, embeds, components and flags. */
@@ -327,9 +333,11 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
       flags: input.flags ?? 0,
       interaction: input.interaction ?? null,
       deleted: false,
+      ephemeralTo: input.ephemeralTo ?? null,
     };
-    channel.messages.push(message);
     this.messages.set(id, message);
+    if (message.ephemeralTo !== null) return message;
+    channel.messages.push(message);
     this.emit("change", { kind: "message_create", message });
     return message;
   }
@@ -350,15 +358,16 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
     message.content = content;
     message.contents.push(content);
     message.editedAt = Date.now();
-    this.emit("change", { kind: "message_update", message });
+    if (message.ephemeralTo === null) this.emit("change", { kind: "message_update", message });
     return message;
   }
 
   deleteMessage(channelId: string, messageId: string): void {
     const message = this.requireMessage(channelId, messageId);
+    message.deleted = true;
+    if (message.ephemeralTo !== null) return;
     const list = this.requireChannel(channelId).messages;
     list.splice(lowerBound(list, messageId), 1);
-    message.deleted = true;
     this.emit("change", { kind: "message_delete", message });
   }
 
