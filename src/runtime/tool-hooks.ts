@@ -13,6 +13,8 @@ import { displayMcpToolName } from "./tool-names.js";
 export interface ToolCallGate {
   /** For an MCP tool's wire name: which tool and whether the policy names it; undefined for other tools. */
   mcpDecision(wireName: string): { name: McpToolName; allowed: boolean } | undefined;
+  /** Whether the session offers a (non-MCP) tool; one it does not offer "does not exist" for the model. */
+  offers(toolName: string): boolean;
 }
 
 export interface ToolCallContext {
@@ -55,7 +57,12 @@ export function toolCallHooks(gate: ToolCallGate, logger: Logger, context: ToolC
         log.info({ tool, decision: "refused" }, "Tool call refused by the tool policy");
         return { permissionDecision: "deny", permissionDecisionReason: refusalReason(tool) };
       }
-      // Other tools are decided by what the session offers and by the permission handler, which logs refusals.
+      // Other tools are decided by what the session offers (the runtime answers "does not exist" for the rest)
+      // and by the permission handler, which logs its own refusals.
+      if (!mcp && !gate.offers(input.toolName)) {
+        log.info({ tool, decision: "refused", reason: "not offered" }, "Tool call refused by the tool policy");
+        return undefined;
+      }
       log.info({ tool, decision: "allowed" }, "Tool call");
       const key = keyOf(input.toolName, input.toolArgs);
       started.set(key, [...(started.get(key) ?? []), Date.now()]);

@@ -96,6 +96,8 @@ export interface ToolPolicy {
   warning?: string;
   /** For a tool's wire name (`server-tool`) of a configured MCP server: which tool it is and whether it may run. */
   mcpDecision(wireName: string): { name: McpToolName; allowed: boolean } | undefined;
+  /** Whether a session offers this (non-MCP) tool at all; an offered read is still checked by path. */
+  offers(toolName: string): boolean;
 }
 
 // `user-not-available` (not `reject`): the model is told the tool was refused and still finishes its answer.
@@ -161,6 +163,9 @@ export function toolPolicy(
     availableTools,
     onPermissionRequest,
     ...(mode === "all" ? { warning: ALL_TOOLS_WARNING } : {}),
+    offers: (toolName) =>
+      custom.has(toolName) ||
+      (mode === "all" ? true : builtInToolsFor(mode, { skills: options.skills === true }).includes(toolName)),
     mcpDecision: (wireName) => {
       const name = mcp.split(wireName);
       return name ? { name, allowed: mcp.allows(name.server, name.tool) } : undefined;

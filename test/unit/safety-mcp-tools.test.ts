@@ -117,6 +117,28 @@ describe("the permission handler and the pre-tool hook decide MCP tools by name,
     expect(await hooks.onPreToolUse!(preToolUse("advisor"), invocation)).toBeUndefined();
   });
 
+  it("logs who asked, which tool and the decision, with arguments at debug level only", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const hooks = toolCallHooks(toolPolicy("none", ["advisor"], { mcp: allow }), capture, { requester: "Alice", threadKey: "t1" });
+    const call = { ...preToolUse("tickets-lookup_ticket"), toolArgs: { id: "SECRET-ARG" } };
+    await hooks.onPreToolUse!(call, invocation);
+    await hooks.onPostToolUse!(
+      { ...call, toolResult: { textResultForLlm: "SECRET-RESULT", resultType: "success" } },
+      invocation,
+    );
+    await hooks.onPreToolUse!(preToolUse("bash"), invocation);
+    await hooks.onPreToolUse!(preToolUse("tickets-close_ticket"), invocation);
+    expect(lines.map(({ msg, tool, decision, requester, threadKey }) => ({ msg, tool, decision, requester, threadKey }))).toEqual([
+      { msg: "Tool call", tool: "tickets/lookup_ticket", decision: "allowed", requester: "Alice", threadKey: "t1" },
+      { msg: "Tool call finished", tool: "tickets/lookup_ticket", decision: undefined, requester: "Alice", threadKey: "t1" },
+      { msg: "Tool call refused by the tool policy", tool: "bash", decision: "refused", requester: "Alice", threadKey: "t1" },
+      { msg: "Tool call refused by the tool policy", tool: "tickets/close_ticket", decision: "refused", requester: "Alice", threadKey: "t1" },
+    ]);
+    expect(lines[1]).toMatchObject({ outcome: "success", ms: expect.any(Number) });
+    expect(JSON.stringify(lines)).not.toMatch(/SECRET-ARG|SECRET-RESULT/);
+  });
+
   it("names an MCP tool server/tool for people (the status line and the reply)", () => {
     expect(displayToolName({ toolName: "tickets-lookup_ticket", mcpServerName: "tickets", mcpToolName: "lookup_ticket" })).toBe(
       "tickets/lookup_ticket",
