@@ -11,6 +11,7 @@ import { readMcpConfig, serversForSessions } from "../../src/runtime/mcp-servers
 import { mcpSessionConfig } from "../../src/runtime/mcp-session-config.js";
 import { mcpSetup } from "../../src/runtime/mcp-setup.js";
 import { toolCallHooks } from "../../src/runtime/tool-hooks.js";
+import { createLogger } from "../../src/logging/logger.js";
 import { displayToolName } from "../../src/runtime/tool-names.js";
 import { McpToolAllowList, parseMcpToolName } from "../../src/safety/mcp-tool-names.js";
 import { parseToolPolicySetting } from "../../src/safety/tool-policy-setting.js";
@@ -137,6 +138,20 @@ describe("the permission handler and the pre-tool hook decide MCP tools by name,
     ]);
     expect(lines[1]).toMatchObject({ outcome: "success", ms: expect.any(Number) });
     expect(JSON.stringify(lines)).not.toMatch(/SECRET-ARG|SECRET-RESULT/);
+  });
+
+  it("at debug level logs arguments and results, with token values scrubbed by the logger", async () => {
+    const token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+    const lines: string[] = [];
+    const logger = createLogger({ level: "debug", format: "json", secrets: [token], destination: { write: (line: string) => lines.push(line) } });
+    const hooks = toolCallHooks(toolPolicy("none", [], { mcp: allow }), logger, {});
+    const call = { ...preToolUse("tickets-lookup_ticket"), toolArgs: { id: "TP-9", auth: token } };
+    await hooks.onPreToolUse!(call, invocation);
+    await hooks.onPostToolUse!({ ...call, toolResult: { textResultForLlm: `result for TP-9 ${token}`, resultType: "success" } }, invocation);
+    const text = lines.join("");
+    expect(text).toContain("TP-9");
+    expect(text).toContain("Tool call result");
+    expect(text).not.toContain(token);
   });
 
   it("names an MCP tool server/tool for people (the status line and the reply)", () => {
