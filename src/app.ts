@@ -14,6 +14,8 @@ import { budgets as processBudgets } from "./reply/budget/budget.js";
 import { budgetRegistryFor } from "./reply/budget/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
 import { checkSignIn } from "./runtime/sign-in.js";
+import { mcpSetup } from "./runtime/mcp-setup.js";
+import { toolCallHooks } from "./runtime/tool-hooks.js";
 import { prepareDirectory } from "./startup/data-directory.js";
 import { StartupError } from "./startup/startup-error.js";
 import { RequestGate } from "./safety/request-gate.js";
@@ -69,6 +71,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     prepareDirectory(config.dataDirectory, "DATA_DIR");
     const workingDirectory = prepareDirectory(config.copilot.workingDirectory, "REPOS_DIR");
     const homeDirectory = prepareDirectory(config.copilot.homeDirectory, "COPILOT_HOME");
+    // Checked before anything is opened: a bad MCP_CONFIG or TOOL_POLICY name is one sentence at once.
+    const mcp = mcpSetup({ ...config.mcp, toolNames: config.safety.mcpTools }, logger);
 
     const store: StateStore = await openStore(config.store.url, logger);
     cleanups.push(() => store.close());
@@ -92,6 +96,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       readRoots: [workingDirectory],
       skills: config.copilot.skillDirectories.length > 0,
       logger,
+      mcp: mcp.allowList,
     });
     logToolPolicy(logger, policy);
 
@@ -107,6 +112,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       skillDirectories: config.copilot.skillDirectories,
       availableTools: policy.availableTools,
       onPermissionRequest: policy.onPermissionRequest,
+      mcpServers: mcp.servers,
+      ...(mcp.githubMcpToolConfig ? { githubMcpToolConfig: mcp.githubMcpToolConfig } : {}),
+      hooksFor: (request) => toolCallHooks(policy, logger, { requester: request.requester, threadKey: request.threadKey }),
       vision: config.copilot.vision,
       retry: config.copilot.retry,
       homeDirectory,

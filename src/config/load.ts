@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { envSchema, type RawEnv } from "./schema.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./default-system-prompt.js";
 import { isLoopbackHost } from "../adapters/web/loopback.js";
+import type { McpToolName } from "../safety/mcp-tool-names.js";
 
 export interface SlackConfig {
   botToken: string;
@@ -68,6 +69,8 @@ export interface CopilotConfig {
 
 export interface SafetyConfig {
   toolPolicy: "none" | "read-only" | "all";
+  /** MCP tools TOOL_POLICY names (`server/tool`, `server/*`). */
+  mcpTools: McpToolName[];
   allow: {
     slack: { channels: string[]; users: string[] };
     discord: { guilds: string[]; channels: string[]; roles: string[]; users: string[] };
@@ -100,6 +103,8 @@ export interface Config {
   shutdown: { graceMs: number };
   /** How long a replica's hold on a thread lasts without renewal: a crashed replica's threads free up after it. */
   threads: { lockTtlMs: number };
+  /** MCP_CONFIG (read and checked at start, src/runtime/mcp-servers.ts) and GITHUB_MCP. */
+  mcp: { configPath?: string; github: "off" | "read-only" };
 }
 
 /** One bad or missing variable, and what to do about it. */
@@ -152,6 +157,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     );
   }
   const copilot = copilotConfig(raw, readFile, problem, env);
+  // The GitHub MCP server signs in with the bot's GitHub sign-in; a BYOK model brings none.
+  if (raw.GITHUB_MCP !== "off" && copilot?.signIn.kind === "byok") {
+    problem("GITHUB_MCP", "needs a GitHub sign-in (GITHUB_TOKEN, COPILOT_GITHUB_TOKEN, GH_TOKEN or COPILOT_USE_LOGGED_IN_USER), which a BYOK model does not use: set GITHUB_MCP=off");
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -169,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     health: raw.HEALTH_PORT === undefined ? {} : { port: raw.HEALTH_PORT },
     shutdown: { graceMs: raw.SHUTDOWN_GRACE_MS },
     threads: { lockTtlMs: raw.THREAD_LOCK_TTL_MS },
+    mcp: { ...(raw.MCP_CONFIG ? { configPath: raw.MCP_CONFIG } : {}), github: raw.GITHUB_MCP },
   };
 }
 
@@ -200,7 +210,8 @@ function slackConfig(raw: RawEnv, problem: Problem): SlackConfig | undefined {
 
 function safetyConfig(raw: RawEnv): SafetyConfig {
   return {
-    toolPolicy: raw.TOOL_POLICY,
+    toolPolicy: raw.TOOL_POLICY.mode,
+    mcpTools: raw.TOOL_POLICY.mcpTools,
     allow: {
       slack: { channels: raw.ALLOW_SLACK_CHANNELS, users: raw.ALLOW_SLACK_USERS },
       discord: {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseToolPolicySetting } from "../safety/tool-policy-setting.js";
 
 /**
  * Every environment variable threadpilot reads, in one place. The names are a contract (deployment tooling and
@@ -91,9 +92,19 @@ export const envSchema = z.object({
   HISTORY_CHAR_BUDGET: int(24_000, 0, 1_000_000),
   PLACEHOLDER_TEXT: optionalText.transform((v) => v ?? "_Thinking…_"),
   // Safety
-  TOOL_POLICY: optionalText
-    .pipe(z.enum(["none", "read-only", "all"], { error: "must be none, read-only or all" }).optional())
-    .transform((v) => v ?? "none"),
+  // A mode (none, read-only, all) and the MCP tools allowed by name: "read-only,tickets/lookup_ticket,docs/*".
+  TOOL_POLICY: optionalText.transform((v, ctx) => {
+    const setting = parseToolPolicySetting(v);
+    if ("error" in setting) {
+      ctx.addIssue({ code: "custom", message: setting.error });
+      return z.NEVER;
+    }
+    return setting;
+  }),
+  MCP_CONFIG: optionalText,
+  GITHUB_MCP: optionalText
+    .pipe(z.enum(["off", "read-only"], { error: "must be off or read-only" }).optional())
+    .transform((v) => v ?? "off"),
   ALLOW_SLACK_CHANNELS: list,
   ALLOW_SLACK_USERS: list,
   ALLOW_DISCORD_GUILDS: list,

@@ -79,6 +79,7 @@ export class Answerer {
     const request: AnswerRequest = {
       prompt,
       threadKey: turn.threadKey,
+      ...(history.at(-1)?.speaker ? { requester: history.at(-1)!.speaker } : {}),
       ...(turn.images.length > 0 ? { images: turn.images } : {}),
       ...(tools && tools.length > 0 ? { tools } : {}),
       ...(turn.signal ? { signal: turn.signal } : {}),

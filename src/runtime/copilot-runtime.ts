@@ -28,6 +28,7 @@ import { SessionEventTranslator, type SessionEnd } from "./session-events.js";
 import { explain, type SignInProblem } from "./sign-in.js";
 import type { AnswerRequest, AnswerRuntime } from "./types.js";
 import { AnswerReader } from "./answer-reader.js";
+import { mcpSessionConfig } from "./mcp-session-config.js";
 
 type QueueItem = { kind: "event"; event: SessionEvent } | { kind: "abort" } | { kind: "stopped" };
 
@@ -267,6 +268,7 @@ export class CopilotRuntime implements AnswerRuntime {
       ...(hasSkills ? { skillDirectories: o.skillDirectories, enableSkills: true } : {}),
       ...(o.workingDirectory ? { workingDirectory: o.workingDirectory } : {}),
       onPermissionRequest: o.onPermissionRequest,
+      ...mcpSessionConfig(o, request),
       ...(o.vision ? { modelCapabilities: { supports: { vision: true } } } : {}),
       // Registered before the session is created, so no early event is missed.
       onEvent,

@@ -2,11 +2,12 @@
  * How a CopilotRuntime is set up. A plain object, so tests and benchmarks build one without the global config;
  * src/config maps the environment onto it.
  */
-import type { PermissionHandler, ProviderConfig } from "@github/copilot-sdk";
+import type { GitHubMcpToolConfig, MCPServerConfig, PermissionHandler, ProviderConfig, SessionHooks } from "@github/copilot-sdk";
 import type { Logger } from "pino";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
 import { defaultAvailableTools, ownToolsOnly } from "./safe-defaults.js";
 import type { SignInSource } from "./sign-in.js";
+import type { AnswerRequest } from "./types.js";
 
 export interface CopilotRuntimeOptions {
   /**
@@ -31,6 +32,12 @@ export interface CopilotRuntimeOptions {
   excludedTools?: string[];
   /** Default: approve threadpilot's own tools, refuse everything else with `user-not-available`. */
   onPermissionRequest?: PermissionHandler;
+  /** MCP servers for every session (src/runtime/mcp-servers.ts: already narrowed to the tools the policy names). */
+  mcpServers?: Record<string, MCPServerConfig>;
+  /** The built-in GitHub MCP server's configuration (GITHUB_MCP, src/runtime/github-mcp.ts). */
+  githubMcpToolConfig?: GitHubMcpToolConfig;
+  /** Hooks for one request's session (src/runtime/tool-hooks.ts: tool calls logged and gated). */
+  hooksFor?: (request: AnswerRequest) => SessionHooks;
   /** Send images to the model (and tell the runtime a BYOK model can see them). */
   vision: boolean;
   retry?: Partial<RetryPolicy>;

@@ -6,6 +6,7 @@
 import type { SessionEvent } from "@github/copilot-sdk";
 import { classifyFailure } from "./errors.js";
 import type { RuntimeEvent, RuntimeFailure } from "./events.js";
+import { displayToolName } from "./tool-names.js";
 
 export type SessionEnd = { kind: "done"; aborted: boolean } | { kind: "failed"; failure: RuntimeFailure };
 
@@ -51,8 +52,9 @@ export class SessionEventTranslator {
       }
       case "tool.execution_start": {
         if (event.data.parentToolCallId) return NOTHING;
-        this.toolNames.set(event.data.toolCallId, event.data.toolName);
-        return { events: [{ type: "tool_start", toolCallId: event.data.toolCallId, toolName: event.data.toolName }] };
+        const toolName = displayToolName(event.data);
+        this.toolNames.set(event.data.toolCallId, toolName);
+        return { events: [{ type: "tool_start", toolCallId: event.data.toolCallId, toolName }] };
       }
       case "tool.execution_complete": {
         const toolName = this.toolNames.get(event.data.toolCallId);

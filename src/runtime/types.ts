@@ -14,6 +14,8 @@ export interface AnswerRequest {
   signal?: AbortSignal;
   /** Stable id of the conversation (platform thread), for logs and per-thread tool state. */
   threadKey?: string;
+  /** Who asked (the author of the message answered), for the tool-call log. */
+  requester?: string;
   /** Model for this request only (e.g. the advisor's second opinion); default the runtime's model. */
   model?: string;
 }

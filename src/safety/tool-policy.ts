@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { PermissionHandler, PermissionRequest, PermissionRequestResult } from "@github/copilot-sdk";
 import type { Logger } from "pino";
+import { formatMcpToolName, McpToolAllowList, type McpToolName } from "./mcp-tool-names.js";
 
 export type ToolPolicyMode = "none" | "read-only" | "all";
 export const TOOL_POLICY_MODES: readonly ToolPolicyMode[] = ["none", "read-only", "all"];
@@ -78,6 +79,11 @@ export interface ToolPolicyOptions {
   skills?: boolean;
   /** Receives one line per refused permission request (kind and tool, never arguments). */
   logger?: Logger;
+  /**
+   * The MCP tools TOOL_POLICY (and GITHUB_MCP) name. In every mode, `all` included, an MCP tool runs only when
+   * named: an MCP server is someone else's code, and "all" is about the runtime's own tools.
+   */
+  mcp?: McpToolAllowList;
 }
 
 export interface ToolPolicy {
@@ -88,6 +94,10 @@ export interface ToolPolicy {
   onPermissionRequest: PermissionHandler;
   /** Set for "all": the caller logs it at warn level when it starts. */
   warning?: string;
+  /** For a tool's wire name (`server-tool`) of a configured MCP server: which tool it is and whether it may run. */
+  mcpDecision(wireName: string): { name: McpToolName; allowed: boolean } | undefined;
+  /** Whether a session offers this (non-MCP) tool at all; an offered read is still checked by path. */
+  offers(toolName: string): boolean;
 }
 
 // `user-not-available` (not `reject`): the model is told the tool was refused and still finishes its answer.
@@ -105,17 +115,25 @@ export function toolPolicy(
 ): ToolPolicy {
   if (!TOOL_POLICY_MODES.includes(mode)) throw new Error(`Unknown tool policy "${String(mode)}"`);
   const custom = new Set(customToolNames);
+  const mcp = options.mcp ?? McpToolAllowList.EMPTY;
   const availableTools = [
     ...(mode === "all"
       ? ["builtin:*"]
       : builtInToolsFor(mode, { skills: options.skills === true }).map((name) => `builtin:${name}`)),
     ...[...custom].map((name) => `custom:${name}`),
+    ...mcp.availableTools(),
   ];
   // An empty list would not mean "nothing" to every runtime version; a name that matches no tool does.
   if (availableTools.length === 0) availableTools.push("custom:threadpilot-no-tools");
 
   const roots = (options.readRoots ?? []).map(canonicalPath);
   const decide = (request: PermissionRequest): boolean => {
+    // Before "all": MCP tools are allowed by name only. The request's toolName is the wire name `server-tool`.
+    if (request.kind === "mcp") {
+      const prefix = `${request.serverName}-`;
+      const tool = request.toolName.startsWith(prefix) ? request.toolName.slice(prefix.length) : request.toolName;
+      return mcp.allows(request.serverName, tool);
+    }
     if (mode === "all") return true;
     switch (request.kind) {
       case "custom-tool":
@@ -145,10 +163,18 @@ export function toolPolicy(
     availableTools,
     onPermissionRequest,
     ...(mode === "all" ? { warning: ALL_TOOLS_WARNING } : {}),
+    offers: (toolName) =>
+      custom.has(toolName) ||
+      (mode === "all" ? true : builtInToolsFor(mode, { skills: options.skills === true }).includes(toolName)),
+    mcpDecision: (wireName) => {
+      const name = mcp.split(wireName);
+      return name ? { name, allowed: mcp.allows(name.server, name.tool) } : undefined;
+    },
   };
 }
 
 function toolNameOf(request: PermissionRequest): string | undefined {
+  if (request.kind === "mcp") return formatMcpToolName({ server: request.serverName, tool: request.toolName.replace(`${request.serverName}-`, "") });
   return "toolName" in request && typeof request.toolName === "string" ? request.toolName : undefined;
 }
 

@@ -196,6 +196,24 @@ describe.concurrent("a start that cannot work ends with one sentence naming the 
     );
   });
 
+  it("an MCP_CONFIG server without a command", { timeout: CASE_TIMEOUT_MS }, async () => {
+    const config = join(mkdtempSync(join(tmpdir(), "threadpilot-mcp-config-")), "mcp.json");
+    writeFileSync(config, JSON.stringify({ tickets: { args: ["server.js"] } }));
+    const env = discordEnv({ MCP_CONFIG: config, TOOL_POLICY: "tickets/*" });
+    expectOneSentence(
+      await failedStart(env),
+      env,
+      /^MCP_CONFIG \(.*mcp\.json\): server "tickets": "command" is missing: a stdio server needs the program to run\.$/,
+    );
+  });
+
+  it("an MCP_CONFIG file that is not JSON", { timeout: CASE_TIMEOUT_MS }, async () => {
+    const config = join(mkdtempSync(join(tmpdir(), "threadpilot-mcp-config-")), "mcp.json");
+    writeFileSync(config, "tickets: { command: node }");
+    const env = discordEnv({ MCP_CONFIG: config });
+    expectOneSentence(await failedStart(env), env, /^MCP_CONFIG \(.*mcp\.json\) is not valid JSON \(.*\)\.$/);
+  });
+
   it("a failure it does not understand still ends with one line and no stack", { timeout: CASE_TIMEOUT_MS }, async () => {
     const env = discordEnv({ DISCORD_API_URL: `http://127.0.0.1:${portOf(broken)}/api` });
     expectOneSentence(await failedStart(env), env, /^threadpilot stopped: Could not connect to Discord: Internal Server Error\.$/);

@@ -159,3 +159,25 @@ it("SLACK_NATIVE_STREAMING=false turns Slack's native streaming off", () => {
   const config = loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1", COPILOT_GITHUB_TOKEN: "gho_x", SLACK_NATIVE_STREAMING: "false" });
   expect(config.slack?.nativeStreaming).toBe(false);
 });
+
+describe("MCP settings", () => {
+  it("reads TOOL_POLICY's mode and MCP tool names, MCP_CONFIG's path, and GITHUB_MCP (off by default)", () => {
+    const config = loadConfig({ ...slackSocket, GITHUB_TOKEN: "github_pat_x", TOOL_POLICY: "read-only,tickets/lookup_ticket", MCP_CONFIG: "/etc/mcp.json" });
+    expect(config.safety.toolPolicy).toBe("read-only");
+    expect(config.safety.mcpTools).toEqual([{ server: "tickets", tool: "lookup_ticket" }]);
+    expect(config.mcp).toEqual({ configPath: "/etc/mcp.json", github: "off" });
+    expect(loadConfig({ ...slackSocket, GITHUB_TOKEN: "github_pat_x", GITHUB_MCP: "read-only" }).mcp.github).toBe("read-only");
+  });
+
+  it("names TOOL_POLICY and GITHUB_MCP when they are wrong; GITHUB_MCP needs a GitHub sign-in, not BYOK", () => {
+    expect(problemsOf({ ...slackSocket, ...byok, TOOL_POLICY: "tickets" })).toEqual([
+      { variable: "TOOL_POLICY", message: expect.stringContaining("server/tool or server/*") },
+    ]);
+    expect(problemsOf({ ...slackSocket, ...byok, GITHUB_MCP: "write" })).toEqual([
+      { variable: "GITHUB_MCP", message: "must be off or read-only" },
+    ]);
+    expect(problemsOf({ ...slackSocket, ...byok, GITHUB_MCP: "read-only" })).toEqual([
+      { variable: "GITHUB_MCP", message: expect.stringContaining("needs a GitHub sign-in") },
+    ]);
+  });
+});

@@ -48,6 +48,17 @@ describe("SessionEventTranslator", () => {
     ]);
   });
 
+  it("names an MCP tool server/tool, as TOOL_POLICY does, not by its wire name", () => {
+    const { out } = run([
+      ev("tool.execution_start", { toolCallId: "c1", toolName: "tickets-lookup_ticket", mcpServerName: "tickets", mcpToolName: "lookup_ticket" }),
+      ev("tool.execution_complete", { toolCallId: "c1", success: true }),
+    ]);
+    expect(out).toEqual([
+      { type: "tool_start", toolCallId: "c1", toolName: "tickets/lookup_ticket" },
+      { type: "tool_end", toolCallId: "c1", toolName: "tickets/lookup_ticket", success: true },
+    ]);
+  });
+
   it("discards a partly streamed message when the runtime retries the model call", () => {
     const { out } = run([
       ev("assistant.message_delta", { messageId: "m1", deltaContent: "part" }),
