@@ -268,6 +268,7 @@ export class CopilotRuntime implements AnswerRuntime {
       ...(o.workingDirectory ? { workingDirectory: o.workingDirectory } : {}),
       onPermissionRequest: o.onPermissionRequest,
       ...(o.vision ? { modelCapabilities: { supports: { vision: true } } } : {}),
+      ...(o.maxCreditsPerAnswer !== undefined ? { sessionLimits: { maxAiCredits: o.maxCreditsPerAnswer } } : {}),
       // Registered before the session is created, so no early event is missed.
       onEvent,
     };
