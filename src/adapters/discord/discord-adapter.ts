@@ -134,6 +134,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     placeForGate,
     ...typingOption,
     ...(options.interactionReplyWindowMs !== undefined ? { interactionReplyWindowMs: options.interactionReplyWindowMs } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
     logger,
   });
 
