@@ -66,7 +66,10 @@ describe("usage and cost in the running bot", () => {
   async function expectMetric(name: string, labels: Record<string, string>, value: number): Promise<void> {
     let last = Number.NaN;
     await waitUntil(
-      async () => (last = await metric(name, labels)) === value,
+      async () => {
+        last = await metric(name, labels);
+        return last === value;
+      },
       20_000,
       `${name}${JSON.stringify(labels)} to read ${value}`,
       () => `it reads ${last}`,
