@@ -24,6 +24,7 @@ import { UserRateLimiter } from "./safety/user-rate-limit.js";
 import { openStore } from "./store/open-store.js";
 import type { StateStore } from "./store/types.js";
 import { askThroughRuntime, defaultToolRegistry } from "./tools/index.js";
+import { UsageLedger } from "./usage/usage-ledger.js";
 
 /** Used with Copilot sign-in when COPILOT_MODEL is not set (the README states it; start-up warns if not offered). */
 export const DEFAULT_COPILOT_MODEL = "gpt-4.1";
@@ -116,6 +117,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       ...(mcp.githubMcpToolConfig ? { githubMcpToolConfig: mcp.githubMcpToolConfig } : {}),
       hooksFor: (request) => toolCallHooks(policy, logger, { requester: request.requester, threadKey: request.threadKey }),
       vision: config.copilot.vision,
+      ...(config.safety.usage.creditsPerAnswer !== undefined ? { maxCreditsPerAnswer: config.safety.usage.creditsPerAnswer } : {}),
       retry: config.copilot.retry,
       homeDirectory,
       logger,
@@ -126,6 +128,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     health.register("runtime", () => started.ping());
     if (signIn.kind !== "byok") await checkCopilotSignIn(config, started, model, logger);
 
+    const usage = new UsageLedger(store, config.safety.usage, logger);
     const answerer = new Answerer({
       runtime,
       logger,
@@ -134,6 +137,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       placeholder: config.reply.placeholder,
       toolsFor: (context) => registry.buildTools(context),
       metrics,
+      usage,
     });
     const gate = new RequestGate({
       access: {
@@ -162,6 +166,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       maxImages: config.safety.images.maxCount,
       maxImageBytes: config.safety.images.maxBytes,
       coordinator: coordinatorOptions(config),
+      usage,
     };
 
     // Every configured platform, started through the one contract (src/core/platform.ts).

@@ -83,6 +83,8 @@ export interface SafetyConfig {
   images: { maxCount: number; maxBytes: number };
   /** The second model the `advisor` tool asks; no advisor when unset. */
   advisor?: { model: string; maxCallsPerRun: number };
+  /** MAX_CREDITS_PER_ANSWER and DAILY_CREDITS_PER_WORKSPACE, in AI credits; unset: no limit. */
+  usage: { creditsPerAnswer?: number; dailyCredits?: number };
 }
 
 export interface Config {
@@ -227,6 +229,10 @@ function safetyConfig(raw: RawEnv): SafetyConfig {
     maxMessageChars: raw.MAX_MESSAGE_CHARS,
     images: { maxCount: raw.MAX_IMAGES, maxBytes: raw.MAX_IMAGE_BYTES },
     ...(raw.ADVISOR_MODEL ? { advisor: { model: raw.ADVISOR_MODEL, maxCallsPerRun: raw.ADVISOR_MAX_CALLS } } : {}),
+    usage: {
+      ...(raw.MAX_CREDITS_PER_ANSWER !== undefined ? { creditsPerAnswer: raw.MAX_CREDITS_PER_ANSWER } : {}),
+      ...(raw.DAILY_CREDITS_PER_WORKSPACE !== undefined ? { dailyCredits: raw.DAILY_CREDITS_PER_WORKSPACE } : {}),
+    },
   };
 }
 

@@ -35,6 +35,15 @@ const int = (fallback: number, min: number, max: number) =>
     )
     .transform((v) => v ?? fallback);
 
+/** An optional amount (decimals allowed) of at least `min`; unset means no limit. */
+const amount = (min: number, unit: string) =>
+  optionalText.pipe(
+    z.coerce.number<string>({ error: `must be a number of ${unit}` })
+      .refine(Number.isFinite, { error: `must be a number of ${unit}` })
+      .min(min, { error: `must be at least ${min} ${unit}` })
+      .optional(),
+  );
+
 const list = optionalText.transform((v) =>
   v ? v.split(",").map((s) => s.trim()).filter(Boolean) : [],
 );
@@ -120,6 +129,9 @@ export const envSchema = z.object({
   MAX_IMAGE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
   ADVISOR_MODEL: optionalText,
   ADVISOR_MAX_CALLS: int(2, 0, 20),
+  // Usage limits, in AI credits; the runtime refuses a per-answer limit under 30.
+  MAX_CREDITS_PER_ANSWER: amount(30, "AI credits (the Copilot runtime's smallest per-session limit is 30)"),
+  DAILY_CREDITS_PER_WORKSPACE: amount(0.01, "AI credits"),
   // Operations
   DATA_DIR: optionalText.transform((v) => v ?? "./data"),
   STORE_URL: optionalText

@@ -8,6 +8,7 @@ import type { BudgetRegistry } from "../reply/budget/budget.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { GateCheckOptions, GateDecision } from "../safety/request-gate.js";
 import type { StateStore } from "../store/types.js";
+import type { UsageLedger } from "../usage/usage-ledger.js";
 import type { ConversationTurn } from "./answer.js";
 import type { ThreadCoordinatorOptions } from "./thread-coordinator.js";
 
@@ -57,4 +58,6 @@ export interface AdapterCommonOptions<Item> {
   followTtlMs?: number;
   maxImages?: number;
   maxImageBytes?: number;
+  /** The day's usage per workspace, for the usage commands (`/copilot usage`, `/usage`). */
+  usage?: UsageLedger;
 }

@@ -12,12 +12,17 @@ import type { PlatformName } from "./platform.js";
 import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";
 import type { ToolRunContext } from "../tools/registry.js";
+import type { UsageLedger, UsageScope } from "../usage/usage-ledger.js";
+import { answerLimitNote, budgetSpentSentence } from "../usage/usage-sentences.js";
+import { tapUsage } from "../usage/usage-tap.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
   platform: PlatformName;
   /** Stable id of the thread or conversation, e.g. "slack:T1:C1:1700000000.000100". */
   threadKey: string;
+  /** The workspace (Slack) or server (Discord) usage is counted against; default: the platform as a whole. */
+  workspace?: string;
   /** Oldest first; the last one is the message being answered. */
   history: HistoryMessage[];
   /** Images of the answered message, already downloaded and type-checked. */
@@ -42,6 +47,8 @@ export interface AnswererDeps {
   metrics?: Metrics;
   /** How the answer is shown as it streams (default: the product's streamer; the benchmark swaps in others). */
   replyStrategy?: ReplyStrategy;
+  /** Each workspace's usage of the day, and its daily budget (checked before an answer costs anything). */
+  usage?: UsageLedger;
 }
 
 const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
@@ -67,8 +74,10 @@ export class Answerer {
   constructor(private readonly deps: AnswererDeps) {}
 
   async answer(turn: ConversationTurn): Promise<ReplyOutcome | undefined> {
-    const { runtime, logger, metrics } = this.deps;
+    const { runtime, logger, metrics, usage } = this.deps;
     const log = logger.child({ platform: turn.platform, thread: turn.threadKey });
+    const scope: UsageScope = { platform: turn.platform, workspace: turn.workspace ?? turn.platform };
+    if (await this.budgetRefused(turn, scope, log)) return undefined;
     const { history, notices } = this.limitHistory(turn);
     const prompt = formatPromptWithHistory(history, { contextCharBudget: this.deps.historyCharBudget });
     const tools = this.deps.toolsFor?.({
@@ -85,14 +94,29 @@ export class Answerer {
       ...(turn.signal ? { signal: turn.signal } : {}),
     };
     const tracker = metrics?.answerStarted(turn.platform);
+    const recording: Promise<void>[] = [];
+    const events = tapUsage(runtime.stream(request), (used) => {
+      metrics?.modelUsage(turn.platform, scope.workspace, used);
+      if (usage) recording.push(usage.record(scope, used));
+    });
     try {
       if (notices.length > 0) await this.postNotice(turn.target, notices);
       const stream = this.deps.replyStrategy ?? streamAnswer;
-      const outcome = await stream(runtime.stream(request), turn.target, {
+      const outcome = await stream(events.events, turn.target, {
         ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
-        stoppedNote: () => stoppedNote(turn.signal),
+        stoppedNote: () => {
+          const limit = events.limitReached();
+          return limit ? answerLimitNote(limit.maxCredits ?? usage?.limits.creditsPerAnswer) : stoppedNote(turn.signal);
+        },
         ...(metrics ? { observer: this.observer(turn.platform, tracker!) } : {}),
       });
+      // Recorded before the answer counts as finished, so the day's figures include it from then on.
+      await Promise.all(recording);
+      const limit = events.limitReached();
+      if (limit) {
+        metrics?.usageLimitReached(turn.platform, "answer");
+        log.info({ usedCredits: limit.usedCredits, maxCredits: limit.maxCredits }, "answer stopped at its credit limit");
+      }
       if (outcome.status !== "failed" || outcome.messages.length > 0) tracker?.finalEdit();
       if (outcome.failure) metrics?.error(outcome.failure.kind);
       if (outcome.deliveryError) metrics?.error("delivery");
@@ -117,6 +141,26 @@ export class Answerer {
       log.error({ err: error }, "answer could not be delivered");
       return undefined;
     }
+  }
+
+  /**
+   * True when the workspace's daily budget is spent: the question gets the one sentence that says so (and when it
+   * resets) and no model call. A store that cannot be read does not block answers (the failure is logged).
+   */
+  private async budgetRefused(turn: ConversationTurn, scope: UsageScope, log: Logger): Promise<boolean> {
+    const usage = this.deps.usage;
+    if (!usage) return false;
+    const spent = await usage.budgetSpent(scope).catch((error: unknown) => {
+      log.warn({ err: error }, "Could not read the day's usage; answering without checking the daily budget");
+      return undefined;
+    });
+    if (!spent) return false;
+    this.deps.metrics?.usageLimitReached(turn.platform, "daily");
+    log.info({ workspace: scope.workspace, dailyCredits: spent.dailyCredits, usedNanoCredits: spent.used.nanoCredits }, "question refused: the daily budget is spent");
+    await postSentence(turn.target, budgetSpentSentence(spent, usage.clock())).catch((error: unknown) =>
+      log.warn({ err: error }, "Could not say that the daily budget is spent"),
+    );
+    return true;
   }
 
   /** A short italic note before the answer; it draws from the scope's budget like any other post. */

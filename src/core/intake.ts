@@ -260,7 +260,8 @@ export class Intake<Item> {
     if (!turn) return;
     if (batch.length > 1) log.info(`Answering the ${this.threads.threadNoun}'s waiting messages together`);
     const target = recordingPosts(turn.target, context.posted);
-    await this.options.answerer.answer({ platform: this.threads.name, threadKey, ...turn, target, signal });
+    const workspace = this.threads.workspaceOf?.(newest);
+    await this.options.answerer.answer({ platform: this.threads.name, threadKey, ...(workspace ? { workspace } : {}), ...turn, target, signal });
   }
 
   private ordered(items: unknown[]): Item[] {

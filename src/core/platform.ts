@@ -52,6 +52,11 @@ export interface QueuedItems<Item> {
   isQueuedItem(item: unknown): item is Item;
   /** Oldest first. */
   compareItems(a: Item, b: Item): number;
+  /**
+   * The workspace an item's answer is counted against (a Slack workspace, a Discord server): usage metrics and the
+   * daily budget are kept per workspace. Without it, the whole platform is one workspace.
+   */
+  workspaceOf?(item: Item): string;
 }
 
 /** What the core needs from an adapter to answer a thread: its item shape, its history, its reply targets. */

@@ -1,4 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ModelUsage } from "../runtime/events.js";
+import { NANO_PER_CREDIT } from "../runtime/usage-events.js";
+import { BoundedLabel } from "./bounded-label.js";
+
+/** Workspaces (and servers) with a series of their own in the usage metrics; the rest count as "other". */
+export const WORKSPACE_LABEL_CAP = 50;
 
 /** Where an answer ran; free text so a new adapter needs no change here. */
 export type PlatformName = "slack" | "discord" | (string & {});
@@ -32,10 +38,14 @@ export class Metrics {
   private readonly finalEdits: Histogram<"platform">;
   private readonly active: Gauge<"platform">;
   private readonly feedbacks: Counter<"platform" | "rating">;
+  private readonly tokens: Counter<"platform" | "workspace" | "type">;
+  private readonly credits: Counter<"platform" | "workspace">;
+  private readonly limitsReached: Counter<"platform" | "limit">;
+  private readonly workspaces: BoundedLabel;
   private readonly now: () => number;
 
   /** `now` (milliseconds, monotonic) is injectable so tests can drive the latency histograms. */
-  constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
+  constructor(options: { defaultMetrics?: boolean; now?: () => number; workspaceLabelCap?: number } = {}) {
     this.now = options.now ?? (() => performance.now());
     const registers = [this.registry];
     this.answers = new Counter({ name: "threadpilot_answers_total", help: "Answers finished, by platform and how they ended.", labelNames: ["platform", "status"], registers });
@@ -58,6 +68,25 @@ export class Metrics {
     });
     this.active = new Gauge({ name: "threadpilot_active_answers", help: "Answers streaming right now.", labelNames: ["platform"], registers });
     this.feedbacks = new Counter({ name: "threadpilot_feedback_total", help: "Answers rated by their readers (thumbs up or down), by platform and rating.", labelNames: ["platform", "rating"], registers });
+    this.tokens = new Counter({
+      name: "threadpilot_model_tokens_total",
+      help: "Model tokens as the runtime reported them, by platform, workspace (or server; the first 50, the rest \"other\") and type: input, output, cached_input (input served from the provider's cache, also counted in input).",
+      labelNames: ["platform", "workspace", "type"],
+      registers,
+    });
+    this.credits = new Counter({
+      name: "threadpilot_model_credits_total",
+      help: "AI credits the Copilot service reported (copilot_usage), by platform and workspace; BYOK providers report none.",
+      labelNames: ["platform", "workspace"],
+      registers,
+    });
+    this.limitsReached = new Counter({
+      name: "threadpilot_usage_limit_reached_total",
+      help: "Answers stopped at the per-answer credit limit (limit=\"answer\") and questions refused on a spent daily budget (limit=\"daily\").",
+      labelNames: ["platform", "limit"],
+      registers,
+    });
+    this.workspaces = new BoundedLabel(options.workspaceLabelCap ?? WORKSPACE_LABEL_CAP);
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "threadpilot_" });
   }
 
@@ -102,6 +131,20 @@ export class Metrics {
   /** Someone rated an answer 👍 ("up") or 👎 ("down"); a changed vote counts again. One metric for every platform. */
   feedback(platform: PlatformName, rating: "up" | "down"): void {
     this.feedbacks.inc({ platform, rating });
+  }
+
+  /** One model call's usage, counted against its platform and workspace. */
+  modelUsage(platform: PlatformName, workspace: string, usage: ModelUsage): void {
+    const labels = { platform, workspace: this.workspaces.of(workspace) };
+    this.tokens.inc({ ...labels, type: "input" }, usage.inputTokens);
+    this.tokens.inc({ ...labels, type: "output" }, usage.outputTokens);
+    if (usage.cachedInputTokens > 0) this.tokens.inc({ ...labels, type: "cached_input" }, usage.cachedInputTokens);
+    this.credits.inc(labels, usage.nanoCredits / NANO_PER_CREDIT);
+  }
+
+  /** An answer hit its per-answer credit limit, or a question was refused on a spent daily budget. */
+  usageLimitReached(platform: PlatformName, limit: "answer" | "daily"): void {
+    this.limitsReached.inc({ platform, limit });
   }
 
   /** Something failed; `kind` is a short fixed word such as a RuntimeFailure kind ("timeout") or "store". */

@@ -270,6 +270,7 @@ export class CopilotRuntime implements AnswerRuntime {
       onPermissionRequest: o.onPermissionRequest,
       ...mcpSessionConfig(o, request),
       ...(o.vision ? { modelCapabilities: { supports: { vision: true } } } : {}),
+      ...(o.maxCreditsPerAnswer !== undefined ? { sessionLimits: { maxAiCredits: o.maxCreditsPerAnswer } } : {}),
       // Registered before the session is created, so no early event is missed.
       onEvent,
     };

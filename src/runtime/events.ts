@@ -40,7 +40,22 @@ export type RuntimeEvent =
    * request began (or since the previous `retry`) is void and will be streamed again.
    */
   | { type: "retry"; attempt: number; delayMs: number; failure: RuntimeFailure }
+  /** What one model call used (sub-agents' calls included: they cost too). */
+  | { type: "usage"; usage: ModelUsage }
+  /** The runtime refused the next model call: the answer's credit limit (sessionLimits.maxAiCredits) is spent. */
+  | { type: "credit_limit"; usedCredits?: number; maxCredits?: number }
   /** Terminal: the answer failed for good. */
   | { type: "error"; failure: RuntimeFailure }
   /** Terminal: the answer is complete (or was aborted). */
   | { type: "done"; aborted: boolean };
+
+/** What one model call used, as the runtime reported it (`assistant.usage`). */
+export interface ModelUsage {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (counted in inputTokens too); 0 when not reported. */
+  cachedInputTokens: number;
+  /** AI credits in billionths (the service's nano AI units); 0 when none are reported, as with BYOK providers. */
+  nanoCredits: number;
+}

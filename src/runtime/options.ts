@@ -40,6 +40,11 @@ export interface CopilotRuntimeOptions {
   hooksFor?: (request: AnswerRequest) => SessionHooks;
   /** Send images to the model (and tell the runtime a BYOK model can see them). */
   vision: boolean;
+  /**
+   * MAX_CREDITS_PER_ANSWER: the session's `sessionLimits.maxAiCredits` (the runtime's minimum is 30). Past it the
+   * runtime makes no further model call and the answer ends with a `credit_limit` event.
+   */
+  maxCreditsPerAnswer?: number;
   retry?: Partial<RetryPolicy>;
   /** COPILOT_HOME: session state and runtime config. Required: the runtime has no usable default in "empty" mode. */
   homeDirectory: string;

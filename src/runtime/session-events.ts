@@ -7,6 +7,7 @@ import type { SessionEvent } from "@github/copilot-sdk";
 import { classifyFailure } from "./errors.js";
 import type { RuntimeEvent, RuntimeFailure } from "./events.js";
 import { displayToolName } from "./tool-names.js";
+import { usageEventOf } from "./usage-events.js";
 
 export type SessionEnd = { kind: "done"; aborted: boolean } | { kind: "failed"; failure: RuntimeFailure };
 
@@ -25,8 +26,16 @@ export class SessionEventTranslator {
   private readonly toolNames = new Map<string, string>();
   /** Messages with deltas but no `assistant.message` yet, in the order they started. */
   private readonly openMessages = new Set<string>();
+  /** The session's credit limit stopped the turn: its closing error is the stop, not a failure (nor one to retry). */
+  private creditLimitReached = false;
 
   translate(raw: AnyEvent): Translation {
+    // Read before the sub-agent filter: what a sub-agent's model calls use is spent on this answer too.
+    const usage = usageEventOf(raw);
+    if (usage) {
+      if (usage.type === "credit_limit") this.creditLimitReached = true;
+      return { events: [usage] };
+    }
     // Sub-agents (the `task` tool and friends) stream their own work: it is not the answer.
     if ("agentId" in raw && raw.agentId) return NOTHING;
     const event = raw as SessionEvent;
@@ -67,6 +76,7 @@ export class SessionEventTranslator {
       case "session.idle":
         return { events: [], end: { kind: "done", aborted: event.data.aborted === true } };
       case "session.error":
+        if (this.creditLimitReached) return { events: [], end: { kind: "done", aborted: false } };
         return {
           events: [],
           end: {

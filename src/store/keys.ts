@@ -13,6 +13,14 @@ export function checkTtl(ttlMs: number): number {
   return Math.ceil(ttlMs);
 }
 
+export const counterKey = (key: string): string => `${NAMESPACE}:counter:${key}`;
+
+/** Rejects an add that is not a whole number of at least 0 (a counter only grows; floats would drift across backends). */
+export function checkCounterAdd(by: number): number {
+  if (!Number.isSafeInteger(by) || by < 0) throw new RangeError(`A counter grows by a whole number of at least 0, got ${by}.`);
+  return by;
+}
+
 export const rateKey = (key: string): string => `${NAMESPACE}:rate:${key}`;
 export const ratePauseKey = (key: string): string => `${NAMESPACE}:rate-pause:${key}`;
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
-import { checkTtl } from "./keys.js";
+import { checkCounterAdd, checkTtl } from "./keys.js";
 import { RateWindows } from "./rate-windows.js";
 import type { StateStore } from "./types.js";
 
@@ -20,6 +20,7 @@ export class MemoryStore extends KeyvValues implements StateStore {
   private readonly queues = new Map<string, { values: string[]; expiresAt: number }>();
   private readonly rates = new RateWindows();
   private readonly work = new Map<string, { value: string; expiresAt: number }>();
+  private readonly counters = new Map<string, { total: number; expiresAt: number }>();
 
   constructor(logger: Logger) {
     super(new Map(), logger);
@@ -93,6 +94,18 @@ export class MemoryStore extends KeyvValues implements StateStore {
     this.rates.pause(key, ms);
   }
 
+  async addToCounter(key: string, by: number, ttlMs: number): Promise<number> {
+    const add = checkCounterAdd(by);
+    const ttl = checkTtl(ttlMs);
+    const total = this.liveCounter(key) + add;
+    this.counters.set(key, { total, expiresAt: Date.now() + ttl });
+    return total;
+  }
+
+  async readCounter(key: string): Promise<number> {
+    return this.liveCounter(key);
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -101,6 +114,7 @@ export class MemoryStore extends KeyvValues implements StateStore {
     this.leases.clear();
     this.queues.clear();
     this.work.clear();
+    this.counters.clear();
     this.rates.clear();
     await this.keyv.disconnect();
   }
@@ -128,6 +142,14 @@ export class MemoryStore extends KeyvValues implements StateStore {
       return undefined;
     }
     return record;
+  }
+
+  private liveCounter(key: string): number {
+    const counter = this.counters.get(key);
+    if (!counter) return 0;
+    if (counter.expiresAt > Date.now()) return counter.total;
+    this.counters.delete(key);
+    return 0;
   }
 
   private liveQueue(key: string): { values: string[]; expiresAt: number } | undefined {

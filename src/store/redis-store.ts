@@ -3,7 +3,7 @@ import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Logger } from "pino";
 import { networkFailure } from "../startup/network-failure.js";
 import { KeyvValues } from "./keyv-values.js";
-import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
+import { checkCounterAdd, checkRate, checkTtl, claimKey, counterKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
 import type { StateStore } from "./types.js";
 
 /** Take the lock if it is free or already ours (then extend it). */
@@ -180,6 +180,19 @@ export class RedisStore extends KeyvValues implements StateStore {
 
   async pauseRate(key: string, ms: number): Promise<void> {
     await this.client.eval(PAUSE_RATE, { keys: [ratePauseKey(key)], arguments: [String(checkTtl(ms))] });
+  }
+
+  async addToCounter(key: string, by: number, ttlMs: number): Promise<number> {
+    const id = counterKey(key);
+    const add = checkCounterAdd(by);
+    const ttl = checkTtl(ttlMs);
+    // INCRBY is atomic on its own; MULTI keeps the expiry with it.
+    const [total] = (await this.client.multi().incrBy(id, add).pExpire(id, ttl).exec()) as unknown as [number, number];
+    return Number(total);
+  }
+
+  async readCounter(key: string): Promise<number> {
+    return Number((await this.client.get(counterKey(key))) ?? 0);
   }
 
   async ping(): Promise<boolean> {

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import KeyvSqlite from "@keyv/sqlite";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
-import { checkRate, checkTtl, claimKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
+import { checkCounterAdd, checkRate, checkTtl, claimKey, counterKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
 import type { StateStore } from "./types.js";
 
 const LEASES = "threadpilot_leases";
@@ -12,6 +12,8 @@ const QUEUES = "threadpilot_queues";
 const WORK = "threadpilot_work";
 /** One row per granted call of a rate window; pauses are leases (owner "paused") in LEASES. */
 const RATE_SLOTS = "threadpilot_rate_slots";
+/** Shared counters (usage of the day), one row per key. */
+const COUNTERS = "threadpilot_counters";
 /** The time in ms since the epoch, read by SQLite when the statement runs (the host's clock, like Date.now()). */
 const SQL_NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)";
 const VALUES = "threadpilot_kv";
@@ -32,6 +34,7 @@ const EXPIRED: ReadonlyArray<{ table: string; expired: string }> = [
   { table: QUEUES, expired: "expires_at <= ?" },
   { table: WORK, expired: "expires_at <= ?" },
   { table: RATE_SLOTS, expired: "expires_at <= ?" },
+  { table: COUNTERS, expired: "expires_at <= ?" },
 ];
 
 export interface SqliteStoreOptions {
@@ -80,6 +83,7 @@ export class SqliteStore extends KeyvValues implements StateStore {
         `CREATE TABLE IF NOT EXISTS ${RATE_SLOTS}(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
       );
       await adapter.query(`CREATE INDEX IF NOT EXISTS ${RATE_SLOTS}_by_key ON ${RATE_SLOTS}(key, at)`);
+      await adapter.query(`CREATE TABLE IF NOT EXISTS ${COUNTERS}(key TEXT PRIMARY KEY, total INTEGER NOT NULL, expires_at INTEGER NOT NULL)`);
     } catch (error) {
       await adapter.close().catch(() => undefined);
       throw new Error(`Could not open the SQLite store at ${path}: ${(error as Error).message}`, { cause: error });
@@ -275,6 +279,27 @@ export class SqliteStore extends KeyvValues implements StateStore {
        ON CONFLICT(key) DO UPDATE SET expires_at = MAX(${LEASES}.expires_at, excluded.expires_at)`,
       ratePauseKey(key), Date.now() + checkTtl(ms),
     );
+  }
+
+  async addToCounter(key: string, by: number, ttlMs: number): Promise<number> {
+    const now = Date.now();
+    // One upsert, so one write transaction: two processes' adds both land. An expired row starts again from 0.
+    const [row] = (await this.query(
+      `INSERT INTO ${COUNTERS}(key, total, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET
+         total = CASE WHEN ${COUNTERS}.expires_at <= ? THEN excluded.total ELSE ${COUNTERS}.total + excluded.total END,
+         expires_at = excluded.expires_at
+       RETURNING total`,
+      counterKey(key), checkCounterAdd(by), now + checkTtl(ttlMs), now,
+    )) as { total: number }[];
+    return Number(row?.total ?? 0);
+  }
+
+  async readCounter(key: string): Promise<number> {
+    const [row] = (await this.query(`SELECT total FROM ${COUNTERS} WHERE key = ? AND expires_at > ?`, counterKey(key), Date.now())) as {
+      total: number;
+    }[];
+    return Number(row?.total ?? 0);
   }
 
   async ping(): Promise<boolean> {

@@ -53,4 +53,12 @@ export interface StateStore {
   takeRateSlot(key: string, calls: number, perMs: number): Promise<number>;
   /** Holds the window `key` for every replica: no slot is granted for `ms` from now (a pause only lengthens). */
   pauseRate(key: string, ms: number): Promise<void>;
+  // Shared counters (a workspace's usage of the day): replicas add to one total without losing each other's adds.
+  /**
+   * Adds `by` (a whole number, at least 0) to the counter `key` and resolves its new total; atomic across
+   * replicas. A counter starts at 0, and is kept at least `ttlMs` after its last add, then may be dropped.
+   */
+  addToCounter(key: string, by: number, ttlMs: number): Promise<number>;
+  /** The counter's total; 0 for one never added to (or dropped). */
+  readCounter(key: string): Promise<number>;
 }

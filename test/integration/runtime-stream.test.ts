@@ -91,7 +91,7 @@ describe("CopilotRuntime.stream against the real runtime", () => {
     const events = await collect(vision.runtime.stream({ prompt: "define threadpilot", tools: [lookup] }));
 
     expect(calls).toEqual([{ q: "threadpilot" }]);
-    expect(events.map((e) => e.type).filter((t) => t !== "delta")).toEqual(["message", "tool_start", "tool_end", "message", "done"]);
+    expect(events.map((e) => e.type).filter((t) => t !== "delta")).toEqual(["usage", "message", "tool_start", "tool_end", "usage", "message", "done"]);
     expect(events.find((e) => e.type === "tool_end")).toMatchObject({ toolName: "lookup", success: true });
     expect(fake.requests[0]!.body.tools?.map((t) => t.function.name)).toEqual(["lookup"]);
     const toolMessage = fake.requests[1]!.body.messages?.find((m) => m.role === "tool");

@@ -201,6 +201,30 @@ function contract(name: string, backend: Backend, skip = false): void {
       expect(await store.listWork()).not.toContain(w);
     });
 
+    it("adds to a counter from two instances at once without losing an add, and reads 0 for a new one", async () => {
+      const c = key("counter:slack:T1:2026-11-26");
+      expect(await store.readCounter(c)).toBe(0);
+      const adds = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : other).addToCounter(c, i + 1, LONG));
+      const totals = await Promise.all(adds);
+      expect(await other.readCounter(c)).toBe((50 * 51) / 2);
+      // Each add saw its own total: all different, the largest being the sum.
+      expect(new Set(totals).size).toBe(50);
+      expect(Math.max(...totals)).toBe((50 * 51) / 2);
+      expect(await store.addToCounter(c, 0, LONG)).toBe((50 * 51) / 2);
+    });
+
+    it("drops a counter after its TTL; adding then starts again from 0", async () => {
+      const c = key("counter");
+      await store.addToCounter(c, 7, 80);
+      await eventually(async () => (await other.readCounter(c)) === 0, "counter expired");
+      expect(await other.addToCounter(c, 2, LONG)).toBe(2);
+    });
+
+    it("rejects a counter add that is negative or not whole with a clear error", async () => {
+      await expect(store.addToCounter(key("counter"), -1, LONG)).rejects.toThrow(/whole number of at least 0/);
+      await expect(store.addToCounter(key("counter"), 1.5, LONG)).rejects.toThrow(/whole number of at least 0/);
+    });
+
     it("says whether other processes share it", () => {
       expect(store.sharedBetweenProcesses).toBe(backend.shared);
     });

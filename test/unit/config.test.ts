@@ -44,6 +44,19 @@ describe("loadConfig", () => {
     expect(config.health.port).toBeUndefined();
   });
 
+  it("reads the usage limits in AI credits, none by default, and refuses a per-answer limit the runtime would refuse", () => {
+    expect(loadConfig({ ...slackSocket, ...byok }).safety.usage).toEqual({});
+    expect(loadConfig({ ...slackSocket, ...byok, MAX_CREDITS_PER_ANSWER: "30", DAILY_CREDITS_PER_WORKSPACE: "250.5" }).safety.usage).toEqual({
+      creditsPerAnswer: 30,
+      dailyCredits: 250.5,
+    });
+    const problems = problemsOf({ ...slackSocket, ...byok, MAX_CREDITS_PER_ANSWER: "5", DAILY_CREDITS_PER_WORKSPACE: "lots" });
+    expect(problems).toEqual([
+      { variable: "MAX_CREDITS_PER_ANSWER", message: expect.stringMatching(/at least 30 AI credits.*smallest per-session limit is 30/) },
+      { variable: "DAILY_CREDITS_PER_WORKSPACE", message: "must be a number of AI credits" },
+    ]);
+  });
+
   it("accepts Discord alone with a GitHub token", () => {
     const config = loadConfig({ DISCORD_TOKEN: "abc.def.ghi", GITHUB_TOKEN: "ghp_x", DISCORD_OPEN_THREAD: "yes" });
     expect(config.slack).toBeUndefined();

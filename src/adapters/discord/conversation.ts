@@ -101,4 +101,9 @@ export function bySnowflake(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export const queuedItems: QueuedItems<QueuedDiscordMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => bySnowflake(a.messageId, b.messageId) };
+export const queuedItems: QueuedItems<QueuedDiscordMessage> = {
+  isQueuedItem: isQueuedMessage,
+  compareItems: (a, b) => bySnowflake(a.messageId, b.messageId),
+  // DMs have no server: together they are one workspace, "dm".
+  workspaceOf: (item) => item.guildId ?? "dm",
+};

@@ -142,6 +142,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     ...typingOption,
     ...(options.interactionReplyWindowMs !== undefined ? { interactionReplyWindowMs: options.interactionReplyWindowMs } : {}),
     ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
     logger,
   });
   const buttonPress = createButtonPresses({

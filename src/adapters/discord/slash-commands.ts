@@ -9,6 +9,7 @@ import { describeError } from "../../core/describe-error.js";
 
 export const ASK_COMMAND = "ask";
 export const NEW_COMMAND = "new";
+export const USAGE_COMMAND = "usage";
 export const ASK_QUESTION_OPTION = "question";
 
 export const SLASH_COMMANDS: ChatInputApplicationCommandData[] = [
@@ -20,6 +21,7 @@ export const SLASH_COMMANDS: ChatInputApplicationCommandData[] = [
     ],
   },
   { name: NEW_COMMAND, description: "Start a fresh conversation in a new thread." },
+  { name: USAGE_COMMAND, description: "Today's AI credits and tokens used in this server, against its daily budget." },
 ];
 
 export type Registration = "registered" | "unchanged" | "failed";

@@ -20,7 +20,9 @@ import { rememberAnswer } from "./answer-record.js";
 import { DeferredAsks } from "./deferred-asks.js";
 import { REFUSED_SILENTLY_SENTENCE } from "./ephemeral-reply-target.js";
 import { InteractionReplyTarget } from "./interaction-reply-target.js";
-import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND } from "./slash-commands.js";
+import { usageCommandReply } from "../../usage/usage-command.js";
+import type { UsageLedger } from "../../usage/usage-ledger.js";
+import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND, USAGE_COMMAND } from "./slash-commands.js";
 import { storeKeys } from "./store-keys.js";
 
 export interface SlashIntakeDeps {
@@ -33,6 +35,8 @@ export interface SlashIntakeDeps {
   interactionReplyWindowMs?: number;
   /** The access allow-lists (and per-user limit), for the commands the intake does not see (/new). */
   gate?: AdapterRequestGate;
+  /** The day's usage per server, for `/usage`. */
+  usage?: UsageLedger;
   logger: Logger;
 }
 
@@ -154,12 +158,21 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
     await interaction.editReply({ content: `A fresh conversation: <#${thread.id}>. Ask there; I answer every message in it.` });
   }
 
+  /** `/usage`: the server's use today (DMs count together as "dm"), seen only by the asker. */
+  async function usage(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
+    // Deferred first: the figures come from the store, which may take longer than Discord's 3 s.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const content = await usageCommandReply(deps.usage, { platform: "discord", workspace: interaction.guildId ?? "dm" }, log);
+    await interaction.editReply({ content });
+  }
+
   /** Handles one slash command; never throws (a failure is logged and, when possible, said). */
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const log = deps.logger.child({ interaction: interaction.id, command: interaction.commandName, channel: interaction.channelId });
     try {
       if (interaction.commandName === ASK_COMMAND) await ask(interaction, log);
       else if (interaction.commandName === NEW_COMMAND) await fresh(interaction, log);
+      else if (interaction.commandName === USAGE_COMMAND) await usage(interaction, log);
       else log.debug("Unknown slash command ignored");
     } catch (error) {
       log.warn({ err: describeError(error) }, "A Discord slash command failed");

@@ -43,4 +43,8 @@ export function isQueuedMessage(item: unknown): item is QueuedSlackMessage {
   return queuedMessageShape.safeParse(item).success;
 }
 
-export const queuedItems: QueuedItems<QueuedSlackMessage> = { isQueuedItem: isQueuedMessage, compareItems: (a, b) => compareTs(a.ts, b.ts) };
+export const queuedItems: QueuedItems<QueuedSlackMessage> = {
+  isQueuedItem: isQueuedMessage,
+  compareItems: (a, b) => compareTs(a.ts, b.ts),
+  workspaceOf: (item) => item.team,
+};

@@ -253,6 +253,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     whoAmI,
     postBudget: (team, channel) => budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
   });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");

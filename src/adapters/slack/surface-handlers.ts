@@ -10,6 +10,8 @@ import { describeError } from "../../core/describe-error.js";
 import type { Intake } from "../../core/intake.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { withBudget, type EditBudget, type ReplyTarget } from "../../reply/target.js";
+import { isUsageSubcommand, usageCommandReply } from "../../usage/usage-command.js";
+import type { UsageLedger } from "../../usage/usage-ledger.js";
 import type { QueuedSlackMessage } from "./conversation.js";
 import { FEEDBACK_ACTION_ID } from "./feedback.js";
 import { asRepliedThread, storeKeys } from "./store-keys.js";
@@ -33,13 +35,15 @@ export interface SurfaceDeps {
   /** chat.postMessage's budget in a channel (a slash command's question is posted there). */
   postBudget: (team: string, channel: string) => EditBudget;
   metrics?: Pick<Metrics, "feedback">;
+  /** The day's usage per workspace, for `/copilot usage`. */
+  usage?: UsageLedger;
 }
 
 /** Registers the listeners; returns what the message handler needs (titling a panel thread on its first question). */
 export function registerSurfaces(deps: SurfaceDeps): {
   titleAssistantThread(channel: string, threadTs: string, question: string, log: Logger): Promise<void>;
 } {
-  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics } = deps;
+  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics, usage } = deps;
 
 async function onAssistantThreadStarted(rawEvent: unknown): Promise<void> {
   const started = parseAssistantThreadStarted(rawEvent);
@@ -129,6 +133,19 @@ async function onSlashCommand(command: unknown, respond: (text: string) => Promi
 app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
   if (!command.text?.trim()) {
     await ack({ response_type: "ephemeral", text: `Ask a question: \`${SLASH_COMMAND} how do I …?\`` });
+    return;
+  }
+  if (isUsageSubcommand(command.text)) {
+    // Acked first: the figures come from the store, which may take longer than Slack's 3 s.
+    await ack();
+    intake.track(
+      usageCommandReply(usage, { platform: "slack", workspace: command.team_id }, logger)
+        .then((text) => respond({ response_type: "ephemeral", text }))
+        .then(
+          () => undefined,
+          (error: unknown) => logger.warn({ err: describeError(error) }, "Could not answer /copilot usage"),
+        ),
+    );
     return;
   }
   await ack();

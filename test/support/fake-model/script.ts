@@ -33,6 +33,29 @@ export interface Script {
   fail?: ScriptedFailure;
   /** Milliseconds to wait before the response starts (headers included). */
   delayMs?: number;
+  /**
+   * The `usage` this call reports (in the stream's last chunk when the request asks for `stream_options.include_usage`,
+   * in the body otherwise); each figure left out is estimated from the text as before (about 4 characters a token).
+   */
+  usage?: ScriptedUsage;
+}
+
+/** Token figures as an OpenAI-compatible server reports them, plus the extra fields some providers add. */
+export interface ScriptedUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  /** `prompt_tokens_details.cached_tokens`: prompt tokens served from the provider's cache. */
+  cachedTokens?: number;
+  /** `completion_tokens_details.reasoning_tokens`. */
+  reasoningTokens?: number;
+  /** Extra top-level fields of the `usage` object, sent verbatim (e.g. a provider's own `cost`). */
+  extra?: Record<string, unknown>;
+  /**
+   * AI credits this call cost, sent as the Copilot API does: a top-level `copilot_usage: { total_nano_aiu }` next to
+   * `usage` (the runtime reads it into assistant.usage's `copilotUsage`, and counts it against `sessionLimits`). An
+   * OpenAI-compatible provider sends no such field; leave it out to be one.
+   */
+  credits?: number;
 }
 
 /** The parsed body of a chat-completions request, as far as tests care. */

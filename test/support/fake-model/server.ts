@@ -12,6 +12,7 @@ import type {
   RequestOutcome,
   Script,
   ScriptFn,
+  ScriptedUsage,
 } from "./script.js";
 
 export type * from "./script.js";
@@ -194,7 +195,8 @@ export async function startFakeModel(): Promise<FakeModel> {
           finish_reason: toolCalls.length ? "tool_calls" : "stop",
         },
       ],
-      usage: usageFor(record.body, text),
+      usage: usageFor(record.body, text, script.usage),
+      ...copilotUsageFor(script.usage),
     });
   }
 
@@ -250,9 +252,8 @@ export async function startFakeModel(): Promise<FakeModel> {
     send({}, script.toolCalls?.length ? "tool_calls" : "stop");
     const streamOptions = record.body.stream_options as { include_usage?: boolean } | undefined;
     if (streamOptions?.include_usage) {
-      res.write(
-        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage: usageFor(record.body, script.text ?? "") })}\n\n`,
-      );
+      const usage = usageFor(record.body, script.text ?? "", script.usage);
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage, ...copilotUsageFor(script.usage) })}\n\n`);
     }
     res.end("data: [DONE]\n\n");
   }
@@ -296,11 +297,24 @@ function errorBody(message: string, type: string) {
   return { error: { message, type, code: type } };
 }
 
-function usageFor(body: ChatCompletionBody, text: string) {
-  const promptChars = JSON.stringify(body.messages ?? []).length;
-  const prompt_tokens = Math.ceil(promptChars / 4);
-  const completion_tokens = Math.ceil(text.length / 4);
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+/** The `usage` object of one answer: the script's figures where it gives them, else estimated (~4 characters a token). */
+function usageFor(body: ChatCompletionBody, text: string, scripted: ScriptedUsage = {}) {
+  const prompt_tokens = scripted.promptTokens ?? Math.ceil(JSON.stringify(body.messages ?? []).length / 4);
+  const completion_tokens = scripted.completionTokens ?? Math.ceil(text.length / 4);
+  return {
+    prompt_tokens,
+    completion_tokens,
+    total_tokens: prompt_tokens + completion_tokens,
+    ...(scripted.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: scripted.cachedTokens } } : {}),
+    ...(scripted.reasoningTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: scripted.reasoningTokens } } : {}),
+    ...scripted.extra,
+  };
+}
+
+/** The Copilot API's per-request cost field, when the script gives the call a cost in AI credits (1 credit = 10^9 nano). */
+function copilotUsageFor(scripted: ScriptedUsage | undefined) {
+  if (scripted?.credits === undefined) return {};
+  return { copilot_usage: { total_nano_aiu: Math.round(scripted.credits * 1_000_000_000), token_details: [] } };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
