@@ -40,6 +40,8 @@ export function toHistoryMessage(message: Message, botUserId: string): HistoryMe
 
 export interface ReadHistoryResult {
   history: HistoryMessage[];
+  /** The Discord messages `history` was made from, in the same order (their attachments are read for the model). */
+  sources: Message[];
   /** Where older messages of this channel or thread start (for the read_thread tool); undefined at its start. */
   olderBefore?: string;
 }
@@ -50,8 +52,10 @@ export async function readHistory(message: Message, options: HistoryReadOptions)
   const read = new Set(messages.map((m) => m.id));
   const missing = (options.include ?? []).filter((m) => m.id !== message.id && !read.has(m.id));
   const earlier = missing.length > 0 ? [...messages, ...missing].sort((a, b) => newestFirst(b, a)) : messages;
+  const sources = [...earlier, message];
   return {
-    history: [...earlier, message].map((m) => toHistoryMessage(m, options.botUserId)),
+    history: sources.map((m) => toHistoryMessage(m, options.botUserId)),
+    sources,
     ...(olderBefore ? { olderBefore } : {}),
   };
 }

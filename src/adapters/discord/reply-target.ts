@@ -21,9 +21,11 @@ import {
   type EditBudget,
   type MessageRef,
   type ReplyTarget,
+  type UploadedFile,
 } from "../../reply/target.js";
 import { networkFailure } from "../../startup/network-failure.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
+import { DISCORD_MAX_UPLOAD_BYTES, sendFile } from "./file-upload.js";
 import { markdownToDiscord } from "./markdown.js";
 
 /** Discord's content limit for bots. */
@@ -71,6 +73,7 @@ export class DiscordReplyTarget implements ReplyTarget {
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
   readonly typingRenewMs: number;
+  readonly maxUploadBytes = DISCORD_MAX_UPLOAD_BYTES;
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
@@ -111,6 +114,11 @@ export class DiscordReplyTarget implements ReplyTarget {
 
   async delete(ref: MessageRef): Promise<void> {
     await this.call(() => this.channel.messages.delete(ref.id));
+  }
+
+  /** A long code block's file, as a message after the answer (file-upload.ts). */
+  async uploadFile(file: UploadedFile): Promise<void> {
+    await this.call(() => sendFile(this.channel, file));
   }
 
   async typing(): Promise<void> {

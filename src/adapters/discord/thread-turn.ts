@@ -1,7 +1,8 @@
 /**
  * What one run of a Discord conversation hands the core: the waiting messages fetched again (the run may be on
  * another replica, and a message may have been edited or deleted meanwhile), the conversation read as history
- * (answering the newest), the images of the waiting messages and the notices about the ones it could not take,
+ * (answering the newest), the images of the waiting messages, the text files of the conversation read, the
+ * notices about what it could not take,
  * the read_thread pages older than the history, and the reply target (a reply, or a new thread on the message).
  */
 import type { Client, Message, SendableChannels, TextBasedChannel } from "discord.js";
@@ -11,10 +12,12 @@ import type { ThreadTurn } from "../../core/platform.js";
 import type { EditBudget } from "../../reply/target.js";
 import type { StateStore } from "../../store/types.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
+import type { TextFileLimits } from "../../media/text-files.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { readHistory, readOlder, toHistoryMessage, type ReadHistoryResult } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
+import { fetchTextFiles } from "./text-file-fetch.js";
 import { DiscordReplyTarget } from "./reply-target.js";
 import { storeKeys } from "./store-keys.js";
 
@@ -31,6 +34,8 @@ export interface ThreadTurnDeps {
   apiUrl?: string;
   maxImages?: number;
   maxImageBytes?: number;
+  /** Text files of the conversation for the model (MAX_TEXT_FILES ...); none read without. */
+  textFiles?: TextFileLimits;
   historyCharBudget: number;
   maxMessageChars?: number;
   maxMessageLength?: number;
@@ -52,10 +57,15 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   const { channel, replyTo } = await destination(answered, opensThread, deps.botUserId, log);
   if (channel.isThread()) await deps.store.set(storeKeys.followed(channel.id), true, deps.followTtlMs);
 
-  const { history, olderBefore } = await buildHistory(answered, messages.slice(0, -1), deps, log);
-  const { images, notices } = deps.downloadImages
+  const { history, sources, olderBefore } = await buildHistory(answered, messages.slice(0, -1), deps, log);
+  const { images, notices: imageNotices } = deps.downloadImages
     ? await fetchImages(messages, { apiUrl: deps.apiUrl, maxCount: deps.maxImages, maxBytes: deps.maxImageBytes, logger: log })
     : { images: [], notices: [] };
+  const asked = new Set(messages.map((m) => m.id));
+  const { files, notices: fileNotices } = deps.textFiles
+    ? await fetchTextFiles(sources, asked, deps.botUserId, deps.textFiles, { apiUrl: deps.apiUrl, logger: log })
+    : { files: [], notices: [] };
+  const notices = [...imageNotices, ...fileNotices];
   const target = new DiscordReplyTarget({
     channel,
     replyTo,
@@ -75,7 +85,14 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   const older: ReadOlder | undefined = olderBefore
     ? (before, limit) => readOlder(source, before ?? olderBefore, limit, deps.botUserId)
     : undefined;
-  return { history, images, target, ...(older ? { readOlder: older } : {}), ...(notices.length > 0 ? { notices } : {}) };
+  return {
+    history,
+    images,
+    ...(files.length > 0 ? { files } : {}),
+    target,
+    ...(older ? { readOlder: older } : {}),
+    ...(notices.length > 0 ? { notices } : {}),
+  };
 }
 
 /** The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. */
@@ -131,7 +148,8 @@ async function buildHistory(message: Message, earlier: Message[], deps: ThreadTu
     });
   } catch (error) {
     log.warn({ err: describeError(error) }, "Could not read the Discord conversation (missing Read Message History?); answering the message alone");
-    return { history: [...earlier, message].map((m) => toHistoryMessage(m, deps.botUserId)) };
+    const sources = [...earlier, message];
+    return { history: sources.map((m) => toHistoryMessage(m, deps.botUserId)), sources };
   }
 }
 
