@@ -99,8 +99,6 @@ export class Answerer {
         ...(metrics ? { observer: this.observer(turn.platform, tracker!) } : {}),
       });
       if (outcome.status !== "failed" || outcome.messages.length > 0) tracker?.finalEdit();
-      // After the answer is complete and shown in full (code-files.ts says why then).
-      if (this.deps.codeFiles) await shareLongCode(outcome, turn.target, this.deps.codeFiles, log);
       if (outcome.failure) metrics?.error(outcome.failure.kind);
       if (outcome.deliveryError) metrics?.error("delivery");
       tracker?.finished(STATUS_FOR_METRICS[outcome.status]);
@@ -117,6 +115,8 @@ export class Answerer {
         },
         "answer finished",
       );
+      // After the answer is complete and shown in full (code-files.ts says why then); it never throws.
+      if (this.deps.codeFiles) await shareLongCode(outcome, turn.target, this.deps.codeFiles, log);
       return outcome;
     } catch (error) {
       metrics?.error("delivery");

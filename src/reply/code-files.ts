@@ -120,8 +120,23 @@ export interface SharedCode {
 /** What code-files needs of the reply target: upload and edit (ReplyTarget has both, the upload optional). */
 export type CodeFileTarget = Pick<ReplyTarget, "render" | "edit" | "delete" | "budget" | "postUsesBudget" | "maxMessageLength" | "uploadFile" | "maxUploadBytes">;
 
-/** Shares the long code blocks of a complete answer as files and cuts them to their heads in the chat. */
+/** Shares the long code blocks of a complete answer as files and cuts them to their heads in the chat; never throws. */
 export async function shareLongCode(
+  outcome: Pick<ReplyOutcome, "status" | "markdown" | "messages">,
+  target: CodeFileTarget,
+  options: CodeFileOptions,
+  log: Logger,
+): Promise<SharedCode> {
+  try {
+    return await share(outcome, target, options, log);
+  } catch (error) {
+    // The answer is delivered whatever happens here; the worst left behind is the full code in the chat.
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, "Could not share the answer's long code blocks");
+    return { files: [], edited: false };
+  }
+}
+
+async function share(
   outcome: Pick<ReplyOutcome, "status" | "markdown" | "messages">,
   target: CodeFileTarget,
   options: CodeFileOptions,
