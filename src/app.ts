@@ -135,6 +135,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       historyCharBudget: config.history.charBudget,
       maxMessageChars: config.safety.maxMessageChars,
       placeholder: config.reply.placeholder,
+      codeFiles: config.reply.codeFiles,
       toolsFor: (context) => registry.buildTools(context),
       metrics,
       usage,
@@ -165,6 +166,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       maxMessageChars: config.safety.maxMessageChars,
       maxImages: config.safety.images.maxCount,
       maxImageBytes: config.safety.images.maxBytes,
+      textFiles: config.safety.textFiles,
       coordinator: coordinatorOptions(config),
       usage,
     };

@@ -81,6 +81,8 @@ export interface SafetyConfig {
   userRateLimit: { limit: number; windowMs: number };
   maxMessageChars: number;
   images: { maxCount: number; maxBytes: number };
+  /** Text files the model reads: per answer, per file, and all of one answer's together. */
+  textFiles: { maxCount: number; maxBytes: number; maxTotalBytes: number };
   /** The second model the `advisor` tool asks; no advisor when unset. */
   advisor?: { model: string; maxCallsPerRun: number };
   /** MAX_CREDITS_PER_ANSWER and DAILY_CREDITS_PER_WORKSPACE, in AI credits; unset: no limit. */
@@ -96,7 +98,8 @@ export interface Config {
   answering: { threadFollowups: boolean; otherBots: boolean };
   copilot: CopilotConfig;
   history: { charBudget: number };
-  reply: { placeholder: string };
+  /** `codeFiles.minLines` 0: long code blocks stay in chat only. */
+  reply: { placeholder: string; codeFiles: { minLines: number; headLines: number } };
   safety: SafetyConfig;
   store: { url: string };
   /** `format` undefined: pretty at a terminal, JSON otherwise. */
@@ -173,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: FileReader = (p) =>
     answering: { threadFollowups: raw.ANSWER_THREAD_FOLLOWUPS, otherBots: raw.ANSWER_OTHER_BOTS },
     copilot: copilot!,
     history: { charBudget: raw.HISTORY_CHAR_BUDGET },
-    reply: { placeholder: raw.PLACEHOLDER_TEXT },
+    reply: { placeholder: raw.PLACEHOLDER_TEXT, codeFiles: { minLines: raw.CODE_FILE_MIN_LINES, headLines: raw.CODE_FILE_HEAD_LINES } },
     safety: safetyConfig(raw),
     store: { url: raw.STORE_URL ?? `sqlite://${join(raw.DATA_DIR, "threadpilot.sqlite")}` },
     log: { level: raw.LOG_LEVEL, ...(raw.LOG_FORMAT ? { format: raw.LOG_FORMAT } : {}) },
@@ -228,6 +231,7 @@ function safetyConfig(raw: RawEnv): SafetyConfig {
     userRateLimit: { limit: raw.USER_RATE_LIMIT, windowMs: raw.USER_RATE_WINDOW_SECONDS * 1000 },
     maxMessageChars: raw.MAX_MESSAGE_CHARS,
     images: { maxCount: raw.MAX_IMAGES, maxBytes: raw.MAX_IMAGE_BYTES },
+    textFiles: { maxCount: raw.MAX_TEXT_FILES, maxBytes: raw.MAX_TEXT_FILE_BYTES, maxTotalBytes: raw.MAX_TEXT_FILES_TOTAL_BYTES },
     ...(raw.ADVISOR_MODEL ? { advisor: { model: raw.ADVISOR_MODEL, maxCallsPerRun: raw.ADVISOR_MAX_CALLS } } : {}),
     usage: {
       ...(raw.MAX_CREDITS_PER_ANSWER !== undefined ? { creditsPerAnswer: raw.MAX_CREDITS_PER_ANSWER } : {}),

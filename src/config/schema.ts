@@ -127,6 +127,13 @@ export const envSchema = z.object({
   MAX_MESSAGE_CHARS: int(8_000, 100, 1_000_000),
   MAX_IMAGES: int(10, 0, 100),
   MAX_IMAGE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  // Text, code and log files in the conversation (src/media/text-files.ts); 0 files turns reading them off.
+  MAX_TEXT_FILES: int(10, 0, 100),
+  MAX_TEXT_FILE_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
+  MAX_TEXT_FILES_TOTAL_BYTES: int(512 * 1024, 1024, 50 * 1024 * 1024),
+  // Long code blocks of an answer also shared as files (src/reply/code-files.ts); 0 turns it off.
+  CODE_FILE_MIN_LINES: int(60, 0, 100_000),
+  CODE_FILE_HEAD_LINES: int(8, 1, 1_000),
   ADVISOR_MODEL: optionalText,
   ADVISOR_MAX_CALLS: int(2, 0, 20),
   // Usage limits, in AI credits; the runtime refuses a per-answer limit under 30.

@@ -4,6 +4,7 @@
  * platform's connection details and rates.
  */
 import type { Logger } from "pino";
+import type { TextFileLimits } from "../media/text-files.js";
 import type { BudgetRegistry } from "../reply/budget/budget.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { GateCheckOptions, GateDecision } from "../safety/request-gate.js";
@@ -60,4 +61,6 @@ export interface AdapterCommonOptions<Item> {
   maxImageBytes?: number;
   /** The day's usage per workspace, for the usage commands (`/copilot usage`, `/usage`). */
   usage?: UsageLedger;
+  /** MAX_TEXT_FILES, MAX_TEXT_FILE_BYTES, MAX_TEXT_FILES_TOTAL_BYTES: the conversation's text files for the model. */
+  textFiles?: TextFileLimits;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { formatPromptWithHistory } from "../history/prompt.js";
-import type { HistoryMessage, ImageInput } from "../history/types.js";
+import type { HistoryMessage, ImageInput, TextFileInput } from "../history/types.js";
 import type { Metrics, AnswerStatus } from "../ops/metrics.js";
+import { shareLongCode, type CodeFileOptions } from "../reply/code-files.js";
 import { streamAnswer } from "../reply/native-stream-reply.js";
 import type { ReplyObserver, ReplyOutcome, ReplyStrategy } from "../reply/stream-reply.js";
 import { postSentence, type ReplyTarget } from "../reply/target.js";
@@ -27,6 +28,8 @@ export interface ConversationTurn {
   history: HistoryMessage[];
   /** Images of the answered message, already downloaded and type-checked. */
   images: ImageInput[];
+  /** Text files of the conversation, already downloaded and checked to be text. */
+  files?: TextFileInput[];
   target: ReplyTarget;
   signal?: AbortSignal;
   /** Pages further back in the thread than `history` reaches (the `read_thread` tool). */
@@ -42,6 +45,8 @@ export interface AnswererDeps {
   /** Longest message text taken into the prompt; longer is cut, and the model and the user are told. */
   maxMessageChars?: number;
   placeholder?: string;
+  /** CODE_FILE_MIN_LINES / CODE_FILE_HEAD_LINES: long code blocks also shared as files (where the platform can). */
+  codeFiles?: CodeFileOptions;
   /** The bot's own tools for one run of one thread, their per-run state fresh. */
   toolsFor?: (context: ToolRunContext) => AnswerRequest["tools"];
   metrics?: Metrics;
@@ -90,6 +95,7 @@ export class Answerer {
       threadKey: turn.threadKey,
       ...(history.at(-1)?.speaker ? { requester: history.at(-1)!.speaker } : {}),
       ...(turn.images.length > 0 ? { images: turn.images } : {}),
+      ...(turn.files && turn.files.length > 0 ? { files: turn.files } : {}),
       ...(tools && tools.length > 0 ? { tools } : {}),
       ...(turn.signal ? { signal: turn.signal } : {}),
     };
@@ -134,6 +140,8 @@ export class Answerer {
         },
         "answer finished",
       );
+      // After the answer is complete and shown in full (code-files.ts says why then); it never throws.
+      if (this.deps.codeFiles) await shareLongCode(outcome, turn.target, this.deps.codeFiles, log);
       return outcome;
     } catch (error) {
       metrics?.error("delivery");

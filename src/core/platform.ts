@@ -6,7 +6,7 @@
  * coordinator and draining on shutdown) happens once, in the core.
  */
 import type { Logger } from "pino";
-import type { HistoryMessage, ImageInput } from "../history/types.js";
+import type { HistoryMessage, ImageInput, TextFileInput } from "../history/types.js";
 import type { ReplyTarget } from "../reply/target.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { ReadOlder } from "../tools/read-thread.js";
@@ -81,6 +81,8 @@ export interface ThreadTurn {
   /** Oldest first; the last one is the message being answered. */
   history: HistoryMessage[];
   images: ImageInput[];
+  /** Text files of the conversation for the model, already downloaded and checked to be text. */
+  files?: TextFileInput[];
   target: ReplyTarget;
   readOlder?: ReadOlder;
   /** Sentences for the user about what was left out of their message (images it could not take, say). */

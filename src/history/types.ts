@@ -20,3 +20,12 @@ export interface ImageInput {
   mimeType: string;
   displayName?: string;
 }
+
+/** A text, code or log file to hand to the model with the conversation (its bytes checked to be UTF-8 text). */
+export interface TextFileInput {
+  /** The file's name as attached (the model reads the language from it). */
+  name: string;
+  text: string;
+  /** Size of the file as downloaded. */
+  bytes: number;
+}

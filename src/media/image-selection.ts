@@ -1,14 +1,15 @@
 /**
  * The one rule for which attached images the model sees, and the one sentence about the rest. Every platform
  * hands over its candidates (attachments it presents as images) in order and a way to download one; the bytes
- * decide what a file really is. Downloads go in order until `maxCount` real images are in: a file that is not an
+ * decide what a file really is. The selection itself is the shared one (selection.ts): a file that is not an
  * image, too large, or that failed to download does not take a real image's place. The user hears about every
  * candidate the model did not see, whatever the reason.
  */
 import type { Logger } from "pino";
 import type { ImageInput } from "../history/types.js";
-import { readCappedBody } from "./capped-body.js";
+import { fromResponse, type AttachmentKind, type Download } from "./downloaded-file.js";
 import { detectImageType } from "./image-type.js";
+import { selectInOrder } from "./selection.js";
 
 export const DEFAULT_MAX_IMAGES = 10;
 export const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -41,28 +42,30 @@ export async function selectImages<F>(
   limits: Partial<ImageLimits> = {},
 ): Promise<SelectedImages> {
   const full: ImageLimits = { maxCount: limits.maxCount ?? DEFAULT_MAX_IMAGES, maxBytes: limits.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES };
-  const results: ImageDownload[] = [];
-  let next = 0;
-  while (next < candidates.length) {
-    const wanted = full.maxCount - results.filter(isImage).length;
-    if (wanted <= 0) break;
-    const batch = candidates.slice(next, next + wanted);
-    next += batch.length;
-    results.push(...(await Promise.all(batch.map(download))));
-  }
+  const { accepted, results, notTried } = await selectInOrder(candidates, download, isImage, { maxCount: full.maxCount });
   const skips: ImageSkips = {
-    tooMany: candidates.length - next,
+    tooMany: notTried,
     tooLarge: results.filter((r) => r === "too_large").length,
     notImage: results.filter((r) => r === "not_image").length,
     failed: results.filter((r) => r === "failed").length,
   };
   const notice = imageLimitNotice(skips, full);
-  return { images: results.filter(isImage), skips, notices: notice ? [notice] : [] };
+  return { images: accepted, skips, notices: notice ? [notice] : [] };
 }
 
 function isImage(result: ImageDownload): result is ImageInput {
   return typeof result === "object";
 }
+
+/** The bytes as an image for the model, when they are a PNG, JPEG, GIF or WebP image. */
+export const IMAGE_KIND: AttachmentKind<ImageInput> = {
+  noun: "PNG, JPEG, GIF or WebP image",
+  accept(data, file) {
+    const mimeType = detectImageType(data);
+    if (!mimeType) return undefined;
+    return { data, mimeType, ...(file.displayName ? { displayName: file.displayName } : {}) };
+  },
+};
 
 /**
  * A download's response as an ImageDownload: a failure status, a body over `maxBytes` (never read in full), or
@@ -73,22 +76,12 @@ export async function imageFromResponse(
   file: { maxBytes: number; displayName?: string; claimedType?: string | null },
   log: Logger,
 ): Promise<ImageDownload> {
-  if (!response.ok) {
-    await response.body?.cancel();
-    log.warn({ status: response.status }, "Image download failed");
-    return "failed";
-  }
-  const data = await readCappedBody(response, file.maxBytes);
-  if (!data) {
-    log.info({ maxBytes: file.maxBytes }, "Skipping an image larger than the limit");
-    return "too_large";
-  }
-  const mimeType = detectImageType(data);
-  if (!mimeType) {
-    log.info({ claimed: file.claimedType }, "Attachment is not a PNG, JPEG, GIF or WebP image; skipped");
-    return "not_image";
-  }
-  return { data, mimeType, ...(file.displayName ? { displayName: file.displayName } : {}) };
+  return asImageDownload(await fromResponse(response, file, IMAGE_KIND, log));
+}
+
+/** The shared download's result in the image rule's words. */
+export function asImageDownload(result: Download<ImageInput>): ImageDownload {
+  return result === "wrong_kind" ? "not_image" : result;
 }
 
 /** One sentence telling the user which attachments the model did not see, or undefined when it saw them all. */

@@ -91,6 +91,20 @@ export interface ReplyTarget {
    * assistant status). The streamer keeps it saying what the runtime does (status-line.ts).
    */
   readonly statusLine?: StatusLine;
+  /**
+   * Optional: shares a file in the conversation, as a new message after the answer (Slack: files.uploadV2 into
+   * the thread; Discord: a message with the file attached). Long code blocks of an answer go this way
+   * (code-files.ts). Throws when the platform refuses.
+   */
+  uploadFile?(file: UploadedFile): Promise<void>;
+  /** Optional: the largest file `uploadFile` takes, in bytes (Discord: 10 MiB for a bot). */
+  readonly maxUploadBytes?: number;
+}
+
+/** A file the bot shares: its name (which says its language) and its text. */
+export interface UploadedFile {
+  name: string;
+  content: string;
 }
 
 /** What the runtime is doing, for a status line. */

@@ -27,6 +27,7 @@ import { resolveRuntimeOptions, runtimeEnvironment, type CopilotRuntimeOptions, 
 import { SessionEventTranslator, type SessionEnd } from "./session-events.js";
 import { explain, type SignInProblem } from "./sign-in.js";
 import type { AnswerRequest, AnswerRuntime } from "./types.js";
+import { messageAttachments } from "./attachments.js";
 import { AnswerReader } from "./answer-reader.js";
 import { mcpSessionConfig } from "./mcp-session-config.js";
 
@@ -277,17 +278,8 @@ export class CopilotRuntime implements AnswerRuntime {
   }
 
   private message(request: AnswerRequest): MessageOptions {
-    const images = this.options.vision ? (request.images ?? []) : [];
-    if (images.length === 0) return { prompt: request.prompt };
-    return {
-      prompt: request.prompt,
-      attachments: images.map((image, i) => ({
-        type: "blob" as const,
-        data: image.data.toString("base64"),
-        mimeType: image.mimeType,
-        displayName: image.displayName ?? `image-${i + 1}`,
-      })),
-    };
+    const attachments = messageAttachments(request, this.options.vision);
+    return attachments.length === 0 ? { prompt: request.prompt } : { prompt: request.prompt, attachments };
   }
 
   private callFailed(error: unknown, client: CopilotClient | undefined): SessionEnd {

@@ -1,5 +1,5 @@
 import type { Tool } from "@github/copilot-sdk";
-import type { ImageInput } from "../history/types.js";
+import type { ImageInput, TextFileInput } from "../history/types.js";
 import type { RuntimeEvent } from "./events.js";
 
 /** One question for Copilot: the prompt built from the history, plus what goes with it. */
@@ -7,6 +7,8 @@ export interface AnswerRequest {
   prompt: string;
   /** Images of the message being answered; sent only when the model can see images. */
   images?: ImageInput[];
+  /** Text files of the conversation; every model reads them (as text attachments). */
+  files?: TextFileInput[];
   /** The bot's own tools for this run (already bound to the conversation). */
   // biome-ignore lint/suspicious/noExplicitAny: tools with different argument types share one list (as in the SDK)
   tools?: Tool<any>[];

@@ -5,7 +5,7 @@ import { expect, test } from "vitest";
 test("the Slack app manifest asks for every scope and event the bot uses", () => {
   const manifest = readFileSync(new URL("../../slack-app-manifest.yml", import.meta.url), "utf8");
   const listed = new Set([...manifest.matchAll(/^\s*-\s*([a-z_.:]+)/gm)].map((m) => m[1]));
-  const scopes = ["app_mentions:read", "channels:history", "groups:history", "im:history", "mpim:history", "chat:write", "commands", "assistant:write", "users:read", "files:read", "reactions:read"];
+  const scopes = ["app_mentions:read", "channels:history", "groups:history", "im:history", "mpim:history", "chat:write", "commands", "assistant:write", "users:read", "files:read", "files:write", "reactions:read"];
   const events = ["app_mention", "message.channels", "message.groups", "message.im", "message.mpim", "reaction_added", "assistant_thread_started"];
   for (const name of [...scopes, ...events]) expect(listed, name).toContain(name);
   expect(manifest).toMatch(/socket_mode_enabled: true/);

@@ -123,6 +123,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         apiUrl: options.apiUrl,
         maxImages: options.maxImages,
         maxImageBytes: options.maxImageBytes,
+        ...(options.textFiles ? { textFiles: options.textFiles } : {}),
         historyCharBudget: options.historyCharBudget ?? 24_000,
         ...(options.maxMessageChars !== undefined ? { maxMessageChars: options.maxMessageChars } : {}),
         maxMessageLength: options.maxMessageLength,

@@ -43,6 +43,8 @@ export function toHistoryMessage(message: Message, botUserId: string): HistoryMe
 
 export interface ReadHistoryResult {
   history: HistoryMessage[];
+  /** The Discord messages `history` was made from, in the same order (their attachments are read for the model). */
+  sources: Message[];
   /** Where older messages of this channel or thread start (for the read_thread tool); undefined at its start. */
   olderBefore?: string;
 }
@@ -53,14 +55,16 @@ export async function readHistory(message: Message, options: HistoryReadOptions)
   const read = new Set(messages.map((m) => m.id));
   const missing = (options.include ?? []).filter((m) => m.id !== message.id && !read.has(m.id));
   const earlier = missing.length > 0 ? [...messages, ...missing].sort((a, b) => newestFirst(b, a)) : messages;
+  const sources = [...earlier, message];
   const history: HistoryMessage[] = [];
-  for (const m of [...earlier, message]) {
+  for (const m of sources) {
     const question = m.interactionMetadata && options.askedQuestion ? await options.askedQuestion(m).catch(() => undefined) : undefined;
     if (question) history.push(question);
     history.push(toHistoryMessage(m, options.botUserId));
   }
   return {
     history,
+    sources,
     ...(olderBefore ? { olderBefore } : {}),
   };
 }

@@ -21,12 +21,14 @@ import {
   type EditBudget,
   type MessageRef,
   type ReplyTarget,
+  type UploadedFile,
 } from "../../reply/target.js";
 import type { Logger } from "pino";
 import { networkFailure } from "../../startup/network-failure.js";
 import type { ButtonRow } from "./answer-buttons.js";
 import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
+import { DISCORD_MAX_UPLOAD_BYTES, sendFile } from "./file-upload.js";
 import { markdownToDiscord } from "./markdown.js";
 
 /** Discord's content limit for bots. */
@@ -78,6 +80,7 @@ export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAns
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
   readonly typingRenewMs: number;
+  readonly maxUploadBytes = DISCORD_MAX_UPLOAD_BYTES;
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
@@ -134,6 +137,11 @@ export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAns
 
   async endAnswerButtons(log: Logger): Promise<void> {
     await this.buttons?.end(this, log);
+  }
+
+  /** A long code block's file, as a message after the answer (file-upload.ts). */
+  async uploadFile(file: UploadedFile): Promise<void> {
+    await this.call(() => sendFile(this.channel, file));
   }
 
   async typing(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * What one run of a Discord conversation hands the core: the waiting messages fetched again (the run may be on
  * another replica, and a message may have been edited or deleted meanwhile), the conversation read as history
- * (answering the newest), the images of the waiting messages and the notices about the ones it could not take,
+ * (answering the newest), the images of the waiting messages, the text files of the conversation read, the
+ * notices about what it could not take,
  * the read_thread pages older than the history, and the reply target (a reply, or a new thread on the message).
  */
 import type { Client, Message, SendableChannels, TextBasedChannel } from "discord.js";
@@ -12,12 +13,14 @@ import type { HistoryMessage } from "../../history/types.js";
 import type { EditBudget } from "../../reply/target.js";
 import type { StateStore } from "../../store/types.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
+import type { TextFileLimits } from "../../media/text-files.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { readHistory, readOlder, toHistoryMessage, type ReadHistoryResult } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
 import { AnswerButtons } from "./answer-controls.js";
 import { rememberAnswer } from "./answer-record.js";
+import { fetchTextFiles } from "./text-file-fetch.js";
 import { DiscordReplyTarget } from "./reply-target.js";
 import type { AskedQuestion } from "./slash-intake.js";
 import { storeKeys } from "./store-keys.js";
@@ -35,6 +38,8 @@ export interface ThreadTurnDeps {
   apiUrl?: string;
   maxImages?: number;
   maxImageBytes?: number;
+  /** Text files of the conversation for the model (MAX_TEXT_FILES ...); none read without. */
+  textFiles?: TextFileLimits;
   historyCharBudget: number;
   maxMessageChars?: number;
   maxMessageLength?: number;
@@ -56,12 +61,17 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   const { channel, replyTo } = await destination(answered, opensThread, deps.botUserId, log);
   if (channel.isThread()) await deps.store.set(storeKeys.followed(channel.id), true, deps.followTtlMs);
 
-  const { history, olderBefore } = await buildHistory(answered, messages.slice(0, -1), deps, log);
-  const { images, notices } = deps.downloadImages
+  const { history, sources, olderBefore } = await buildHistory(answered, messages.slice(0, -1), deps, log);
+  const { images, notices: imageNotices } = deps.downloadImages
     ? await fetchImages(messages, { apiUrl: deps.apiUrl, maxCount: deps.maxImages, maxBytes: deps.maxImageBytes, logger: log })
     : { images: [], notices: [] };
   // The answer's buttons name the message it answers; who may stop it is kept for a press on any replica.
   await rememberAnswer(deps.store, answered.id, { threadKey, askerIds: [...new Set(batch.map((item) => item.authorId))] }, deps.followTtlMs);
+  const asked = new Set(messages.map((m) => m.id));
+  const { files, notices: fileNotices } = deps.textFiles
+    ? await fetchTextFiles(sources, asked, deps.botUserId, deps.textFiles, { apiUrl: deps.apiUrl, logger: log })
+    : { files: [], notices: [] };
+  const notices = [...imageNotices, ...fileNotices];
   const target = new DiscordReplyTarget({
     channel,
     replyTo,
@@ -82,7 +92,14 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   const older: ReadOlder | undefined = olderBefore
     ? (before, limit) => readOlder(source, before ?? olderBefore, limit, deps.botUserId)
     : undefined;
-  return { history, images, target, ...(older ? { readOlder: older } : {}), ...(notices.length > 0 ? { notices } : {}) };
+  return {
+    history,
+    images,
+    ...(files.length > 0 ? { files } : {}),
+    target,
+    ...(older ? { readOlder: older } : {}),
+    ...(notices.length > 0 ? { notices } : {}),
+  };
 }
 
 /** The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. */
@@ -139,7 +156,8 @@ async function buildHistory(message: Message, earlier: Message[], deps: ThreadTu
     });
   } catch (error) {
     log.warn({ err: describeError(error) }, "Could not read the Discord conversation (missing Read Message History?); answering the message alone");
-    return { history: [...earlier, message].map((m) => toHistoryMessage(m, deps.botUserId)) };
+    const sources = [...earlier, message];
+    return { history: sources.map((m) => toHistoryMessage(m, deps.botUserId)), sources };
   }
 }
 

@@ -15,17 +15,19 @@ import {
   type NativeStreaming,
   type ReplyTarget,
   type StatusLine,
+  type UploadedFile,
 } from "../../reply/target.js";
 import { networkFailure } from "../../startup/network-failure.js";
 import { markdownToMrkdwn } from "./markdown.js";
 import { isTransientSlackError } from "./startup-errors.js";
+import { uploadToThread, type FileUploadClient } from "./file-upload.js";
 
 /** Below Slack's practical ~4,000-character msg_too_long, with room for a reopened code fence. */
 export const SLACK_MAX_MESSAGE_LENGTH = 3_900;
 
 export interface SlackReplyTargetOptions {
   /** A WebClient with `rejectRateLimitedCalls: true`: this target, not the client, decides when to retry. */
-  client: Pick<WebClient, "chat">;
+  client: Pick<WebClient, "chat"> & Partial<FileUploadClient>;
   channel: string;
   threadTs: string;
   /** The workspace's chat.update budget. */
@@ -90,6 +92,13 @@ export class SlackReplyTarget implements ReplyTarget {
     } catch (error) {
       throw toReplyError(error, "chat.update");
     }
+  }
+
+  /** A long code block's file, shared in the thread after the answer (file-upload.ts). */
+  async uploadFile(file: UploadedFile): Promise<void> {
+    const { client } = this.options;
+    if (!client.filesUploadV2) throw new Error("This Slack client cannot upload files.");
+    await uploadToThread({ filesUploadV2: client.filesUploadV2.bind(client) }, this.options.channel, this.options.threadTs, file);
   }
 
   /** Removes a continuation a retried answer no longer needs (the bot may delete its own messages). */

@@ -139,6 +139,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
         ...(options.maxImages !== undefined ? { maxImages: options.maxImages } : {}),
         ...(options.maxImageBytes !== undefined ? { maxImageBytes: options.maxImageBytes } : {}),
+        ...(options.textFiles ? { textFiles: options.textFiles } : {}),
         ...(options.historyCharBudget !== undefined ? { historyCharBudget: options.historyCharBudget } : {}),
         ...(options.maxMessageChars !== undefined ? { maxMessageChars: options.maxMessageChars } : {}),
         logger: log.child({ ts: newest.ts }),

@@ -1,16 +1,18 @@
 /**
  * What one run of a Slack thread hands the core: the thread read fresh as history (answering the newest of the
- * waiting messages, the others being context the model sees), the images of those messages, the notices about
- * images it could not take, and the read_thread pages older than what the prompt keeps.
+ * waiting messages, the others being context the model sees), the images of those messages, the text files of
+ * the thread, the notices about what it could not take, and the read_thread pages older than what the prompt keeps.
  */
 import type { Logger } from "pino";
 import { describeError } from "../../core/describe-error.js";
 import { readOlderThanPrompt } from "../../history/fit.js";
-import type { HistoryMessage, ImageInput } from "../../history/types.js";
+import type { HistoryMessage, ImageInput, TextFileInput } from "../../history/types.js";
+import type { TextFileLimits } from "../../media/text-files.js";
 import type { ReadOlder } from "../../tools/read-thread.js";
 import type { QueuedSlackMessage } from "./conversation.js";
 import { compareTs, isImageFile, readThread, toHistory, type RepliesApi, type ThreadMessage } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
+import { fetchTextFiles } from "./text-file-fetch.js";
 import { slackToPlainText } from "./slack-text.js";
 import { isStopWord } from "./stop-request.js";
 import type { UserDirectory } from "./user-directory.js";
@@ -26,6 +28,8 @@ export interface ThreadTurnDeps {
   apiUrl?: string;
   maxImages?: number;
   maxImageBytes?: number;
+  /** Text files of the thread for the model (MAX_TEXT_FILES ...); none read without. */
+  textFiles?: TextFileLimits;
   historyCharBudget?: number;
   maxMessageChars?: number;
   logger: Logger;
@@ -34,6 +38,7 @@ export interface ThreadTurnDeps {
 export interface ThreadTurnParts {
   history: HistoryMessage[];
   images: ImageInput[];
+  files: TextFileInput[];
   notices: string[];
   readOlder: ReadOlder;
 }
@@ -66,11 +71,12 @@ export async function readThreadTurn(items: readonly QueuedSlackMessage[], deps:
   }
 
   const { images, notices } = deps.downloadImages ? await imagesOf(items, listed, deps) : { images: [], notices: [] };
+  const files = deps.textFiles ? await textFilesOf(items, messages, deps, deps.textFiles) : { files: [], notices: [] };
   const readOlder = readOlderThanPrompt(history, {
     ...(deps.historyCharBudget !== undefined ? { historyCharBudget: deps.historyCharBudget } : {}),
     ...(deps.maxMessageChars !== undefined ? { maxMessageChars: deps.maxMessageChars } : {}),
   });
-  return { history, images, notices, readOlder };
+  return { history, images, files: files.files, notices: [...notices, ...files.notices], readOlder };
 }
 
 async function fromEvent(item: QueuedSlackMessage, deps: ThreadTurnDeps): Promise<HistoryMessage> {
@@ -102,4 +108,35 @@ async function imagesOf(
     logger: deps.logger,
   });
   return { images, notices };
+}
+
+/**
+ * The text files of the thread up to the newest waiting message (a file posted before the question is often what
+ * it is about), the bot's own uploads left out; only the waiting messages' skipped files are told.
+ */
+async function textFilesOf(
+  items: readonly QueuedSlackMessage[],
+  thread: readonly ThreadMessage[],
+  deps: ThreadTurnDeps,
+  limits: TextFileLimits,
+): Promise<{ files: TextFileInput[]; notices: string[] }> {
+  const newestTs = items.at(-1)!.ts;
+  const waiting = new Set(items.map((item) => item.ts));
+  const own = (m: ThreadMessage) => m.user === deps.botUserId || (deps.botId !== undefined && m.bot_id === deps.botId);
+  const listed = thread.filter((m) => m.ts !== undefined && compareTs(m.ts, newestTs) <= 0 && !own(m));
+  const listedTs = new Set(listed.map((m) => m.ts));
+  const withFiles = [
+    ...listed.map((m) => ({ ts: m.ts!, files: m.files ?? [], asked: waiting.has(m.ts!) })),
+    // Messages Slack did not list (yet): their event's files.
+    ...items.filter((item) => !listedTs.has(item.ts)).map((item) => ({ ts: item.ts, files: item.files, asked: true })),
+  ]
+    .filter((m) => m.files.length > 0)
+    .sort((a, b) => compareTs(a.ts, b.ts));
+  if (withFiles.length === 0) return { files: [], notices: [] };
+  const { files, notices } = await fetchTextFiles(withFiles, limits, {
+    botToken: deps.botToken,
+    ...(deps.apiUrl ? { apiUrl: deps.apiUrl } : {}),
+    logger: deps.logger,
+  });
+  return { files, notices };
 }

@@ -2,7 +2,7 @@ import { FakeDiscordError, type MessageEdit } from "./model.js";
 
 /**
  * The checks Discord makes on a message body (create, edit, interaction reply, follow-up), with its documented
- * limits: content 2,000 characters; up to 10 embeds, a description of 4,096, 6,000 characters in all embeds;
+ * limits: content 2,000 characters (a message may carry files instead: multipart.ts); up to 10 embeds, a description of 4,096, 6,000 characters in all embeds;
  * up to 5 action rows of up to 5 buttons (custom_id 100, label 80, a known style, a label or an emoji); with the IS_COMPONENTS_V2 flag no content or
  * embeds, and at most 4,000 characters of text displays in the whole message.
  * Sources: discord.com/developers/docs/resources/message (Create Message, Embed Limits) and
@@ -25,7 +25,7 @@ function invalid(field: string, message: string): FakeDiscordError {
 /** Checks a create (`partial` false) or edit (`partial` true) body; returns the fields it sets. */
 export function readMessageBody(
   body: Json,
-  options: { maxContentLength: number; partial: boolean; currentFlags?: number },
+  options: { maxContentLength: number; partial: boolean; currentFlags?: number; attachments?: number },
 ): MessageEdit {
   const edit: MessageEdit = {};
   if (typeof body.content === "string") edit.content = body.content;
@@ -46,7 +46,7 @@ export function readMessageBody(
   } else {
     checkActionRows(edit.components ?? []);
   }
-  if (!options.partial && !edit.content?.trim() && !edit.embeds?.length && !edit.components?.length) {
+  if (!options.partial && !edit.content?.trim() && !edit.embeds?.length && !edit.components?.length && !options.attachments) {
     throw new FakeDiscordError(400, 50006, "Cannot send an empty message");
   }
   return edit;

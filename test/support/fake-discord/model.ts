@@ -147,6 +147,11 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
   readonly channels = new Map<string, FakeChannel>();
   readonly messages = new Map<string, FakeMessage>();
   readonly attachments = new Map<string, FakeAttachment>();
+  /**
+   * Channels where a permission overwrite denies the bot Attach Files: a message with files is refused there
+   * (403, 50013 Missing Permissions), one without goes through.
+   */
+  readonly attachFilesDenied = new Set<string>();
   /** Every typing indicator the bot started, oldest first. */
   readonly typingLog: { channelId: string; at: number }[] = [];
   /** The bot's DM channel with each user. */

@@ -5,6 +5,7 @@ import type { FakeCommands } from "./commands.js";
 import type { DiscordFaults } from "./faults.js";
 import type { FakeInteractions } from "./interactions.js";
 import { readMessageBody } from "./message-body.js";
+import { isMultipart, readMultipart, type UploadedAttachment } from "./multipart.js";
 import type { ChannelRateLimiter, GlobalRateLimiter } from "./rate-limit.js";
 
 /** One REST call as the fake saw it, for tests to assert on. */
@@ -74,7 +75,7 @@ export function createRestHandler(options: RestOptions) {
     return channel;
   }
 
-  async function route(method: string, path: string, query: URLSearchParams, body: Json): Promise<Reply> {
+  async function route(method: string, path: string, query: URLSearchParams, body: Json, files: UploadedAttachment[] = []): Promise<Reply> {
     const baseUrl = options.baseUrl();
     const parts = path.split("/").filter(Boolean);
     const [p0, p1, p2, p3, p4] = parts;
@@ -152,7 +153,8 @@ export function createRestHandler(options: RestOptions) {
     }
     if (parts.length === 3 && method === "POST") {
       readable(channelId);
-      const fields = readMessageBody(body, { maxContentLength: options.maxContentLength, partial: false });
+      const fields = readMessageBody(body, { maxContentLength: options.maxContentLength, partial: false, attachments: files.length });
+      if (files.length > 0 && model.attachFilesDenied.has(channelId)) throw new FakeDiscordError(403, 50013, "Missing Permissions");
       const gate = limited(channelId);
       if ("status" in gate) return gate as Reply;
       const reference = body.message_reference as Json | undefined;
@@ -171,6 +173,7 @@ export function createRestHandler(options: RestOptions) {
         authorId: model.botUser.id,
         content: fields.content ?? "",
         replyTo,
+        ...(files.length > 0 ? { attachments: files } : {}),
       });
       return { status: 200, body: apiMessage(message, model, baseUrl), headers: gate as Record<string, string> };
     }
@@ -251,7 +254,9 @@ export function createRestHandler(options: RestOptions) {
       const isInteraction = parts[0] === "interactions" || (parts[0] === "webhooks" && parts.length >= 3);
       if (!isInteraction && req.headers.authorization !== `Bot ${options.token}`)
         throw new FakeDiscordError(401, 0, "401: Unauthorized");
-      body = raw.length ? (JSON.parse(raw.toString("utf8")) as Json) : {};
+      let files: UploadedAttachment[] = [];
+      if (isMultipart(req.headers["content-type"])) ({ body, files } = await readMultipart(raw, req.headers["content-type"]!));
+      else body = raw.length ? (JSON.parse(raw.toString("utf8")) as Json) : {};
       const globalWait = isInteraction ? null : options.globalLimiter.take();
       if (globalWait !== null) {
         const retryAfter = globalWait / 1000;
@@ -267,7 +272,7 @@ export function createRestHandler(options: RestOptions) {
       } else {
         reply =
           (isInteraction ? options.interactions.route(method, parts, url.searchParams, body) : null) ??
-          (await route(method, path, url.searchParams, body));
+          (await route(method, path, url.searchParams, body, files));
       }
     } catch (error) {
       reply =

@@ -20,6 +20,7 @@ export const TIER_4: WindowLimit = { calls: 100, perMs: MINUTE };
  * - assistant.threads.setStatus: "Special rate limits apply" (docs.slack.dev/reference/methods/
  *   assistant.threads.setStatus), no figure given; the fake allows Tier 4, generous for a status line.
  * - assistant.threads.setSuggestedPrompts / setTitle: called once per assistant thread; the fake allows Tier 3.
+ * - files.getUploadURLExternal, files.completeUploadExternal: Tier 4 (each method's page, "Rate limits: Tier 4").
  */
 export const DEFAULT_METHOD_LIMITS: Record<string, WindowLimit> = {
   "chat.startStream": TIER_2,
@@ -28,6 +29,8 @@ export const DEFAULT_METHOD_LIMITS: Record<string, WindowLimit> = {
   "assistant.threads.setStatus": TIER_4,
   "assistant.threads.setSuggestedPrompts": TIER_3,
   "assistant.threads.setTitle": TIER_3,
+  "files.getUploadURLExternal": TIER_4,
+  "files.completeUploadExternal": TIER_4,
 };
 
 /**
@@ -45,6 +48,8 @@ export const METHOD_SCOPES: Record<string, string[]> = {
   "assistant.threads.setStatus": ["assistant:write", "chat:write"],
   "assistant.threads.setSuggestedPrompts": ["assistant:write"],
   "assistant.threads.setTitle": ["assistant:write"],
+  "files.getUploadURLExternal": ["files:write"],
+  "files.completeUploadExternal": ["files:write"],
 };
 
 /** What a fresh app with the project's manifest holds. */
@@ -55,6 +60,7 @@ export const DEFAULT_SCOPES = [
   "chat:write",
   "commands",
   "files:read",
+  "files:write",
   "groups:history",
   "im:history",
   "mpim:history",

@@ -22,6 +22,7 @@ import {
 } from "./web-api.js";
 import { Workspace, type FakeChannel, type FakeFile, type FakeMessage, type FakeUser } from "./workspace.js";
 import { assistantThreadKey, type AssistantThreadState } from "./ai-methods.js";
+import { receiveUpload, type PendingUpload, type SharedUpload } from "./file-methods.js";
 import { DEFAULT_METHOD_LIMITS, DEFAULT_SCOPES, STREAM_LIFETIME_MS } from "./method-limits.js";
 import {
   blockActionPayload,
@@ -35,6 +36,7 @@ import {
 
 export type { ApiCall, MethodRefusal } from "./web-api.js";
 export type { AssistantThreadState } from "./ai-methods.js";
+export type { SharedUpload } from "./file-methods.js";
 export type { InteractionDelivery } from "./interactions.js";
 export { ackedInTime, ACK_DEADLINE_MS } from "./interactions.js";
 export type { FakeChannel, FakeFile, FakeMessage, FakeUser } from "./workspace.js";
@@ -128,6 +130,10 @@ export class FakeSlack extends EventEmitter {
   readonly deliveries: EventDelivery[] = [];
   /** Requests for files, with whether they carried the bot token. */
   readonly fileRequests: Array<{ path: string; authorized: boolean }> = [];
+  /** Uploads between files.getUploadURLExternal and files.completeUploadExternal. */
+  readonly pendingUploads = new Map<string, PendingUpload>();
+  /** Every file the bot shared (files.completeUploadExternal), in order. */
+  readonly sharedFiles: SharedUpload[] = [];
   readonly updateLimiter: SlidingWindowLimiter;
   readonly postLimiter: SlidingWindowLimiter;
   /** Slack failing on purpose: `faults.fail(["chat.update"], { kind: "http", status: 500 }, 5_000)`. */
@@ -531,6 +537,10 @@ export class FakeSlack extends EventEmitter {
       },
       limiter: (method) => this.methodLimiters.get(method),
       assistantThreads: this.assistantThreads,
+      uploads: this.pendingUploads,
+      shared: this.sharedFiles,
+      uploadUrl: (id) => `${this.baseUrl}upload/${id}`,
+      addFile: (name, mimetype, data) => this.addFile(name, mimetype, data),
       socketUrl: () => {
         const ticket = randomUUID();
         this.tickets.add(ticket);
@@ -658,6 +668,7 @@ export class FakeSlack extends EventEmitter {
       const url = new URL(req.url ?? "/", "http://x");
       if (url.pathname.startsWith("/api/")) return await this.serveApi(req, res, url);
       if (url.pathname.startsWith("/files/")) return this.serveFile(req, res, url);
+      if (url.pathname.startsWith("/upload/") && req.method === "POST") return await this.serveUpload(req, res, url);
       if (url.pathname.startsWith("/response/")) return await this.serveResponse(req, res, url);
       res.writeHead(404).end();
     } catch (error) {
@@ -718,6 +729,14 @@ export class FakeSlack extends EventEmitter {
     if (fault.kind === "reset") res.socket?.destroy();
     else if (fault.kind === "http") res.writeHead(fault.status, { "content-type": "text/html" }).end("<html><body>Slack is having trouble</body></html>");
     else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error: fault.error }));
+    this.emit("change");
+  }
+
+  /** An upload URL from files.getUploadURLExternal (file-methods.ts). */
+  private async serveUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const body = await readRawBody(req);
+    const answer = await receiveUpload(this.pendingUploads, url.pathname.split("/")[2] ?? "", body, req.headers["content-type"]);
+    res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.text);
     this.emit("change");
   }
 
@@ -858,6 +877,15 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+function readRawBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

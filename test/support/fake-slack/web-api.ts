@@ -6,6 +6,7 @@ import type { FakeMessage, Workspace } from "./workspace.js";
 import type { SlidingWindowLimiter } from "./rate-limiter.js";
 import { AI_METHODS, handleAiMethod, streamIsOpen, type AiMethodsContext } from "./ai-methods.js";
 import { METHOD_SCOPES } from "./method-limits.js";
+import { FILE_METHODS, handleFileMethod, type FileMethodsContext } from "./file-methods.js";
 
 export type TokenKind = "bot" | "app" | "none" | "invalid";
 
@@ -33,7 +34,7 @@ export interface MethodRefusal {
   channel?: string;
 }
 
-export interface WebApiContext extends AiMethodsContext {
+export interface WebApiContext extends AiMethodsContext, Pick<FileMethodsContext, "uploads" | "shared" | "uploadUrl" | "addFile"> {
   workspace: Workspace;
   botUserId: string;
   botId: string;
@@ -88,6 +89,7 @@ export function handleApiCall(
     return { status: 200, body: { ok: false, error: "missing_scope", needed: needed.join(","), provided } };
   }
   if (AI_METHODS.has(method)) return handleAiMethod(ctx, method, params);
+  if (FILE_METHODS.has(method)) return handleFileMethod(ctx, method, params);
 
   switch (method) {
     case "auth.test":
