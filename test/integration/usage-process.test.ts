@@ -151,9 +151,11 @@ describe("usage and cost in the running bot", () => {
     expect(discord.commands.list("global").map((c) => c.name)).toContain("usage");
     expect(discord.commands.overwrites).toHaveLength(1);
     const interaction = discord.slashCommand({ channelId, userId: personId, name: "usage" });
-    const reply = () => discord.botMessages(channelId).find((m) => m.interaction?.id === interaction.id);
+    // An ephemeral reply is in no channel's history: the fake keeps it on the interaction, for the asker only.
+    const reply = () => interaction.ephemeral.find((m) => m.interaction?.id === interaction.id);
     await discord.waitFor(() => (reply()?.content ?? "").includes("Usage here today"), 15_000, "the /usage reply");
     expect(reply()!.flags & 64).toBe(64); // ephemeral: only the asker sees it
+    expect(discord.botMessages(channelId).some((m) => m.interaction?.id === interaction.id)).toBe(false);
     expect(reply()!.content).toContain("5 of the 100 AI credits of the daily budget (95 left), over 70 input tokens and 7 output tokens.");
   });
 });
