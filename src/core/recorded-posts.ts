@@ -1,4 +1,4 @@
-import type { MessageRef, ReplyTarget } from "../reply/target.js";
+import type { MessageControls, MessageRef, ReplyTarget } from "../reply/target.js";
 
 /**
  * The same reply target, telling `onPosted` the id of every message it posts (before the streamer goes on), so
@@ -6,8 +6,8 @@ import type { MessageRef, ReplyTarget } from "../reply/target.js";
  * never fails the post: the message is out.
  */
 export function recordingPosts(target: ReplyTarget, onPosted: (messageId: string) => Promise<void>): ReplyTarget {
-  const post = async (text: string): Promise<MessageRef> => {
-    const ref = await target.post(text);
+  const post = async (text: string, controls?: MessageControls): Promise<MessageRef> => {
+    const ref = controls === undefined ? await target.post(text) : await target.post(text, controls);
     await onPosted(ref.id).catch(() => undefined);
     return ref;
   };

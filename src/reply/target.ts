@@ -52,15 +52,26 @@ export interface EditBudget {
   join?(): () => void;
 }
 
+/**
+ * The buttons one message of an answer carries: Stop on the last message while the answer streams, feedback on
+ * the last message once it is over, none otherwise. The platform draws them its own way.
+ */
+export type MessageControls = "stop" | "feedback" | "none";
+
 export interface ReplyTarget {
   /** Longest text one message may carry, in characters, after `render`. */
   readonly maxMessageLength: number;
   /** Markdown (as the model writes it) to the platform's own format. */
   render(markdown: string): string;
   /** Posts a new message into the conversation (the first call posts the placeholder). */
-  post(text: string): Promise<MessageRef>;
-  /** Replaces the text of a message posted earlier. */
-  edit(ref: MessageRef, text: string): Promise<void>;
+  post(text: string, controls?: MessageControls): Promise<MessageRef>;
+  /** Replaces the text (and, with `controls`, the buttons) of a message posted earlier. */
+  edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void>;
+  /**
+   * Optional: the target draws answer controls (MessageControls). Only then does the streamer pass them, and
+   * edit a message whose buttons must change even when its text does not (Stop gone once the answer ends).
+   */
+  readonly controls?: boolean;
   /** The budget that `edit` (and continuation `post`s) draw from. */
   readonly budget: EditBudget;
   /** Shows a "typing…" indicator where the platform has one; called while no words are visible yet. */
