@@ -50,6 +50,8 @@ export interface SlackNativeStreamOptions {
   onStarted?: (ts: string) => Promise<void>;
   /** Blocks the answer's last message ends with (feedback buttons), given at the final stop. */
   finalBlocks?: () => Array<Record<string, unknown>> | undefined;
+  /** The answer's Stop button (stop-control-message.ts): shown once a stream started, gone when the answer ends. */
+  stopControl?: { show(): Promise<void>; remove(): Promise<void> };
 }
 
 export class SlackNativeStreaming implements NativeStreaming {
@@ -90,7 +92,8 @@ export class SlackNativeStreaming implements NativeStreaming {
     }
     if (!ts) throw new NativeStreamRefusedError("Slack started a stream but returned no ts.");
     await this.options.onStarted?.(ts).catch(() => undefined);
-    return new SlackAppendOnlyStream(client, channel, ts, this.options.finalBlocks);
+    await this.options.stopControl?.show();
+    return new SlackAppendOnlyStream(client, channel, ts, this.options.finalBlocks, this.options.stopControl);
   }
 }
 
@@ -102,6 +105,7 @@ class SlackAppendOnlyStream implements AppendOnlyStream {
     private readonly channel: string,
     ts: string,
     private readonly finalBlocks: SlackNativeStreamOptions["finalBlocks"],
+    private readonly stopControl: SlackNativeStreamOptions["stopControl"],
   ) {
     this.ref = { id: ts };
   }
@@ -126,6 +130,7 @@ class SlackAppendOnlyStream implements AppendOnlyStream {
     } catch (error) {
       throw streamError(error, "chat.stopStream");
     }
+    if (finished) await this.stopControl?.remove();
   }
 }
 

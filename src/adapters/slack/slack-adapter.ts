@@ -18,6 +18,7 @@ import type { NATIVE_STREAM_RATES, } from "./native-stream.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { slackReplyTargets } from "./reply-targets.js";
 import { registerSurfaces } from "./surface-handlers.js";
+import { registerStopButton } from "./stop-button.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -254,6 +255,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     postBudget: (team, channel) => budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+  registerStopButton({ app, readClient: app.client, writeClient, intake, logger, replyTarget });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");
   });
