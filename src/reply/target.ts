@@ -120,6 +120,11 @@ export interface StatusLine {
 export interface AppendOnlyStream {
   /** The message; once the stream stopped it can be edited like any other (`ReplyTarget.edit`). */
   readonly ref: MessageRef;
+  /**
+   * Optional: messages the platform posted along with this stream (Slack: the Stop button's message), recorded
+   * after it so that the cleanup of a crash removes them like a reply's later messages.
+   */
+  readonly companions?: readonly MessageRef[];
   /** Adds Markdown at the end. StreamClosedError: the platform closed the stream, the text was not shown. */
   append(markdown: string): Promise<void>;
   /** Ends the stream with `markdown` last; `finished` marks the answer's last message (controls go there). */

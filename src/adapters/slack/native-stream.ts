@@ -51,7 +51,7 @@ export interface SlackNativeStreamOptions {
   /** Blocks the answer's last message ends with (feedback buttons), given at the final stop. */
   finalBlocks?: () => Array<Record<string, unknown>> | undefined;
   /** The answer's Stop button (stop-control-message.ts): shown once a stream started, gone when the answer ends. */
-  stopControl?: { show(): Promise<void>; remove(): Promise<void> };
+  stopControl?: { show(): Promise<string | undefined>; remove(): Promise<void> };
 }
 
 export class SlackNativeStreaming implements NativeStreaming {
@@ -92,13 +92,16 @@ export class SlackNativeStreaming implements NativeStreaming {
     }
     if (!ts) throw new NativeStreamRefusedError("Slack started a stream but returned no ts.");
     await this.options.onStarted?.(ts).catch(() => undefined);
-    await this.options.stopControl?.show();
-    return new SlackAppendOnlyStream(client, channel, ts, this.options.finalBlocks, this.options.stopControl);
+    const control = await this.options.stopControl?.show();
+    const stream = new SlackAppendOnlyStream(client, channel, ts, this.options.finalBlocks, this.options.stopControl);
+    if (control) stream.companions = [{ id: control }];
+    return stream;
   }
 }
 
 class SlackAppendOnlyStream implements AppendOnlyStream {
   readonly ref: { id: string };
+  companions?: Array<{ id: string }>;
 
   constructor(
     private readonly client: Pick<WebClient, "chat">,

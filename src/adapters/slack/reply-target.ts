@@ -16,6 +16,7 @@ import {
   type NativeStreaming,
   type ReplyTarget,
   type StatusLine,
+  withBudget,
 } from "../../reply/target.js";
 import { networkFailure } from "../../startup/network-failure.js";
 import { answerBlocks } from "./answer-controls.js";
@@ -46,6 +47,12 @@ export interface SlackReplyTargetOptions {
    * answers only (not for a refusal or a notice); `askerUserId` is whom the Stop button answers to.
    */
   controls?: { askerUserId: string | undefined; onAnswerEnded?: () => Promise<void> };
+  /**
+   * A target reopened after a crash: a message may be a native stream the dead process left open, which Slack
+   * will not let chat.update touch until it lapses (~5 minutes). Each edit first stops it (chat.stopStream, on this
+   * budget); a message that is no stream just says so (`message_not_in_streaming_state`), which is ignored.
+   */
+  closeStreamsBudget?: EditBudget;
 }
 
 export class SlackReplyTarget implements ReplyTarget {
@@ -98,12 +105,21 @@ export class SlackReplyTarget implements ReplyTarget {
 
   async edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void> {
     const blocks = this.blocks(text, controls);
+    await this.closeStream(ref);
     try {
       await this.options.client.chat.update({ channel: this.options.channel, ts: ref.id, text, ...(blocks ? { blocks } : {}) });
     } catch (error) {
       throw toReplyError(error, "chat.update");
     }
     if (controls === "feedback") await this.answerEnded();
+  }
+
+  private async closeStream(ref: MessageRef): Promise<void> {
+    const budget = this.options.closeStreamsBudget;
+    if (!budget) return;
+    await withBudget(budget, () => this.options.client.chat.stopStream({ channel: this.options.channel, ts: ref.id })).catch(
+      () => undefined,
+    );
   }
 
   /** The blocks for a message with `controls`; undefined (text only, as before) where the answer has none. */

@@ -119,5 +119,18 @@ function replyTarget(
   });
 }
 
-  return { replyTarget, statusLine };
+/** The target an interrupted answer is marked through after a crash: it closes a stream left open first. */
+function reopenedReplyTarget(team: string, channel: string, threadTs: string): SlackReplyTarget {
+  return new SlackReplyTarget({
+    client: writeClient,
+    channel,
+    threadTs,
+    budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
+    postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
+    maxMessageLength: options.maxMessageLength,
+    closeStreamsBudget: budgets.forScope(`slack:${team}:chat.stopStream`, streamRates.stop),
+  });
+}
+
+  return { replyTarget, statusLine, reopenedReplyTarget };
 }

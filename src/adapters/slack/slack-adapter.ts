@@ -106,7 +106,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     return identity;
   }
 
-  const { replyTarget, statusLine } = slackReplyTargets({
+  const { replyTarget, statusLine, reopenedReplyTarget } = slackReplyTargets({
     writeClient,
     budgets,
     updateRate,
@@ -119,11 +119,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     ...SLACK,
     ...queuedItems,
     async openReplyTarget(item) {
-      return replyTarget(item.team, item.channel, item.threadTs);
+      return reopenedReplyTarget(item.team, item.channel, item.threadTs);
     },
-    // Every message of an answer is a reply in the item's thread; chat.update takes any of their ts.
+    // Every message of an answer is a reply in the item's thread; chat.update takes any of their ts, once a
+    // native stream the crash left open is stopped.
     async reopenReplyTarget(item) {
-      return replyTarget(item.team, item.channel, item.threadTs);
+      return reopenedReplyTarget(item.team, item.channel, item.threadTs);
     },
     async readTurn(threadKey, batch, log) {
       const newest = batch.at(-1)!;

@@ -35,11 +35,14 @@ export class StopControlMessage {
 
   constructor(private readonly options: StopControlMessageOptions) {}
 
-  /** Posts the button once; a failure leaves the answer without it (✋ and "stop" still work), never fails it. */
-  async show(): Promise<void> {
-    if (this.removed) return;
-    this.posted ??= this.post();
-    await this.posted;
+  /**
+   * Posts the button once; a failure leaves the answer without it (✋ and "stop" still work), never fails it.
+   * Resolves with the message's ts the first time it is posted (undefined after, or if it could not be).
+   */
+  async show(): Promise<string | undefined> {
+    if (this.removed || this.posted) return undefined;
+    this.posted = this.post();
+    return this.posted;
   }
 
   /** Deletes the button (the answer is over); once, and only if it was posted. */
