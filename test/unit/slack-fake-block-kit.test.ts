@@ -16,7 +16,7 @@ test("the adapter's Stop, feedback and text blocks are valid Block Kit", () => {
   expect(blocksProblem(stopBlocks("U1"))).toBeUndefined();
   expect(blocksProblem(feedbackBlocks())).toBeUndefined();
   expect(blocksProblem(answerBlocks("x".repeat(3_900), "stop", "U1"))).toBeUndefined();
-  expect(blocksProblem(answerBlocks("```js\n" + "let a = 1;\n".repeat(380) + "```", "feedback", "U1"))).toBeUndefined();
+  expect(blocksProblem(answerBlocks(`\`\`\`js\n${"let a = 1;\n".repeat(380)}\`\`\``, "feedback", "U1"))).toBeUndefined();
   expect(answerBlocks("text", "none", "U1")).toEqual([]);
   // No asker (an answer to another bot): no Stop button, and none of its text in blocks either.
   expect(answerBlocks("text", "stop", undefined)).toEqual([]);
