@@ -49,9 +49,9 @@ export function textBlocks(text: string): Block[] {
 }
 
 /**
- * The blocks a message of an answer gets for `controls`: its text and the buttons; `[]` for none, which is how
- * chat.update takes buttons away (blocks left out would keep the ones the message had). Stop needs the asker: an
- * answer to another bot gets no Stop button (the ✋ reaction and "stop" still work).
+ * The blocks a message of an answer gets for `controls`: its text and the buttons; `[]` for none, which is what
+ * docs.slack.dev/reference/methods/chat.update documents for removing a message's blocks ("include an empty
+ * array"). Stop needs the asker: an answer to another bot gets no Stop button (✋ and "stop" still work).
  */
 export function answerBlocks(text: string, controls: MessageControls, askerUserId: string | undefined): Block[] {
   if (controls === "feedback") return [...textBlocks(text), ...feedbackBlocks()];
