@@ -78,8 +78,14 @@ it("a target without controls is never asked for any and sees no extra calls", a
   const seen: unknown[] = [];
   const post = target.post.bind(target);
   const edit = target.edit.bind(target);
-  target.post = (text: string, ...rest: unknown[]) => (seen.push(...rest), post(text));
-  target.edit = (ref: MessageRef, text: string, ...rest: unknown[]) => (seen.push(...rest), edit(ref, text));
+  target.post = (text: string, ...rest: unknown[]) => {
+    seen.push(...rest);
+    return post(text);
+  };
+  target.edit = (ref: MessageRef, text: string, ...rest: unknown[]) => {
+    seen.push(...rest);
+    return edit(ref, text);
+  };
   await clock.runUntilSettled(streamReply(play(clock, answerSteps("plain words only", [5], 10)), target, { clock }));
   expect(seen).toEqual([]);
 });
