@@ -72,6 +72,11 @@ export interface ReplyTarget {
    * edit a message whose buttons must change even when its text does not (Stop gone once the answer ends).
    */
   readonly controls?: boolean;
+  /**
+   * Optional: called once when the answer is over, however it ended, so the platform can take away what it showed
+   * only while the answer ran (Slack: a natively streamed answer's Stop message) even if no final call did.
+   */
+  answerEnded?(): Promise<void>;
   /** The budget that `edit` (and continuation `post`s) draw from. */
   readonly budget: EditBudget;
   /** Shows a "typing…" indicator where the platform has one; called while no words are visible yet. */

@@ -128,8 +128,8 @@ export class SlackReplyTarget implements ReplyTarget {
     return answerBlocks(text, controls, this.options.controls.askerUserId);
   }
 
-  /** The last message got its feedback buttons: the answer is over (a native stream's Stop message goes). */
-  private async answerEnded(): Promise<void> {
+  /** The answer is over (its last message got feedback buttons, or the streamer says so): Stop messages go. */
+  async answerEnded(): Promise<void> {
     await this.options.controls?.onAnswerEnded?.().catch(() => undefined);
   }
 
