@@ -56,7 +56,12 @@ it("a bot killed mid native stream is followed by one that closes the stale stre
 
   const { message } = slack.userSays({ channel: "C1", user: "U1", text: `<@${slack.botUserId}> the phonetic alphabet please` });
   const streamed = () => slack.botReplies("C1", message.ts).find((m) => m.stream);
-  await slack.waitFor(() => streamed()?.text.startsWith("alpha bravo") && slack.callsTo("chat.postMessage").length > 0, 45_000, "mid-stream, with its Stop");
+  // A few lines in: the run's record has long named the stream and its Stop message (written just after both).
+  await slack.waitFor(
+    () => streamed()?.text.includes("echo foxtrot") && slack.callsTo("chat.postMessage").length > 0,
+    45_000,
+    "mid-stream, with its Stop",
+  );
   await first.kill(); // SIGKILL: no shutdown code runs, the stream stays open on Slack's side
   expect(streamed()!.stream!.open).toBe(true);
 
