@@ -43,8 +43,12 @@ export async function streamAnswer(
 ): Promise<ReplyOutcome> {
   const followed = target.statusLine ? followWithStatus(events, target.statusLine) : events;
   const native = target.nativeStream;
-  if (!native || !prefersNative(target.budget, native)) return streamReply(followed, target, options);
-  return new NativeReply(target, native, options).run(followed);
+  try {
+    if (!native || !prefersNative(target.budget, native)) return await streamReply(followed, target, options);
+    return await new NativeReply(target, native, options).run(followed);
+  } finally {
+    await target.answerEnded?.().catch(() => undefined);
+  }
 }
 
 /**

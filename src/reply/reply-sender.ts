@@ -10,7 +10,8 @@ import { DEFAULT_REFUSED_ATTEMPTS, DELIVERY_RETRY_MS, DeliveryRetry, NOTICE_ATTE
 import { undeliveredEnding } from "./final-text.js";
 import { paceWait } from "./pacing.js";
 import type { Action, Plan, ReplyView, ViewSource } from "./reply-view.js";
-import { RateLimitedError, type MessageRef, type ReplyTarget } from "./target.js";
+import { controlsFor } from "./message-controls.js";
+import { RateLimitedError, type MessageControls, type MessageRef, type ReplyTarget } from "./target.js";
 
 export interface ReplyCall {
   kind: "post" | "edit" | "delete";
@@ -56,6 +57,8 @@ export interface SenderOptions {
 interface Shown {
   ref: MessageRef;
   text: string;
+  /** The buttons it shows (targets that draw controls only). */
+  controls: MessageControls;
 }
 
 export class ReplySender {
@@ -82,7 +85,7 @@ export class ReplySender {
 
   /** Takes a message that already shows part of this answer as the reply's next message (it is edited, not posted). */
   adopt(ref: MessageRef, text: string): void {
-    this.messages.push({ ref, text });
+    this.messages.push({ ref, text, controls: "none" });
     if (text.trim() !== "") this.firstVisibleAt ??= this.options.clock.now();
   }
 
@@ -181,7 +184,16 @@ export class ReplySender {
   }
 
   private nextAction(plan: Plan): Action | undefined {
-    return this.view.nextAction(plan, this.messages.map((m) => m.text));
+    const action = this.view.nextAction(plan, this.messages.map((m) => m.text));
+    if (action || !this.target.controls) return action;
+    // The texts match; a message whose buttons must change (Stop gone, feedback added) is edited all the same.
+    const stale = plan.texts.findIndex((_, i) => this.messages[i]!.controls !== controlsFor(plan, i));
+    return stale < 0 ? undefined : { kind: "edit", index: stale, text: plan.texts[stale]! };
+  }
+
+  /** The buttons the message at `index` gets with this call; none where the target draws no controls. */
+  private controlsAt(plan: Plan, index: number): MessageControls {
+    return this.target.controls ? controlsFor(plan, index) : "none";
   }
 
   private usesBudget(action: Action): boolean {
@@ -207,13 +219,17 @@ export class ReplySender {
       observer?.onCall?.({ kind: action.kind, at, ok, rateLimited, final: plan.final, visibleChars: this.visibleChars });
     try {
       if (action.kind === "post") {
-        const ref = await this.target.post(action.text);
-        this.messages.push({ ref, text: action.text });
+        const controls = this.controlsAt(plan, this.messages.length);
+        const ref = this.target.controls ? await this.target.post(action.text, controls) : await this.target.post(action.text);
+        this.messages.push({ ref, text: action.text, controls });
         this.counts.posts++;
       } else if (action.kind === "edit") {
         const shown = this.messages[action.index]!;
-        await this.target.edit(shown.ref, action.text);
+        const controls = this.controlsAt(plan, action.index);
+        if (this.target.controls) await this.target.edit(shown.ref, action.text, controls);
+        else await this.target.edit(shown.ref, action.text);
         shown.text = action.text;
+        shown.controls = controls;
         this.counts.edits++;
       } else {
         const [gone] = this.messages.splice(action.index, 1);

@@ -52,15 +52,31 @@ export interface EditBudget {
   join?(): () => void;
 }
 
+/**
+ * The buttons one message of an answer carries: Stop on the last message while the answer streams, feedback on
+ * the last message once it is over, none otherwise. The platform draws them its own way.
+ */
+export type MessageControls = "stop" | "feedback" | "none";
+
 export interface ReplyTarget {
   /** Longest text one message may carry, in characters, after `render`. */
   readonly maxMessageLength: number;
   /** Markdown (as the model writes it) to the platform's own format. */
   render(markdown: string): string;
   /** Posts a new message into the conversation (the first call posts the placeholder). */
-  post(text: string): Promise<MessageRef>;
-  /** Replaces the text of a message posted earlier. */
-  edit(ref: MessageRef, text: string): Promise<void>;
+  post(text: string, controls?: MessageControls): Promise<MessageRef>;
+  /** Replaces the text (and, with `controls`, the buttons) of a message posted earlier. */
+  edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void>;
+  /**
+   * Optional: the target draws answer controls (MessageControls). Only then does the streamer pass them, and
+   * edit a message whose buttons must change even when its text does not (Stop gone once the answer ends).
+   */
+  readonly controls?: boolean;
+  /**
+   * Optional: called once when the answer is over, however it ended, so the platform can take away what it showed
+   * only while the answer ran (Slack: a natively streamed answer's Stop message) even if no final call did.
+   */
+  answerEnded?(): Promise<void>;
   /** The budget that `edit` (and continuation `post`s) draw from. */
   readonly budget: EditBudget;
   /** Shows a "typing…" indicator where the platform has one; called while no words are visible yet. */
@@ -123,6 +139,11 @@ export interface StatusLine {
 export interface AppendOnlyStream {
   /** The message; once the stream stopped it can be edited like any other (`ReplyTarget.edit`). */
   readonly ref: MessageRef;
+  /**
+   * Optional: messages the platform posted along with this stream (Slack: the Stop button's message), recorded
+   * after it so that the cleanup of a crash removes them like a reply's later messages.
+   */
+  readonly companions?: readonly MessageRef[];
   /** Adds Markdown at the end. StreamClosedError: the platform closed the stream, the text was not shown. */
   append(markdown: string): Promise<void>;
   /** Ends the stream with `markdown` last; `finished` marks the answer's last message (controls go there). */

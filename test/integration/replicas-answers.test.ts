@@ -42,8 +42,9 @@ describe.skipIf(skipRedisTests())("two replicas that both receive every event", 
     const { slack, model, bots } = cluster;
     // The answer names the question it answers, so a reply in the wrong thread would show.
     model.setFallback((request) => ({
-      // One chunk ending in a newline (no half-written last word to hold back): the reply's first edit is also
-      // its last, so these 30 answers take 30 of the workspace's 50 edits a minute and finish quickly.
+      // One chunk ending in a newline (no half-written last word to hold back): the reply's first edit shows the
+      // whole answer, and one more swaps its Stop button for the feedback buttons (the answer is over), so these
+      // 30 answers take 60 edits, a little over the workspace's 50 a minute.
       text: `Answer to question ${/question (\d+)/.exec(lastUserText(request.body))?.[1] ?? "?"}\n`,
       chunk: { size: 100, unit: "words" },
     }));
@@ -69,7 +70,7 @@ describe.skipIf(skipRedisTests())("two replicas that both receive every event", 
     for (const bot of bots) {
       await waitUntil(() => bot.linesWith(ANSWERING).length + bot.linesWith(ALREADY_HANDLED).length >= MENTIONS, 30_000, `${bot.name} to decide on every mention`);
     }
-    await waitUntil(() => count(bots, "answer finished") >= MENTIONS, 30_000, "every answer finished");
+    await waitUntil(() => count(bots, "answer finished") >= MENTIONS, 90_000, "every answer finished");
 
     expect(slack.deliveries.filter((d) => d.eventType === "app_mention")).toHaveLength(MENTIONS * 2);
     for (const t of threads) expect(slack.botReplies(t.channel, t.ts).map((m) => m.text)).toEqual([t.expected]);
@@ -87,7 +88,7 @@ describe.skipIf(skipRedisTests())("two replicas that both receive every event", 
       `answers per replica: ${bots.map((b) => `${b.name}=${b.linesWith(ANSWERING).length}`).join(", ")}; ` +
         `chat.update ${JSON.stringify(slack.callCounts.get("chat.update"))}`,
     );
-  });
+  }, 150_000);
 
   it("answers three messages sent during an answer with ONE follow-up answer that saw all three", async () => {
     const { slack, model, bots } = cluster;

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { webApi } from "@slack/bolt";
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from "../support/fake-slack/index.js";
+import { feedbackBlocks } from "../../src/adapters/slack/feedback.js";
 
 let slack: FakeSlack;
 let client: webApi.WebClient;
@@ -51,7 +52,8 @@ test("a stream starts, grows by appends only, and stops with blocks at the botto
   const ts = started.ts!;
   await client.chat.appendStream({ channel: "C1", ts, markdown_text: ", **world**" });
   await client.chat.appendStream({ channel: "C1", ts, markdown_text: "!\n" });
-  const blocks = [{ type: "context_actions", elements: [{ type: "feedback_buttons", action_id: "fb" }] }];
+  // A whole feedback_buttons element: the fake refuses what Slack refuses (block-kit.ts).
+  const blocks = feedbackBlocks();
   await client.chat.stopStream({ channel: "C1", ts, markdown_text: "Done.", blocks } as never);
   const [reply] = slack.botReplies("C1", rootTs);
   expect(reply!.text).toBe("Hello, **world**!\nDone.");

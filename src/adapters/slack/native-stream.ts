@@ -50,6 +50,8 @@ export interface SlackNativeStreamOptions {
   onStarted?: (ts: string) => Promise<void>;
   /** Blocks the answer's last message ends with (feedback buttons), given at the final stop. */
   finalBlocks?: () => Array<Record<string, unknown>> | undefined;
+  /** The answer's Stop button (stop-control-message.ts): shown once a stream started, gone when the answer ends. */
+  stopControl?: { show(): Promise<string | undefined>; remove(): Promise<void> };
 }
 
 export class SlackNativeStreaming implements NativeStreaming {
@@ -90,18 +92,23 @@ export class SlackNativeStreaming implements NativeStreaming {
     }
     if (!ts) throw new NativeStreamRefusedError("Slack started a stream but returned no ts.");
     await this.options.onStarted?.(ts).catch(() => undefined);
-    return new SlackAppendOnlyStream(client, channel, ts, this.options.finalBlocks);
+    const control = await this.options.stopControl?.show();
+    const stream = new SlackAppendOnlyStream(client, channel, ts, this.options.finalBlocks, this.options.stopControl);
+    if (control) stream.companions = [{ id: control }];
+    return stream;
   }
 }
 
 class SlackAppendOnlyStream implements AppendOnlyStream {
   readonly ref: { id: string };
+  companions?: Array<{ id: string }>;
 
   constructor(
     private readonly client: Pick<WebClient, "chat">,
     private readonly channel: string,
     ts: string,
     private readonly finalBlocks: SlackNativeStreamOptions["finalBlocks"],
+    private readonly stopControl: SlackNativeStreamOptions["stopControl"],
   ) {
     this.ref = { id: ts };
   }
@@ -126,6 +133,7 @@ class SlackAppendOnlyStream implements AppendOnlyStream {
     } catch (error) {
       throw streamError(error, "chat.stopStream");
     }
+    if (finished) await this.stopControl?.remove();
   }
 }
 

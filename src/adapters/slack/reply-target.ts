@@ -11,13 +11,16 @@ import {
   RateLimitedError,
   TransientPlatformError,
   type EditBudget,
+  type MessageControls,
   type MessageRef,
   type NativeStreaming,
   type ReplyTarget,
   type StatusLine,
   type UploadedFile,
+  withBudget,
 } from "../../reply/target.js";
 import { networkFailure } from "../../startup/network-failure.js";
+import { answerBlocks } from "./answer-controls.js";
 import { markdownToMrkdwn } from "./markdown.js";
 import { isTransientSlackError } from "./startup-errors.js";
 import { uploadToThread, type FileUploadClient } from "./file-upload.js";
@@ -41,6 +44,17 @@ export interface SlackReplyTargetOptions {
   nativeStream?: NativeStreaming;
   /** The thread's assistant status line (status-line.ts). */
   statusLine?: StatusLine;
+  /**
+   * The answer's buttons (answer-controls.ts): Stop while it streams, 👍/👎 on its last message at the end. Set for
+   * answers only (not for a refusal or a notice); `askerUserId` is whom the Stop button answers to.
+   */
+  controls?: { askerUserId: string | undefined; onAnswerEnded?: () => Promise<void> };
+  /**
+   * A target reopened after a crash: a message may be a native stream the dead process left open, which Slack
+   * will not let chat.update touch until it lapses (~5 minutes). Each edit first stops it (chat.stopStream, on this
+   * budget); a message that is no stream just says so (`message_not_in_streaming_state`), which is ignored.
+   */
+  closeStreamsBudget?: EditBudget;
 }
 
 export class SlackReplyTarget implements ReplyTarget {
@@ -50,10 +64,12 @@ export class SlackReplyTarget implements ReplyTarget {
   readonly postUsesBudget = false;
   readonly nativeStream?: NativeStreaming;
   readonly statusLine?: StatusLine;
+  readonly controls: boolean;
 
   constructor(private readonly options: SlackReplyTargetOptions) {
     this.maxMessageLength = options.maxMessageLength ?? SLACK_MAX_MESSAGE_LENGTH;
     this.budget = options.budget;
+    this.controls = options.controls !== undefined;
     if (options.nativeStream) this.nativeStream = options.nativeStream;
     if (options.statusLine) this.statusLine = options.statusLine;
   }
@@ -62,19 +78,22 @@ export class SlackReplyTarget implements ReplyTarget {
     return markdownToMrkdwn(markdown);
   }
 
-  async post(text: string): Promise<MessageRef> {
+  async post(text: string, controls?: MessageControls): Promise<MessageRef> {
+    const blocks = this.blocks(text, controls);
     const callDone = await this.options.postBudget.take();
     try {
       const response = await this.options.client.chat.postMessage({
         channel: this.options.channel,
         thread_ts: this.options.threadTs,
         text,
+        ...(blocks?.length ? { blocks } : {}),
         unfurl_links: false,
         unfurl_media: false,
       });
       if (!response.ts) throw new Error("Slack accepted the message but returned no ts.");
       // The message is out: bookkeeping that fails must not make the streamer post it again.
       await this.options.onPosted?.(response.ts).catch(() => undefined);
+      if (controls === "feedback") await this.answerEnded();
       return { id: response.ts };
     } catch (error) {
       const mapped = toReplyError(error, "chat.postMessage");
@@ -86,12 +105,34 @@ export class SlackReplyTarget implements ReplyTarget {
     }
   }
 
-  async edit(ref: MessageRef, text: string): Promise<void> {
+  async edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void> {
+    const blocks = this.blocks(text, controls);
+    await this.closeStream(ref);
     try {
-      await this.options.client.chat.update({ channel: this.options.channel, ts: ref.id, text });
+      await this.options.client.chat.update({ channel: this.options.channel, ts: ref.id, text, ...(blocks ? { blocks } : {}) });
     } catch (error) {
       throw toReplyError(error, "chat.update");
     }
+    if (controls === "feedback") await this.answerEnded();
+  }
+
+  private async closeStream(ref: MessageRef): Promise<void> {
+    const budget = this.options.closeStreamsBudget;
+    if (!budget) return;
+    await withBudget(budget, () => this.options.client.chat.stopStream({ channel: this.options.channel, ts: ref.id })).catch(
+      () => undefined,
+    );
+  }
+
+  /** The blocks for a message with `controls`; undefined (text only, as before) where the answer has none. */
+  private blocks(text: string, controls: MessageControls | undefined) {
+    if (!this.options.controls || controls === undefined) return undefined;
+    return answerBlocks(text, controls, this.options.controls.askerUserId);
+  }
+
+  /** The answer is over (its last message got feedback buttons, or the streamer says so): Stop messages go. */
+  async answerEnded(): Promise<void> {
+    await this.options.controls?.onAnswerEnded?.().catch(() => undefined);
   }
 
   /** A long code block's file, shared in the thread after the answer (file-upload.ts). */

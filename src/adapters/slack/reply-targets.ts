@@ -9,6 +9,7 @@ import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
 import { RefusalMemory } from "./refusal-memory.js";
 import { SlackReplyTarget } from "./reply-target.js";
 import { SlackStatusLine } from "./status-line.js";
+import { StopControlMessage } from "./stop-control-message.js";
 import type { RepliedThread } from "./store-keys.js";
 
 export interface SlackReplyTargetDeps {
@@ -31,6 +32,9 @@ export function slackReplyTargets(deps: SlackReplyTargetDeps) {
   const { writeClient, budgets, updateRate, postRate, rememberReply, options } = deps;
 
 const streamRates = { ...NATIVE_STREAM_RATES, ...options.streamRates };
+// chat.delete: "Rate limits: Tier 3" (api.slack.com/methods/chat.delete), per workspace; a native answer's Stop
+// message is deleted through it when the answer ends.
+const deleteRate: BudgetRate = { calls: 50, perMs: 60_000 };
 const refusals = new RefusalMemory();
 const statusRefusals = new RefusalMemory();
 
@@ -46,6 +50,7 @@ function nativeStream(
   threadTs: string,
   recipient: string | undefined,
   onStarted?: (ts: string) => Promise<void>,
+  stopControl?: StopControlMessage,
 ): SlackNativeStreaming | undefined {
   if (options.nativeStreaming === false || !recipient) return undefined;
   return new SlackNativeStreaming({
@@ -65,6 +70,7 @@ function nativeStream(
     finalBlocks: feedbackBlocks,
     ...(options.streamLifetimeMs !== undefined ? { lifetimeMs: options.streamLifetimeMs } : {}),
     ...(onStarted ? { onStarted } : {}),
+    ...(stopControl ? { stopControl } : {}),
   });
 }
 
@@ -81,7 +87,40 @@ function replyTarget(
   status?: SlackStatusLine,
 ): SlackReplyTarget {
   const onPosted = replied ? (ts: string) => rememberReply(channel, ts, replied) : undefined;
-  const native = nativeStream(team, channel, threadTs, recipient, onPosted);
+  const postBudget = budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate);
+  // An answer to a person gets Stop and feedback buttons; a natively streamed one keeps its Stop in a message of
+  // its own (stop-control-message.ts), removed however the answer ends.
+  const stopControl =
+    replied && recipient
+      ? new StopControlMessage({
+          client: writeClient,
+          channel,
+          threadTs,
+          askerUserId: recipient,
+          postBudget,
+          deleteBudget: budgets.forScope(`slack:${team}:chat.delete`, deleteRate),
+          ...(onPosted ? { onPosted } : {}),
+        })
+      : undefined;
+  const native = nativeStream(team, channel, threadTs, recipient, onPosted, stopControl);
+  return new SlackReplyTarget({
+    client: writeClient,
+    channel,
+    threadTs,
+    budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
+    postBudget,
+    maxMessageLength: options.maxMessageLength,
+    ...(replied
+      ? { controls: { askerUserId: recipient, ...(stopControl ? { onAnswerEnded: () => stopControl.remove() } : {}) } }
+      : {}),
+    ...(onPosted ? { onPosted } : {}),
+    ...(native ? { nativeStream: native } : {}),
+    ...(status ? { statusLine: status } : {}),
+  });
+}
+
+/** The target an interrupted answer is marked through after a crash: it closes a stream left open first. */
+function reopenedReplyTarget(team: string, channel: string, threadTs: string): SlackReplyTarget {
   return new SlackReplyTarget({
     client: writeClient,
     channel,
@@ -89,11 +128,9 @@ function replyTarget(
     budget: budgets.forScope(`slack:${team}:chat.update`, updateRate),
     postBudget: budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
     maxMessageLength: options.maxMessageLength,
-    ...(onPosted ? { onPosted } : {}),
-    ...(native ? { nativeStream: native } : {}),
-    ...(status ? { statusLine: status } : {}),
+    closeStreamsBudget: budgets.forScope(`slack:${team}:chat.stopStream`, streamRates.stop),
   });
 }
 
-  return { replyTarget, statusLine };
+  return { replyTarget, statusLine, reopenedReplyTarget };
 }

@@ -18,6 +18,7 @@ import type { NATIVE_STREAM_RATES, } from "./native-stream.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { slackReplyTargets } from "./reply-targets.js";
 import { registerSurfaces } from "./surface-handlers.js";
+import { registerStopButton } from "./stop-button.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, storeKeys, } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
@@ -105,7 +106,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     return identity;
   }
 
-  const { replyTarget, statusLine } = slackReplyTargets({
+  const { replyTarget, statusLine, reopenedReplyTarget } = slackReplyTargets({
     writeClient,
     budgets,
     updateRate,
@@ -118,11 +119,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     ...SLACK,
     ...queuedItems,
     async openReplyTarget(item) {
-      return replyTarget(item.team, item.channel, item.threadTs);
+      return reopenedReplyTarget(item.team, item.channel, item.threadTs);
     },
-    // Every message of an answer is a reply in the item's thread; chat.update takes any of their ts.
+    // Every message of an answer is a reply in the item's thread; chat.update takes any of their ts, once a
+    // native stream the crash left open is stopped.
     async reopenReplyTarget(item) {
-      return replyTarget(item.team, item.channel, item.threadTs);
+      return reopenedReplyTarget(item.team, item.channel, item.threadTs);
     },
     async readTurn(threadKey, batch, log) {
       const newest = batch.at(-1)!;
@@ -256,6 +258,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.usage ? { usage: options.usage } : {}),
   });
+  registerStopButton({ app, readClient: app.client, writeClient, intake, logger, replyTarget });
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, "Slack app error");
   });

@@ -8,6 +8,7 @@ import type { FakeMessage, Workspace } from "./workspace.js";
 import type { SlidingWindowLimiter } from "./rate-limiter.js";
 import { MAX_LOADING_MESSAGES, MAX_MARKDOWN_TEXT } from "./method-limits.js";
 import type { ApiResult } from "./web-api.js";
+import { blocksProblem } from "./block-kit.js";
 
 /** What a thread's assistant surfaces show now (status line, prompts, title), with every status ever set. */
 export interface AssistantThreadState {
@@ -139,7 +140,7 @@ export function handleAiMethod(ctx: AiMethodsContext, method: string, params: Re
         } catch {
           return fail("invalid_blocks");
         }
-        if (!Array.isArray(blocks) || blocks.length > 50) return fail("invalid_blocks");
+        if (blocksProblem(blocks) !== undefined) return fail("invalid_blocks");
       }
       if (!streamIsOpen(message, ctx)) return fail("message_not_in_streaming_state");
       const refused = take();

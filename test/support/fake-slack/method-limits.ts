@@ -31,6 +31,9 @@ export const DEFAULT_METHOD_LIMITS: Record<string, WindowLimit> = {
   "assistant.threads.setTitle": TIER_3,
   "files.getUploadURLExternal": TIER_4,
   "files.completeUploadExternal": TIER_4,
+  // docs.slack.dev/reference/methods/users.info: "Tier 4"; api.slack.com/methods/chat.postEphemeral: "Tier 4".
+  "users.info": TIER_4,
+  "chat.postEphemeral": TIER_4,
 };
 
 /**
@@ -42,6 +45,8 @@ export const METHOD_SCOPES: Record<string, string[]> = {
   "chat.postMessage": ["chat:write"],
   "chat.update": ["chat:write"],
   "chat.delete": ["chat:write"],
+  "chat.postEphemeral": ["chat:write"],
+  "users.info": ["users:read"],
   "chat.startStream": ["chat:write"],
   "chat.appendStream": ["chat:write"],
   "chat.stopStream": ["chat:write"],

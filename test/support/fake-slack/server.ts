@@ -16,6 +16,7 @@ import {
   handleApiCall,
   refusedToken,
   type ApiCall,
+  type FakeEphemeral,
   type MethodRefusal,
   type TokenKind,
   type WebApiContext,
@@ -34,7 +35,7 @@ import {
   type PayloadContext,
 } from "./interactions.js";
 
-export type { ApiCall, MethodRefusal } from "./web-api.js";
+export type { ApiCall, FakeEphemeral, MethodRefusal } from "./web-api.js";
 export type { AssistantThreadState } from "./ai-methods.js";
 export type { SharedUpload } from "./file-methods.js";
 export type { InteractionDelivery } from "./interactions.js";
@@ -160,6 +161,8 @@ export class FakeSlack extends EventEmitter {
   readonly interactions: InteractionDelivery[] = [];
   /** What the app POSTed to a `response_url`, in order. */
   readonly responses: Array<{ url: string; body: Record<string, unknown> }> = [];
+  /** Every ephemeral message the bot sent (chat.postEphemeral), in order. */
+  readonly ephemerals: FakeEphemeral[] = [];
 
   private readonly server: Server;
   private readonly wss: WebSocketServer;
@@ -530,6 +533,7 @@ export class FakeSlack extends EventEmitter {
       limits: { update: this.updateLimiter, post: this.postLimiter },
       scopes: this.scopes,
       refusals: this.refusals,
+      ephemerals: this.ephemerals,
       now: () => Date.now(),
       // Read on every call, so a test may shorten it after the start.
       get streamLifetimeMs() {

@@ -7,8 +7,19 @@ import type { SlidingWindowLimiter } from "./rate-limiter.js";
 import { AI_METHODS, handleAiMethod, streamIsOpen, type AiMethodsContext } from "./ai-methods.js";
 import { METHOD_SCOPES } from "./method-limits.js";
 import { FILE_METHODS, handleFileMethod, type FileMethodsContext } from "./file-methods.js";
+import { blocksProblem } from "./block-kit.js";
 
 export type TokenKind = "bot" | "app" | "none" | "invalid";
+
+/** A message only one person sees (chat.postEphemeral): Slack keeps it out of the channel's history. */
+export interface FakeEphemeral {
+  channel: string;
+  user: string;
+  threadTs?: string;
+  text: string;
+  blocks?: Array<Record<string, unknown>>;
+  at: number;
+}
 
 export interface ApiCall {
   method: string;
@@ -51,6 +62,8 @@ export interface WebApiContext extends AiMethodsContext, Pick<FileMethodsContext
   /** The bot token's scopes; a method none of whose scopes (method-limits.ts) is held answers `missing_scope`. */
   scopes: ReadonlySet<string>;
   refusals: readonly MethodRefusal[];
+  /** Every ephemeral message the bot sent, in order. */
+  ephemerals: FakeEphemeral[];
 }
 
 const ok = (body: Record<string, unknown> = {}): ApiResult => ({ status: 200, body: { ok: true, ...body } });
@@ -106,6 +119,8 @@ export function handleApiCall(
     case "users.info": {
       const user = ws.users.get(params.user ?? "");
       if (!user) return fail("user_not_found");
+      const wait = ctx.limiter(method)?.take(ws.teamId) ?? 0;
+      if (wait > 0) return limited(wait);
       return ok({
         user: {
           id: user.id,
@@ -172,6 +187,29 @@ export function handleApiCall(
       return ok({ channel, ts: message.ts, message: ws.toApi(message) });
     }
 
+    case "chat.postEphemeral": {
+      const channel = params.channel ?? "";
+      if (!ws.channels.has(channel)) return fail("channel_not_found");
+      if (!ws.users.has(params.user ?? "")) return fail("user_not_found");
+      const text = params.text ?? "";
+      if (!text.trim() && !params.blocks) return fail("no_text");
+      if (text.length > ctx.maxTextLength) return fail("msg_too_long");
+      const blocks = parseBlocks(params.blocks);
+      if (blocks === null) return fail("invalid_blocks");
+      const wait = ctx.limiter(method)?.take(ws.teamId) ?? 0;
+      if (wait > 0) return limited(wait);
+      ctx.ephemerals.push({
+        channel,
+        user: params.user!,
+        ...(params.thread_ts ? { threadTs: params.thread_ts } : {}),
+        text,
+        ...(blocks ? { blocks } : {}),
+        at: ctx.now(),
+      });
+      // Slack answers with a ts for the ephemeral message; it is in no history and cannot be edited by the bot.
+      return ok({ message_ts: (ctx.now() / 1000).toFixed(6) });
+    }
+
     case "chat.update": {
       const channel = params.channel ?? "";
       if (!ws.channels.has(channel)) return fail("channel_not_found");
@@ -230,12 +268,12 @@ export function handleApiCall(
   }
 }
 
-/** `blocks` as sent (a JSON string): undefined when absent, null when it is not a list of at most 50 blocks. */
-function parseBlocks(raw: string | undefined): Array<Record<string, unknown>> | undefined | null {
+/** `blocks` as sent (a JSON string): undefined when absent, null when Slack would refuse them (block-kit.ts). */
+export function parseBlocks(raw: string | undefined): Array<Record<string, unknown>> | undefined | null {
   if (!raw) return undefined;
   try {
     const blocks = JSON.parse(raw) as unknown;
-    return Array.isArray(blocks) && blocks.length <= 50 ? (blocks as Array<Record<string, unknown>>) : null;
+    return blocksProblem(blocks) === undefined ? (blocks as Array<Record<string, unknown>>) : null;
   } catch {
     return null;
   }
