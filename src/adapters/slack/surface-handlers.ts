@@ -10,6 +10,7 @@ import type { Intake } from "../../core/intake.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { withBudget, type EditBudget, type ReplyTarget } from "../../reply/target.js";
 import type { QueuedSlackMessage } from "./conversation.js";
+import { matchSubcommand, type CopilotSubcommand } from "./copilot-subcommands.js";
 import { FEEDBACK_ACTION_ID, asStoredVote, asVote } from "./feedback.js";
 import { asRepliedThread, storeKeys } from "./store-keys.js";
 import {
@@ -32,13 +33,15 @@ export interface SurfaceDeps {
   /** chat.postMessage's budget in a channel (a slash command's question is posted there). */
   postBudget: (team: string, channel: string) => EditBudget;
   metrics?: Pick<Metrics, "feedback">;
+  /** `/copilot <subcommand> …` (model, instructions, …); any other text is a question. */
+  subcommands?: readonly CopilotSubcommand[];
 }
 
 /** Registers the listeners; returns what the message handler needs (titling a panel thread on its first question). */
 export function registerSurfaces(deps: SurfaceDeps): {
   titleAssistantThread(channel: string, threadTs: string, question: string, log: Logger): Promise<void>;
 } {
-  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics } = deps;
+  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics, subcommands = [] } = deps;
 
 async function onAssistantThreadStarted(rawEvent: unknown): Promise<void> {
   const started = parseAssistantThreadStarted(rawEvent);
@@ -130,7 +133,17 @@ app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
     await ack({ response_type: "ephemeral", text: `Ask a question: \`${SLASH_COMMAND} how do I …?\`` });
     return;
   }
+  const sub = matchSubcommand(subcommands, command.text);
   await ack();
+  if (sub) {
+    const { team_id: team, channel_id: channel, user_id: user } = command;
+    const log = logger.child({ channel, command: `${SLASH_COMMAND} ${sub.subcommand.name}` });
+    const answer = async (text: string) => {
+      await respond({ response_type: "ephemeral", text });
+    };
+    intake.track(sub.subcommand.run({ team, channel, user, args: sub.args, respond: answer, log }));
+    return;
+  }
   intake.track(onSlashCommand(command, (text) => respond({ response_type: "ephemeral", text })));
 });
 app.shortcut(THREAD_SHORTCUT_CALLBACK_ID, async ({ ack, body }) => {
