@@ -126,6 +126,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       placeholder: config.reply.placeholder,
       toolsFor: (context) => registry.buildTools(context),
       metrics,
+      defaultModel: model,
     });
     const gate = new RequestGate({
       access: {
@@ -154,6 +155,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       maxImages: config.safety.images.maxCount,
       maxImageBytes: config.safety.images.maxBytes,
       coordinator: coordinatorOptions(config),
+      // Channels choose among the sign-in's models; a BYOK provider keeps its one (the commands say so).
+      models: { defaultModel: model, ...(started.fixedModel ? { fixedModel: started.fixedModel } : {}), list: () => started.modelOptions() },
     };
 
     // Every configured platform, started through the one contract (src/core/platform.ts).

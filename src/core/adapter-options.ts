@@ -10,6 +10,7 @@ import type { GateCheckOptions, GateDecision } from "../safety/request-gate.js";
 import type { StateStore } from "../store/types.js";
 import type { ConversationTurn } from "./answer.js";
 import type { ThreadCoordinatorOptions } from "./thread-coordinator.js";
+import type { ModelCatalog } from "./settings-commands.js";
 
 /** The core's Answerer (src/core/answer.ts), or anything that answers a turn the same way. */
 export interface TurnAnswerer {
@@ -57,4 +58,6 @@ export interface AdapterCommonOptions<Item> {
   followTtlMs?: number;
   maxImages?: number;
   maxImageBytes?: number;
+  /** The models a channel may choose (`/copilot model`, Discord `/model`); without it the commands say so. */
+  models?: ModelCatalog;
 }

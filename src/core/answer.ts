@@ -12,6 +12,8 @@ import type { PlatformName } from "./platform.js";
 import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";
 import type { ToolRunContext } from "../tools/registry.js";
+import type { ConversationSettings } from "./conversation-settings.js";
+import { modelFooter, withFooter } from "./model-footer.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
@@ -28,6 +30,8 @@ export interface ConversationTurn {
   readOlder?: ReadOlder;
   /** Sentences for the user about what was left out of their message (images over the limits, say). */
   notices?: string[];
+  /** The conversation's chosen model, reasoning effort and channel instructions (absent: the defaults). */
+  settings?: ConversationSettings;
 }
 
 export interface AnswererDeps {
@@ -42,6 +46,8 @@ export interface AnswererDeps {
   metrics?: Metrics;
   /** How the answer is shown as it streams (default: the product's streamer; the benchmark swaps in others). */
   replyStrategy?: ReplyStrategy;
+  /** The runtime's own model: an answer by any other one names its model in a footer. */
+  defaultModel?: string;
 }
 
 const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
@@ -82,12 +88,16 @@ export class Answerer {
       ...(turn.images.length > 0 ? { images: turn.images } : {}),
       ...(tools && tools.length > 0 ? { tools } : {}),
       ...(turn.signal ? { signal: turn.signal } : {}),
+      ...(turn.settings?.model ? { model: turn.settings.model } : {}),
+      ...(turn.settings?.reasoningEffort ? { reasoningEffort: turn.settings.reasoningEffort as AnswerRequest["reasoningEffort"] } : {}),
+      ...(turn.settings?.instructions ? { instructions: turn.settings.instructions } : {}),
     };
+    const footer = modelFooter(turn.settings, this.deps.defaultModel);
     const tracker = metrics?.answerStarted(turn.platform);
     try {
       if (notices.length > 0) await this.postNotice(turn.target, notices);
       const stream = this.deps.replyStrategy ?? streamAnswer;
-      const outcome = await stream(runtime.stream(request), turn.target, {
+      const outcome = await stream(withFooter(runtime.stream(request), footer), turn.target, {
         ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
         stoppedNote: () => stoppedNote(turn.signal),
         ...(metrics ? { observer: this.observer(turn.platform, tracker!) } : {}),

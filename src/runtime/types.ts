@@ -1,4 +1,7 @@
-import type { Tool } from "@github/copilot-sdk";
+import type { SessionConfig, Tool } from "@github/copilot-sdk";
+
+/** The SDK's reasoning-effort levels (its type is not exported by name). */
+export type ReasoningEffort = NonNullable<SessionConfig["reasoningEffort"]>;
 import type { ImageInput } from "../history/types.js";
 import type { RuntimeEvent } from "./events.js";
 
@@ -16,6 +19,10 @@ export interface AnswerRequest {
   threadKey?: string;
   /** Model for this request only (e.g. the advisor's second opinion); default the runtime's model. */
   model?: string;
+  /** The model's reasoning effort, when it takes one (checked against the model list before it is stored). */
+  reasoningEffort?: ReasoningEffort;
+  /** The channel's own instructions, added to the system prompt. */
+  instructions?: string;
 }
 
 /** What the core needs from the Copilot runtime: a stream of events per request. */

@@ -17,3 +17,26 @@ export interface DiscordCommand {
 export function commandNamed(table: readonly DiscordCommand[], name: string): DiscordCommand | undefined {
   return table.find((command) => command.data.name === name);
 }
+
+/** Runs a table command; never throws (a failure is logged and, when the interaction still can, said). */
+export async function runCommand(command: DiscordCommand, interaction: ChatInputCommandInteraction, logger: Logger): Promise<void> {
+  const log = logger.child({ interaction: interaction.id, command: interaction.commandName, channel: interaction.channelId });
+  try {
+    await command.run(interaction, log);
+  } catch (error) {
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, "A Discord slash command failed");
+    const sorry = "Sorry, that command failed; please try again in a minute.";
+    await (interaction.deferred || interaction.replied ? interaction.editReply({ content: sorry }) : interaction.reply({ content: sorry })).catch(() => undefined);
+  }
+}
+
+/** Answers an autocomplete; never throws (Discord shows no suggestions when none come within 3 s). */
+export async function runAutocomplete(command: DiscordCommand, interaction: AutocompleteInteraction, logger: Logger): Promise<void> {
+  if (!command.autocomplete) return;
+  const log = logger.child({ interaction: interaction.id, command: interaction.commandName });
+  try {
+    await command.autocomplete(interaction, log);
+  } catch (error) {
+    log.debug({ err: error instanceof Error ? error.message : String(error) }, "A Discord autocomplete failed");
+  }
+}

@@ -14,7 +14,7 @@ import type { AccessRequest } from "../../safety/access.js";
 import type { QueuedAsk, QueuedDiscordMessage } from "./conversation.js";
 import { InteractionReplyTarget } from "./interaction-reply-target.js";
 import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND } from "./slash-commands.js";
-import { storeKeys } from "./store-keys.js";
+import { discordSettingsKeys, storeKeys } from "./store-keys.js";
 
 export interface SlashIntakeDeps {
   client: Client;
@@ -135,6 +135,7 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
       history: [{ role: "user", speaker: item.ask.speaker, text: item.ask.question, imageCount: 0 }],
       images: [],
       target: replyTarget(item, channel, threadKey),
+      settingsKeys: discordSettingsKeys(channel.id, channel.isThread() ? channel.parentId : undefined),
     };
   }
 

@@ -16,7 +16,7 @@ import { plainText } from "./discord-text.js";
 import { readHistory, readOlder, toHistoryMessage, type ReadHistoryResult } from "./history-reader.js";
 import { fetchImages } from "./image-fetch.js";
 import { DiscordReplyTarget } from "./reply-target.js";
-import { storeKeys } from "./store-keys.js";
+import { discordSettingsKeys, storeKeys } from "./store-keys.js";
 
 export interface ThreadTurnDeps {
   client: Client;
@@ -75,7 +75,14 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   const older: ReadOlder | undefined = olderBefore
     ? (before, limit) => readOlder(source, before ?? olderBefore, limit, deps.botUserId)
     : undefined;
-  return { history, images, target, ...(older ? { readOlder: older } : {}), ...(notices.length > 0 ? { notices } : {}) };
+  return {
+    history,
+    images,
+    target,
+    ...(older ? { readOlder: older } : {}),
+    ...(notices.length > 0 ? { notices } : {}),
+    settingsKeys: discordSettingsKeys(channel.id, channel.isThread() ? channel.parentId : undefined),
+  };
 }
 
 /** The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. */
