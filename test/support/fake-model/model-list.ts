@@ -13,6 +13,8 @@ export interface FakeModelEntry {
   name?: string;
   /** Reasoning efforts the model takes (default none). */
   efforts?: string[];
+  /** Default "OpenAI" for a model with efforts, else "Fake" (a vendor the runtime gives no default efforts). */
+  vendor?: string;
   /** Policy "disabled": listed, but the account may not use it. */
   disabled?: boolean;
 }
@@ -27,7 +29,7 @@ export function modelListBody(entries: readonly FakeModelEntry[]): unknown {
       name: entry.name ?? entry.id,
       object: "model",
       owned_by: "fake",
-      vendor: "Fake",
+      vendor: entry.vendor ?? (entry.efforts && entry.efforts.length > 0 ? "OpenAI" : "Fake"),
       version: entry.id,
       preview: false,
       model_picker_enabled: true,
