@@ -245,4 +245,40 @@ describe("model choice and channel instructions", () => {
     expect(systemPrompt(reset.request)).not.toContain("Always answer in French.");
     expect(reset.reply).not.toContain("Model:");
   }, 180_000);
+
+  it("with a BYOK provider the model stays the configured one, said in one sentence; instructions still apply", async () => {
+    const running = bot!;
+    running.signal("SIGTERM");
+    await running.waitForExit(30_000);
+    const byokDir = mkdtempSync(join(tmpdir(), "threadpilot-model-byok-"));
+    try {
+      bot = await BotProcess.start({
+        name: "model-choice-byok",
+        cwd: byokDir,
+        env: {
+          SLACK_BOT_TOKEN: slack.botToken,
+          SLACK_APP_TOKEN: slack.appToken,
+          SLACK_API_URL: slack.apiUrl,
+          SLACK_NATIVE_STREAMING: "false",
+          COPILOT_PROVIDER_BASE_URL: model.url,
+          COPILOT_PROVIDER_API_KEY: "fake-key",
+          COPILOT_MODEL: "fake-model",
+          COPILOT_RETRY_ATTEMPTS: "1",
+          HEALTH_PORT: "0",
+          USER_RATE_LIMIT: "0",
+        },
+      });
+      const sentence = "This bot uses its own provider's single configured model (`fake-model`), so the model cannot be changed here.";
+      expect(await copilot("U2", "C2", "model")).toBe(sentence);
+      expect(await copilot("U1", "C2", "model fake-large high")).toBe(sentence);
+      expect(await copilot("U1", "C2", "instructions set Reply in haiku.")).toMatch(/^Saved:/);
+      const answer = await slackAnswer("C2", "what is a lambda");
+      expect(answer.request.body.model).toBe("fake-model");
+      expect(systemPrompt(answer.request)).toContain("Reply in haiku.");
+      expect(answer.reply).not.toContain("Model:");
+    } finally {
+      await bot?.kill();
+      rmSync(byokDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
