@@ -127,6 +127,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       toolsFor: (context) => registry.buildTools(context),
       metrics,
       defaultModel: model,
+      modelIsFixed: Boolean(config.copilot.provider),
     });
     const gate = new RequestGate({
       access: {

@@ -48,6 +48,8 @@ export interface AnswererDeps {
   replyStrategy?: ReplyStrategy;
   /** The runtime's own model: an answer by any other one names its model in a footer. */
   defaultModel?: string;
+  /** BYOK: the provider has one model, so a model choice stored earlier (under Copilot sign-in) is not used. */
+  modelIsFixed?: boolean;
 }
 
 const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
@@ -75,6 +77,7 @@ export class Answerer {
   async answer(turn: ConversationTurn): Promise<ReplyOutcome | undefined> {
     const { runtime, logger, metrics } = this.deps;
     const log = logger.child({ platform: turn.platform, thread: turn.threadKey });
+    const settings = this.usableSettings(turn.settings);
     const { history, notices } = this.limitHistory(turn);
     const prompt = formatPromptWithHistory(history, { contextCharBudget: this.deps.historyCharBudget });
     const tools = this.deps.toolsFor?.({
@@ -88,11 +91,11 @@ export class Answerer {
       ...(turn.images.length > 0 ? { images: turn.images } : {}),
       ...(tools && tools.length > 0 ? { tools } : {}),
       ...(turn.signal ? { signal: turn.signal } : {}),
-      ...(turn.settings?.model ? { model: turn.settings.model } : {}),
-      ...(turn.settings?.reasoningEffort ? { reasoningEffort: turn.settings.reasoningEffort as AnswerRequest["reasoningEffort"] } : {}),
-      ...(turn.settings?.instructions ? { instructions: turn.settings.instructions } : {}),
+      ...(settings?.model ? { model: settings.model } : {}),
+      ...(settings?.reasoningEffort ? { reasoningEffort: settings.reasoningEffort as AnswerRequest["reasoningEffort"] } : {}),
+      ...(settings?.instructions ? { instructions: settings.instructions } : {}),
     };
-    const footer = modelFooter(turn.settings, this.deps.defaultModel);
+    const footer = modelFooter(settings, this.deps.defaultModel);
     const tracker = metrics?.answerStarted(turn.platform);
     try {
       if (notices.length > 0) await this.postNotice(turn.target, notices);
@@ -126,6 +129,12 @@ export class Answerer {
       log.error({ err: error }, "answer could not be delivered");
       return undefined;
     }
+  }
+
+  /** The turn's settings this runtime can honour: with BYOK, the channel's instructions only. */
+  private usableSettings(settings: ConversationSettings | undefined): ConversationSettings | undefined {
+    if (!this.deps.modelIsFixed || !settings) return settings;
+    return settings.instructions ? { instructions: settings.instructions } : undefined;
   }
 
   /** A short italic note before the answer; it draws from the scope's budget like any other post. */

@@ -12,8 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANAGE_CHANNELS_SENTENCE } from "../../src/adapters/discord/settings-commands.js";
 import { ADMIN_ONLY_SENTENCE } from "../../src/adapters/slack/settings-subcommands.js";
 import { BotProcess, waitUntil } from "../support/bot-process.js";
-import { startFakeDiscord, type FakeDiscord, type FakeUser as DiscordUser, type FakeChannel as DiscordChannel } from "../support/fake-discord/server.js";
-import { lastUserText, messageText, startFakeModel, type FakeModel, type RecordedRequest } from "../support/fake-model/server.js";
+import {
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeUser as DiscordUser,
+  type FakeChannel as DiscordChannel,
+} from "../support/fake-discord/server.js";
+import {
+  lastUserText,
+  messageText,
+  startFakeModel,
+  type FakeModel,
+  type RecordedRequest,
+} from "../support/fake-model/server.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 import { ackedInTime } from "../support/fake-slack/interactions.js";
 
@@ -68,9 +79,15 @@ async function copilot(user: string, channel: string, text: string): Promise<str
 }
 
 /** Runs a Discord slash command and returns the text of its (ephemeral) reply once written. */
-async function discordCommand(user: DiscordUser, channelId: string, name: string, options: Record<string, string | boolean> = {}): Promise<string> {
+async function discordCommand(
+  user: DiscordUser,
+  channelId: string,
+  name: string,
+  options: Record<string, string | boolean> = {},
+): Promise<string> {
   const interaction = discord.slashCommand({ channelId, userId: user.id, name, options });
-  const reply = () => discord.botMessages(channelId).find((m) => m.interaction?.id === interaction.id && m.content !== "");
+  const reply = () =>
+    discord.botMessages(channelId).find((m) => m.interaction?.id === interaction.id && m.content !== "");
   await discord.waitFor(() => reply() !== undefined, WAIT_MS, `the reply to /${name}`);
   expect(interaction.response!.at - interaction.createdAt).toBeLessThan(3_000);
   expect(reply()!.flags & 64).toBe(64);
@@ -79,12 +96,19 @@ async function discordCommand(user: DiscordUser, channelId: string, name: string
 
 /** The request to the fake model that carried `question`. */
 async function requestFor(question: string): Promise<RecordedRequest> {
-  await waitUntil(() => model.requests.some((r) => lastUserText(r.body).includes(question)), WAIT_MS, `a model request for "${question}"`);
+  await waitUntil(
+    () => model.requests.some((r) => lastUserText(r.body).includes(question)),
+    WAIT_MS,
+    `a model request for "${question}"`,
+  );
   return model.requests.find((r) => lastUserText(r.body).includes(question))!;
 }
 
 const systemPrompt = (request: RecordedRequest) =>
-  (request.body.messages ?? []).filter((m) => m.role === "system").map(messageText).join("\n");
+  (request.body.messages ?? [])
+    .filter((m) => m.role === "system")
+    .map(messageText)
+    .join("\n");
 
 /** Resolves once the bot logged one more finished answer than `before` (the reply's last edit is then done). */
 const answersFinished = () => bot!.linesWith("answer finished").length;
@@ -94,10 +118,19 @@ async function slackAnswer(channel: string, question: string): Promise<{ request
   const { message } = slack.userSays({ channel, user: "U1", text: `<@${slack.botUserId}> ${question}` });
   const request = await requestFor(question);
   await waitUntil(() => answersFinished() > before, WAIT_MS, "the Slack answer to finish");
-  return { request, reply: slack.botReplies(channel, message.ts).map((m) => m.text).join("\n") };
+  return {
+    request,
+    reply: slack
+      .botReplies(channel, message.ts)
+      .map((m) => m.text)
+      .join("\n"),
+  };
 }
 
-async function discordAnswer(channelId: string, question: string): Promise<{ request: RecordedRequest; reply: string }> {
+async function discordAnswer(
+  channelId: string,
+  question: string,
+): Promise<{ request: RecordedRequest; reply: string }> {
   const before = answersFinished();
   const said = discord.say({ channelId, authorId: alice.id, content: `<@${discord.model.botUser.id}> ${question}` });
   const request = await requestFor(question);
@@ -113,7 +146,9 @@ beforeAll(async () => {
     { id: "fake-large", name: "Fake Large", efforts: ["low", "medium", "high"] },
     { id: "fake-small", name: "Fake Small" },
   ]);
-  model.setFallback((request) => ({ text: `Answer to ${lastUserText(request.body).split("\n").at(-1)?.slice(-40) ?? "?"}` }));
+  model.setFallback((request) => ({
+    text: `Answer to ${lastUserText(request.body).split("\n").at(-1)?.slice(-40) ?? "?"}`,
+  }));
   slack.addChannel({ id: "C1", name: "general" });
   slack.addChannel({ id: "C2", name: "random" });
   slack.addUser({ id: "U1", name: "alice", displayName: "Alice", isAdmin: true });
@@ -151,18 +186,28 @@ describe("model choice and channel instructions", () => {
     // Outside the access lists: the gate's one sentence, for looking too.
     expect(await copilot("U3", "C1", "model")).toMatch(/^Sorry, I'm not enabled for you here\./);
     // Checked against the model list: an unknown model, an effort the model does not take.
-    expect(await copilot("U1", "C1", "model gpt-nonexistent")).toMatch(/^`gpt-nonexistent` is not a model this bot can use; choose one of `auto`, `fake-model`, `fake-large`/);
-    expect(await copilot("U1", "C1", "model fake-large turbo")).toBe("`fake-large` takes a reasoning effort of low, medium or high, not `turbo`.");
-    expect(await copilot("U1", "C1", "model fake-small high")).toBe("`fake-small` takes no reasoning effort; choose it without one.");
+    expect(await copilot("U1", "C1", "model gpt-nonexistent")).toMatch(
+      /^`gpt-nonexistent` is not a model this bot can use; choose one of `auto`, `fake-model`, `fake-large`/,
+    );
+    expect(await copilot("U1", "C1", "model fake-large turbo")).toBe(
+      "`fake-large` takes a reasoning effort of low, medium or high, not `turbo`.",
+    );
+    expect(await copilot("U1", "C1", "model fake-small high")).toBe(
+      "`fake-small` takes no reasoning effort; choose it without one.",
+    );
     expect(await copilot("U1", "C1", `instructions set ${"x".repeat(2_001)}`)).toBe(
       "Those instructions are 2001 characters long; the limit is 2000, so please shorten them.",
     );
   }, 120_000);
 
   it("Slack: a chosen model and effort reach the next request, with a footer; instructions reach the prompt in that channel only", async () => {
-    expect(await copilot("U1", "C1", "model fake-large high")).toBe("From the next answer on, this channel uses `fake-large` with high reasoning effort.");
+    expect(await copilot("U1", "C1", "model fake-large high")).toBe(
+      "From the next answer on, this channel uses `fake-large` with high reasoning effort.",
+    );
     expect(await copilot("U1", "C1", "instructions set Always answer in French.")).toMatch(/^Saved:/);
-    expect(await copilot("U2", "C1", "instructions")).toBe("Instructions for answers in this channel:\nAlways answer in French.");
+    expect(await copilot("U2", "C1", "instructions")).toBe(
+      "Instructions for answers in this channel:\nAlways answer in French.",
+    );
 
     const here = await slackAnswer("C1", "what is a monad");
     expect(here.request.body.model).toBe("fake-large");
@@ -178,7 +223,13 @@ describe("model choice and channel instructions", () => {
   }, 120_000);
 
   it("Discord: /model suggests models and efforts by autocomplete, within Discord's limits", async () => {
-    const names = discord.autocomplete({ channelId: general.id, userId: bob.id, name: "model", options: { name: "lar" }, focused: "name" });
+    const names = discord.autocomplete({
+      channelId: general.id,
+      userId: bob.id,
+      name: "model",
+      options: { name: "lar" },
+      focused: "name",
+    });
     await discord.waitFor(() => names.response !== null, WAIT_MS, "the model suggestions");
     expect(names.response!.type).toBe(8);
     expect(names.response!.at - names.createdAt).toBeLessThan(3_000);
@@ -197,8 +248,12 @@ describe("model choice and channel instructions", () => {
 
   it("Discord: Manage Channels may choose; the choice and instructions reach the model; a thread overrides its channel", async () => {
     expect(await discordCommand(bob, general.id, "model", { name: "fake-small" })).toBe(MANAGE_CHANNELS_SENTENCE);
-    expect(await discordCommand(alice, general.id, "model", { name: "fake-small" })).toBe("From the next answer on, this channel uses `fake-small`.");
-    expect(await discordCommand(alice, general.id, "instructions", { set: "Answer like a pirate." })).toMatch(/^Saved:/);
+    expect(await discordCommand(alice, general.id, "model", { name: "fake-small" })).toBe(
+      "From the next answer on, this channel uses `fake-small`.",
+    );
+    expect(await discordCommand(alice, general.id, "instructions", { set: "Answer like a pirate." })).toMatch(
+      /^Saved:/,
+    );
     expect(await discordCommand(bob, general.id, "model")).toContain("This channel uses `fake-small`.");
 
     const here = await discordAnswer(general.id, "how do tides work");
@@ -238,7 +293,9 @@ describe("model choice and channel instructions", () => {
     expect(systemPrompt(discordAfter.request)).toContain("Answer like a pirate.");
 
     // Back to the default: the footer goes, the default model is asked.
-    expect(await copilot("U1", "C1", "model default")).toBe("From the next answer on, this channel uses the default model (`fake-model`) again.");
+    expect(await copilot("U1", "C1", "model default")).toBe(
+      "From the next answer on, this channel uses the default model (`fake-model`) again.",
+    );
     expect(await copilot("U1", "C1", "instructions clear")).toMatch(/^Removed:/);
     const reset = await slackAnswer("C1", "what is a monoid");
     expect(reset.request.body.model).toBe("fake-model");
@@ -247,38 +304,39 @@ describe("model choice and channel instructions", () => {
   }, 180_000);
 
   it("with a BYOK provider the model stays the configured one, said in one sentence; instructions still apply", async () => {
+    // A choice made under Copilot sign-in, then the operator moves to BYOK on the same store.
+    expect(await copilot("U1", "C2", "model fake-large")).toBe(
+      "From the next answer on, this channel uses `fake-large`.",
+    );
     const running = bot!;
     running.signal("SIGTERM");
     await running.waitForExit(30_000);
-    const byokDir = mkdtempSync(join(tmpdir(), "threadpilot-model-byok-"));
-    try {
-      bot = await BotProcess.start({
-        name: "model-choice-byok",
-        cwd: byokDir,
-        env: {
-          SLACK_BOT_TOKEN: slack.botToken,
-          SLACK_APP_TOKEN: slack.appToken,
-          SLACK_API_URL: slack.apiUrl,
-          SLACK_NATIVE_STREAMING: "false",
-          COPILOT_PROVIDER_BASE_URL: model.url,
-          COPILOT_PROVIDER_API_KEY: "fake-key",
-          COPILOT_MODEL: "fake-model",
-          COPILOT_RETRY_ATTEMPTS: "1",
-          HEALTH_PORT: "0",
-          USER_RATE_LIMIT: "0",
-        },
-      });
-      const sentence = "This bot uses its own provider's single configured model (`fake-model`), so the model cannot be changed here.";
-      expect(await copilot("U2", "C2", "model")).toBe(sentence);
-      expect(await copilot("U1", "C2", "model fake-large high")).toBe(sentence);
-      expect(await copilot("U1", "C2", "instructions set Reply in haiku.")).toMatch(/^Saved:/);
-      const answer = await slackAnswer("C2", "what is a lambda");
-      expect(answer.request.body.model).toBe("fake-model");
-      expect(systemPrompt(answer.request)).toContain("Reply in haiku.");
-      expect(answer.reply).not.toContain("Model:");
-    } finally {
-      await bot?.kill();
-      rmSync(byokDir, { recursive: true, force: true });
-    }
+    bot = await BotProcess.start({
+      name: "model-choice-byok",
+      cwd,
+      env: {
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_APP_TOKEN: slack.appToken,
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_NATIVE_STREAMING: "false",
+        COPILOT_PROVIDER_BASE_URL: model.url,
+        COPILOT_PROVIDER_API_KEY: "fake-key",
+        COPILOT_MODEL: "fake-model",
+        COPILOT_RETRY_ATTEMPTS: "1",
+        STORE_URL: "sqlite://./data/state.sqlite",
+        HEALTH_PORT: "0",
+        USER_RATE_LIMIT: "0",
+      },
+    });
+    const sentence =
+      "This bot uses its own provider's single configured model (`fake-model`), so the model cannot be changed here.";
+    expect(await copilot("U2", "C2", "model")).toBe(sentence);
+    expect(await copilot("U1", "C2", "model fake-large high")).toBe(sentence);
+    expect(await copilot("U1", "C2", "instructions set Reply in haiku.")).toMatch(/^Saved:/);
+    const answer = await slackAnswer("C2", "what is a lambda");
+    expect(answer.request.body.model).toBe("fake-model");
+    expect(systemPrompt(answer.request)).toContain("Reply in haiku.");
+    // The stored choice is not used: the provider has one model.
+    expect(answer.reply).not.toContain("Model:");
   }, 180_000);
 });

@@ -73,7 +73,8 @@ export function settingsCommands(deps: SettingsCommandDeps): DiscordCommand[] {
       { countsTowardLimit: false },
     );
     if (decision && !decision.allowed) {
-      await interaction.editReply({ content: decision.reply ?? "Sorry, I'm not enabled for you here." });
+      // Refusals silenced by the operator: the waiting reply goes away without a word.
+      await (decision.reply ? interaction.editReply({ content: decision.reply }) : interaction.deleteReply());
       return;
     }
     await interaction.editReply({ content: fitContent(await run()), allowedMentions: { parse: [] } });
