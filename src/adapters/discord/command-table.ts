@@ -5,6 +5,7 @@
  */
 import type { AutocompleteInteraction, ChatInputApplicationCommandData, ChatInputCommandInteraction } from "discord.js";
 import type { Logger } from "pino";
+import { describeError } from "../../core/describe-error.js";
 
 export interface DiscordCommand {
   data: ChatInputApplicationCommandData;
@@ -24,7 +25,7 @@ export async function runCommand(command: DiscordCommand, interaction: ChatInput
   try {
     await command.run(interaction, log);
   } catch (error) {
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, "A Discord slash command failed");
+    log.warn({ err: describeError(error) }, "A Discord slash command failed");
     const sorry = "Sorry, that command failed; please try again in a minute.";
     await (interaction.deferred || interaction.replied ? interaction.editReply({ content: sorry }) : interaction.reply({ content: sorry })).catch(() => undefined);
   }
@@ -37,6 +38,6 @@ export async function runAutocomplete(command: DiscordCommand, interaction: Auto
   try {
     await command.autocomplete(interaction, log);
   } catch (error) {
-    log.debug({ err: error instanceof Error ? error.message : String(error) }, "A Discord autocomplete failed");
+    log.debug({ err: describeError(error) }, "A Discord autocomplete failed");
   }
 }

@@ -13,6 +13,7 @@ import {
 } from "discord.js";
 import type { Logger } from "pino";
 import type { AdapterRequestGate } from "../../core/adapter-options.js";
+import { describeError } from "../../core/describe-error.js";
 import { SettingsCommands, type ModelCatalog, type SettingsPlace } from "../../core/settings-commands.js";
 import type { AccessRequest } from "../../safety/access.js";
 import type { StateStore } from "../../store/types.js";
@@ -108,7 +109,7 @@ export function settingsCommands(deps: SettingsCommandDeps): DiscordCommand[] {
           choices = efforts.filter((e) => e.includes(typed)).map((e) => ({ name: e, value: e }));
         }
       } catch (error) {
-        log.debug({ err: String(error) }, "No model suggestions");
+        log.debug({ err: describeError(error) }, "No model suggestions");
       }
       await interaction.respond(choices.slice(0, MAX_CHOICES));
     },
