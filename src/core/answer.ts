@@ -13,7 +13,7 @@ import { threadAbortKind } from "./thread-run-abort.js";
 import type { ReadOlder } from "../tools/read-thread.js";
 import type { ToolRunContext } from "../tools/registry.js";
 import type { ConversationSettings } from "./conversation-settings.js";
-import { modelFooter, withFooter } from "./model-footer.js";
+import { modelFooter, withFooter, withoutFooter } from "./model-footer.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
@@ -146,9 +146,13 @@ export class Answerer {
   private limitHistory(turn: ConversationTurn): { history: HistoryMessage[]; notices: string[] } {
     const notices = [...(turn.notices ?? [])];
     const max = this.deps.maxMessageChars;
-    if (!max) return { history: turn.history, notices };
-    const last = turn.history.length - 1;
-    const history = turn.history.map((message, index) => {
+    // The bot's earlier answers lose their model footer: it is for the people in the thread, not the model.
+    const messages = turn.history.map((message) =>
+      message.role === "assistant" ? { ...message, text: withoutFooter(message.text) } : message,
+    );
+    if (!max) return { history: messages, notices };
+    const last = messages.length - 1;
+    const history = messages.map((message, index) => {
       const limited = limitMessageText(message.text, max);
       if (limited.omittedChars === 0) return message;
       if (index === last && limited.userNotice) notices.push(limited.userNotice);

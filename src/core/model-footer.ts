@@ -27,3 +27,11 @@ export async function* withFooter(events: AsyncIterable<RuntimeEvent>, footer: s
     yield event;
   }
 }
+
+/** A footer as it comes back in a thread's history: `_Model: …_` or `*Model: …*`, the message's last line. */
+const FOOTER_IN_HISTORY = /\n+[_*]Model: [^\n]*[_*][ \t]*$/;
+
+/** An earlier answer's text without its footer, so the model does not take the line for part of what it said. */
+export function withoutFooter(text: string): string {
+  return text.replace(FOOTER_IN_HISTORY, "");
+}

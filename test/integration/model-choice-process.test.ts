@@ -289,6 +289,9 @@ describe("model choice and channel instructions", () => {
     expect(systemPrompt(slackAfter.request)).toContain("Always answer in French.");
 
     const discordAfter = await discordAnswer(general.id, "what makes waves");
+    // The earlier answers in the channel's history reach the model without their footers.
+    expect(lastUserText(discordAfter.request.body)).toContain("Answer to");
+    expect(lastUserText(discordAfter.request.body)).not.toContain("Model:");
     expect(discordAfter.request.body.model).toBe("fake-small");
     expect(systemPrompt(discordAfter.request)).toContain("Answer like a pirate.");
 

@@ -2,7 +2,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { INSTRUCTIONS_MAX_CHARS, readConversationSettings } from "../../src/core/conversation-settings.js";
-import { modelFooter, withFooter } from "../../src/core/model-footer.js";
+import { modelFooter, withFooter, withoutFooter } from "../../src/core/model-footer.js";
 import { MODELS_UNAVAILABLE, SettingsCommands, type ModelCatalog, type SettingsPlace } from "../../src/core/settings-commands.js";
 import { matchSubcommand } from "../../src/adapters/slack/copilot-subcommands.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
@@ -127,6 +127,13 @@ describe("model footer", () => {
     expect(modelFooter({ model: "base" }, "base")).toBeUndefined();
     expect(modelFooter({ model: "deep" }, "base")).toBe("_Model: deep_");
     expect(modelFooter({ model: "base", reasoningEffort: "high" }, "base")).toBe("_Model: base (high reasoning effort)_");
+  });
+
+  test("an earlier answer in the history loses its footer (as Slack or Discord shows it), nothing else", () => {
+    expect(withoutFooter("Hi.\n\n_Model: deep (high reasoning effort)_")).toBe("Hi.");
+    expect(withoutFooter("Hi.\n*Model: deep*")).toBe("Hi.");
+    expect(withoutFooter("_Model: deep_ is what I use.\nMore.")).toBe("_Model: deep_ is what I use.\nMore.");
+    expect(withoutFooter("Hi.")).toBe("Hi.");
   });
 
   test("added as the last message of a complete answer, not of a stopped, failed or empty one", async () => {
