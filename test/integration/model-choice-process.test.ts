@@ -48,7 +48,7 @@ async function startBot(name: string): Promise<BotProcess> {
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_APP_TOKEN: slack.appToken,
       SLACK_API_URL: slack.apiUrl,
-      SLACK_NATIVE_STREAMING: "false",
+      // Slack answers stream natively here (the default) and by chat.update in the BYOK test: the footer shows on both.
       DISCORD_TOKEN: discord.token,
       DISCORD_API_URL: discord.apiUrl,
       // Copilot sign-in with a token, the Copilot API being the fake model: the environment model choice is for.
