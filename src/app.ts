@@ -139,6 +139,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       toolsFor: (context) => registry.buildTools(context),
       metrics,
       usage,
+      defaultModel: model,
+      modelIsFixed: Boolean(config.copilot.provider),
     });
     const gate = new RequestGate({
       access: {
@@ -169,6 +171,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       textFiles: config.safety.textFiles,
       coordinator: coordinatorOptions(config),
       usage,
+      // Channels choose among the sign-in's models; a BYOK provider keeps its one (the commands say so).
+      models: { defaultModel: model, ...(started.fixedModel ? { fixedModel: started.fixedModel } : {}), list: () => started.modelOptions() },
     };
 
     // Every configured platform, started through the one contract (src/core/platform.ts).

@@ -12,6 +12,7 @@ import type { StateStore } from "../store/types.js";
 import type { UsageLedger } from "../usage/usage-ledger.js";
 import type { ConversationTurn } from "./answer.js";
 import type { ThreadCoordinatorOptions } from "./thread-coordinator.js";
+import type { ModelCatalog } from "./settings-commands.js";
 
 /** The core's Answerer (src/core/answer.ts), or anything that answers a turn the same way. */
 export interface TurnAnswerer {
@@ -63,4 +64,6 @@ export interface AdapterCommonOptions<Item> {
   usage?: UsageLedger;
   /** MAX_TEXT_FILES, MAX_TEXT_FILE_BYTES, MAX_TEXT_FILES_TOTAL_BYTES: the conversation's text files for the model. */
   textFiles?: TextFileLimits;
+  /** The models a channel may choose (`/copilot model`, Discord `/model`); without it the commands say so. */
+  models?: ModelCatalog;
 }

@@ -16,6 +16,8 @@ import type { ToolRunContext } from "../tools/registry.js";
 import type { UsageLedger, UsageScope } from "../usage/usage-ledger.js";
 import { answerLimitNote, budgetSpentSentence } from "../usage/usage-sentences.js";
 import { tapUsage } from "../usage/usage-tap.js";
+import type { ConversationSettings } from "./conversation-settings.js";
+import { modelFooter, withFooter, withoutFooter } from "./model-footer.js";
 
 /** One message to answer, in the platform-neutral form every adapter produces. */
 export interface ConversationTurn {
@@ -36,6 +38,8 @@ export interface ConversationTurn {
   readOlder?: ReadOlder;
   /** Sentences for the user about what was left out of their message (images over the limits, say). */
   notices?: string[];
+  /** The conversation's chosen model, reasoning effort and channel instructions (absent: the defaults). */
+  settings?: ConversationSettings;
 }
 
 export interface AnswererDeps {
@@ -54,6 +58,10 @@ export interface AnswererDeps {
   replyStrategy?: ReplyStrategy;
   /** Each workspace's usage of the day, and its daily budget (checked before an answer costs anything). */
   usage?: UsageLedger;
+  /** The runtime's own model: an answer by any other one names its model in a footer. */
+  defaultModel?: string;
+  /** BYOK: the provider has one model, so a model choice stored earlier (under Copilot sign-in) is not used. */
+  modelIsFixed?: boolean;
 }
 
 const STATUS_FOR_METRICS: Record<ReplyOutcome["status"], AnswerStatus> = {
@@ -83,6 +91,7 @@ export class Answerer {
     const log = logger.child({ platform: turn.platform, thread: turn.threadKey });
     const scope: UsageScope = { platform: turn.platform, workspace: turn.workspace ?? turn.platform };
     if (await this.budgetRefused(turn, scope, log)) return undefined;
+    const settings = this.usableSettings(turn.settings);
     const { history, notices } = this.limitHistory(turn);
     const prompt = formatPromptWithHistory(history, { contextCharBudget: this.deps.historyCharBudget });
     const tools = this.deps.toolsFor?.({
@@ -98,7 +107,11 @@ export class Answerer {
       ...(turn.files && turn.files.length > 0 ? { files: turn.files } : {}),
       ...(tools && tools.length > 0 ? { tools } : {}),
       ...(turn.signal ? { signal: turn.signal } : {}),
+      ...(settings?.model ? { model: settings.model } : {}),
+      ...(settings?.reasoningEffort ? { reasoningEffort: settings.reasoningEffort as AnswerRequest["reasoningEffort"] } : {}),
+      ...(settings?.instructions ? { instructions: settings.instructions } : {}),
     };
+    const footer = modelFooter(settings, this.deps.defaultModel);
     const tracker = metrics?.answerStarted(turn.platform);
     const recording: Promise<void>[] = [];
     const events = tapUsage(runtime.stream(request), (used) => {
@@ -108,7 +121,7 @@ export class Answerer {
     try {
       if (notices.length > 0) await this.postNotice(turn.target, notices);
       const stream = this.deps.replyStrategy ?? streamAnswer;
-      const outcome = await stream(events.events, turn.target, {
+      const outcome = await stream(withFooter(events.events, footer), turn.target, {
         ...(this.deps.placeholder ? { placeholder: this.deps.placeholder } : {}),
         stoppedNote: () => {
           const limit = events.limitReached();
@@ -171,6 +184,12 @@ export class Answerer {
     return true;
   }
 
+  /** The turn's settings this runtime can honour: with BYOK, the channel's instructions only. */
+  private usableSettings(settings: ConversationSettings | undefined): ConversationSettings | undefined {
+    if (!this.deps.modelIsFixed || !settings) return settings;
+    return settings.instructions ? { instructions: settings.instructions } : undefined;
+  }
+
   /** A short italic note before the answer; it draws from the scope's budget like any other post. */
   private async postNotice(target: ReplyTarget, notices: string[]): Promise<void> {
     await postSentence(target, notices.map((n) => `_${n}_`).join("\n"));
@@ -180,9 +199,13 @@ export class Answerer {
   private limitHistory(turn: ConversationTurn): { history: HistoryMessage[]; notices: string[] } {
     const notices = [...(turn.notices ?? [])];
     const max = this.deps.maxMessageChars;
-    if (!max) return { history: turn.history, notices };
-    const last = turn.history.length - 1;
-    const history = turn.history.map((message, index) => {
+    // The bot's earlier answers lose their model footer: it is for the people in the thread, not the model.
+    const messages = turn.history.map((message) =>
+      message.role === "assistant" ? { ...message, text: withoutFooter(message.text) } : message,
+    );
+    if (!max) return { history: messages, notices };
+    const last = messages.length - 1;
+    const history = messages.map((message, index) => {
       const limited = limitMessageText(message.text, max);
       if (limited.omittedChars === 0) return message;
       if (index === last && limited.userNotice) notices.push(limited.userNotice);

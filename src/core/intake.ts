@@ -21,6 +21,7 @@ import { markInterruptedReply } from "./interrupted-reply.js";
 import { recordingPosts } from "./recorded-posts.js";
 import { DEFAULT_STORE_RETRY_MS, STORE_UNREACHABLE_SENTENCE, StoreUnreachableError, retryStore } from "./store-retry.js";
 import { GAVE_UP_NOTE, INTERRUPTED_NOTE } from "./unfinished-work.js";
+import { readConversationSettings, type ConversationSettings, type SettingsKeys } from "./conversation-settings.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -261,7 +262,19 @@ export class Intake<Item> {
     if (batch.length > 1) log.info(`Answering the ${this.threads.threadNoun}'s waiting messages together`);
     const target = recordingPosts(turn.target, context.posted);
     const workspace = this.threads.workspaceOf?.(newest);
-    await this.options.answerer.answer({ platform: this.threads.name, threadKey, ...(workspace ? { workspace } : {}), ...turn, target, signal });
+    const { settingsKeys, ...rest } = turn;
+    const settings = settingsKeys ? await this.settings(settingsKeys, log) : undefined;
+    await this.options.answerer.answer({ platform: this.threads.name, threadKey, ...(workspace ? { workspace } : {}), ...rest, target, signal, ...(settings ? { settings } : {}) });
+  }
+
+  /** The conversation's chosen settings; the defaults when the store cannot say (an answer beats none). */
+  private async settings(keys: SettingsKeys, log: Logger): Promise<ConversationSettings | undefined> {
+    try {
+      return await readConversationSettings(this.store, keys);
+    } catch (error) {
+      log.warn({ err: describeError(error) }, "Could not read the conversation's model and instructions; answering with the defaults");
+      return undefined;
+    }
   }
 
   private ordered(items: unknown[]): Item[] {

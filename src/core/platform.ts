@@ -10,6 +10,7 @@ import type { HistoryMessage, ImageInput, TextFileInput } from "../history/types
 import type { ReplyTarget } from "../reply/target.js";
 import type { AccessRequest } from "../safety/access.js";
 import type { ReadOlder } from "../tools/read-thread.js";
+import type { SettingsKeys } from "./conversation-settings.js";
 
 export type PlatformName = "slack" | "discord" | "web";
 
@@ -87,6 +88,8 @@ export interface ThreadTurn {
   readOlder?: ReadOlder;
   /** Sentences for the user about what was left out of their message (images it could not take, say). */
   notices?: string[];
+  /** Where the conversation's chosen model and instructions are kept (the adapter's store keys). */
+  settingsKeys?: SettingsKeys;
 }
 
 /** What an adapter reports for a message that may deserve an answer (already classified as addressed to the bot). */

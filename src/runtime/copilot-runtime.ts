@@ -30,6 +30,8 @@ import type { AnswerRequest, AnswerRuntime } from "./types.js";
 import { messageAttachments } from "./attachments.js";
 import { AnswerReader } from "./answer-reader.js";
 import { mcpSessionConfig } from "./mcp-session-config.js";
+import { modelOptions, type ModelOption } from "./model-catalog.js";
+import { withChannelInstructions } from "./system-message.js";
 
 type QueueItem = { kind: "event"; event: SessionEvent } | { kind: "abort" } | { kind: "stopped" };
 
@@ -105,6 +107,17 @@ export class CopilotRuntime implements AnswerRuntime {
   async listModels(): Promise<string[]> {
     const client = await this.ensureClient();
     return (await client.listModels()).map((model) => model.id);
+  }
+
+  /** The models this sign-in offers, with their reasoning efforts (the SDK caches the list per runtime). */
+  async modelOptions(): Promise<ModelOption[]> {
+    const client = await this.ensureClient();
+    return modelOptions(await client.listModels());
+  }
+
+  /** BYOK: the provider's one configured model, which answers always use; undefined with Copilot sign-in. */
+  get fixedModel(): string | undefined {
+    return this.options.provider ? this.options.model : undefined;
   }
 
   /**
@@ -259,9 +272,10 @@ export class CopilotRuntime implements AnswerRuntime {
     const hasSkills = o.skillDirectories.length > 0;
     return {
       model: request.model ?? o.model,
+      ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
       ...(o.provider ? { provider: o.provider } : {}),
       streaming: true,
-      systemMessage: { mode: "replace", content: o.systemMessage },
+      systemMessage: { mode: "replace", content: withChannelInstructions(o.systemMessage, request.instructions) },
       tools: request.tools ?? [],
       availableTools: o.availableTools,
       excludedTools: o.excludedTools,

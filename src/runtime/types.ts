@@ -1,5 +1,8 @@
-import type { Tool } from "@github/copilot-sdk";
+import type { SessionConfig, Tool } from "@github/copilot-sdk";
 import type { ImageInput, TextFileInput } from "../history/types.js";
+
+/** The SDK's reasoning-effort levels (its type is not exported by name). */
+export type ReasoningEffort = NonNullable<SessionConfig["reasoningEffort"]>;
 import type { RuntimeEvent } from "./events.js";
 
 /** One question for Copilot: the prompt built from the history, plus what goes with it. */
@@ -20,6 +23,10 @@ export interface AnswerRequest {
   requester?: string;
   /** Model for this request only (e.g. the advisor's second opinion); default the runtime's model. */
   model?: string;
+  /** The model's reasoning effort, when it takes one (checked against the model list before it is stored). */
+  reasoningEffort?: ReasoningEffort;
+  /** The channel's own instructions, added to the system prompt. */
+  instructions?: string;
 }
 
 /** What the core needs from the Copilot runtime: a stream of events per request. */

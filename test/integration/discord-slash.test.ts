@@ -23,7 +23,7 @@ afterAll(async () => {
 const asked = (interactionId: string) => (m: FakeMessage) => m.interaction?.id === interactionId;
 
 test("the commands are registered at start, and not again by a start that finds them unchanged", async () => {
-  expect(h.discord.commands.overwrites.map((o) => [o.scope, o.names])).toEqual([["global", ["ask", "new", "usage"]]]);
+  expect(h.discord.commands.overwrites.map((o) => [o.scope, o.names])).toEqual([["global", ["ask", "new", "usage", "model", "instructions"]]]);
   const second = await h.startAnotherAdapter();
   expect(h.discord.commands.overwrites).toHaveLength(1);
   await second.stop(1_000);

@@ -258,6 +258,19 @@ describe("interactions", () => {
     expect((await call("POST", path, { type: 8, data: { choices: choices.slice(0, 2) } }, null)).status).toBe(204);
     expect(fake.interactions.byId.get(typing.id)!.choices).toHaveLength(2);
   });
+
+  test("an autocomplete choice's name and value are at most 100 characters, and the name is not empty", async () => {
+    const typing = () => fake.autocomplete({ channelId, userId, name: "model", options: { name: "g" }, focused: "name" });
+    const answer = (choices: unknown[]) => {
+      const interaction = typing();
+      return call("POST", `/interactions/${interaction.id}/${interaction.token}/callback`, { type: 8, data: { choices } }, null);
+    };
+    const long = "x".repeat(101);
+    expect((await answer([{ name: long, value: "v" }])).body.errors.choices[0].name._errors[0].code).toBe("BASE_TYPE_BAD_LENGTH");
+    expect((await answer([{ name: "n", value: long }])).body.errors.choices[0].value._errors[0].code).toBe("BASE_TYPE_BAD_LENGTH");
+    expect((await answer([{ name: "", value: "v" }])).status).toBe(400);
+    expect((await answer([{ name: "x".repeat(100), value: "y".repeat(100) }])).status).toBe(204);
+  });
 });
 
 describe("command registration", () => {

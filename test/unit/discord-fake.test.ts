@@ -27,6 +27,17 @@ describe("model paging", () => {
     expect(model.pageMessages(channel.id, { limit: 3, before: sent[5]!.id }).map((m) => m.content)).toEqual(["m4", "m3", "m2"]);
     expect(model.pageMessages(channel.id, { limit: 2, after: sent[7]!.id }).map((m) => m.content)).toEqual(["m9", "m8"]);
   });
+
+  test("an ephemeral message (flag 64) is not in the channel's history", () => {
+    const model = new FakeDiscordModel();
+    const guild = model.createGuild({ name: "g" });
+    const channel = model.createTextChannel(guild.id, "c");
+    const user = model.createUser({ username: "u" });
+    model.postMessage({ channelId: channel.id, authorId: user.id, content: "seen" });
+    model.postMessage({ channelId: channel.id, authorId: model.botUser.id, content: "only for you", flags: 64 });
+    model.postMessage({ channelId: channel.id, authorId: user.id, content: "also seen" });
+    expect(model.pageMessages(channel.id, { limit: 2 }).map((m) => m.content)).toEqual(["also seen", "seen"]);
+  });
 });
 
 describe("channel rate limiter", () => {

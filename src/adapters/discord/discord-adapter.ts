@@ -34,7 +34,9 @@ import { isStopReaction, isStopText } from "./stop-request.js";
 import { conversationLookups, placeOf } from "./conversation-lookup.js";
 import { storeKeys } from "./store-keys.js";
 import { readThreadTurn } from "./thread-turn.js";
-import { registerSlashCommands } from "./slash-commands.js";
+import { SLASH_COMMANDS, registerSlashCommands } from "./slash-commands.js";
+import { commandNamed, runAutocomplete, runCommand, type DiscordCommand } from "./command-table.js";
+import { settingsCommands } from "./settings-commands.js";
 import { createSlashIntake } from "./slash-intake.js";
 import { endingAnswerButtons } from "./answer-controls.js";
 import { createButtonPresses } from "./button-presses.js";
@@ -154,6 +156,17 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     logger,
   });
 
+  /** Slash commands beyond /ask and /new, each in its own module (command-table.ts). */
+  const commandTable: DiscordCommand[] = [
+    ...settingsCommands({
+      store: intake.store,
+      ...(options.models ? { models: options.models } : {}),
+      ...(options.gate ? { gate: options.gate } : {}),
+      placeForGate,
+      logger,
+    }),
+  ];
+
   async function onMessage(message: Message): Promise<void> {
     const botUserId = client.user?.id;
     if (!botUserId) return;
@@ -260,8 +273,18 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   });
   client.on(Events.InteractionCreate, (interaction) => {
     if (!receiving) return;
-    if (interaction.isChatInputCommand()) intake.track(slash(interaction));
-    else if (interaction.isButton()) intake.track(buttonPress(interaction));
+    if (interaction.isAutocomplete()) {
+      const command = commandNamed(commandTable, interaction.commandName);
+      if (command) intake.track(runAutocomplete(command, interaction, logger));
+      return;
+    }
+    if (interaction.isButton()) {
+      intake.track(buttonPress(interaction));
+      return;
+    }
+    if (!interaction.isChatInputCommand()) return;
+    const command = commandNamed(commandTable, interaction.commandName);
+    intake.track(command ? runCommand(command, interaction, logger) : slash(interaction));
   });
   client.on(Events.Error, (error) => logger.error({ err: describeError(error) }, "Discord client error"));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, "Discord client warning"));
@@ -281,7 +304,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       receiving = true;
       await connect(client, { token: options.token, readyTimeoutMs: options.readyTimeoutMs });
       const user = client.user!;
-      if (client.isReady()) await registerSlashCommands(client, options.commandGuildIds ?? [], logger);
+      if (client.isReady()) await registerSlashCommands(client, options.commandGuildIds ?? [], logger, [...SLASH_COMMANDS, ...commandTable.map((c) => c.data)]);
       logger.info({ botUserId: user.id, botName: user.username, guilds: client.guilds.cache.size }, "Discord adapter started");
       intake.startResuming();
       return { botUserId: user.id, botName: user.username };

@@ -26,8 +26,13 @@ export const SLASH_COMMANDS: ChatInputApplicationCommandData[] = [
 
 export type Registration = "registered" | "unchanged" | "failed";
 
-/** Registers the commands where they differ from ours; never throws (the bot still answers mentions). */
-export async function registerSlashCommands(client: Client<true>, guildIds: readonly string[], logger: Logger): Promise<Registration[]> {
+/** Registers `commands` (default /ask and /new) where they differ from ours; never throws (the bot still answers mentions). */
+export async function registerSlashCommands(
+  client: Client<true>,
+  guildIds: readonly string[],
+  logger: Logger,
+  commands: readonly ChatInputApplicationCommandData[] = SLASH_COMMANDS,
+): Promise<Registration[]> {
   const scopes = guildIds.length > 0 ? [...guildIds] : [undefined];
   return Promise.all(
     scopes.map(async (guildId) => {
@@ -35,14 +40,14 @@ export async function registerSlashCommands(client: Client<true>, guildIds: read
       try {
         const existing = await client.application.commands.fetch(guildId ? { guildId } : {});
         const same =
-          existing.size === SLASH_COMMANDS.length && SLASH_COMMANDS.every((wanted) => existing.some((command) => command.equals(wanted, true)));
+          existing.size === commands.length && commands.every((wanted) => existing.some((command) => command.equals(wanted, true)));
         if (same) {
           logger.debug(where, "Discord slash commands unchanged; not registered again");
           return "unchanged";
         }
-        if (guildId) await client.application.commands.set(SLASH_COMMANDS, guildId);
-        else await client.application.commands.set(SLASH_COMMANDS);
-        logger.info({ ...where, commands: SLASH_COMMANDS.map((c) => c.name) }, "Discord slash commands registered");
+        if (guildId) await client.application.commands.set([...commands], guildId);
+        else await client.application.commands.set([...commands]);
+        logger.info({ ...where, commands: commands.map((c) => c.name) }, "Discord slash commands registered");
         return "registered";
       } catch (error) {
         logger.warn(

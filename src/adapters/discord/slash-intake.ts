@@ -23,7 +23,7 @@ import { InteractionReplyTarget } from "./interaction-reply-target.js";
 import { usageCommandReply } from "../../usage/usage-command.js";
 import type { UsageLedger } from "../../usage/usage-ledger.js";
 import { ASK_COMMAND, ASK_QUESTION_OPTION, NEW_COMMAND, USAGE_COMMAND } from "./slash-commands.js";
-import { storeKeys } from "./store-keys.js";
+import { discordSettingsKeys, storeKeys } from "./store-keys.js";
 
 export interface SlashIntakeDeps {
   client: Client;
@@ -189,6 +189,7 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
       history: [{ role: "user", speaker: item.ask.speaker, text: item.ask.question, imageCount: 0 }],
       images: [],
       target: replyTarget(item, channel, threadKey, new AnswerButtons(item.messageId)),
+      settingsKeys: discordSettingsKeys(channel.id, channel.isThread() ? channel.parentId : undefined),
     };
   }
 

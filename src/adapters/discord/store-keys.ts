@@ -20,4 +20,17 @@ export const storeKeys = {
   voters: (answerId: string) => `discord:voters:${answerId}`,
   /** A /ask's question, by the interaction's id (its reply carries that id, not the question). */
   askQuestion: (interactionId: string) => `discord:ask:${interactionId}`,
+  /** A channel's or thread's chosen model (`/model`), kept until changed. */
+  modelChoice: (channelId: string) => `discord:model:${channelId}`,
+  /** A channel's or thread's own instructions (`/instructions`), kept until cleared. */
+  instructions: (channelId: string) => `discord:instructions:${channelId}`,
 };
+
+/**
+ * Where an answer in `channelId` reads its model and instructions: a thread's own first, then its parent
+ * channel's (threads are channels on Discord, so a thread's choice overrides its channel's).
+ */
+export function discordSettingsKeys(channelId: string, parentId?: string | null): { model: string[]; instructions: string[] } {
+  const scopes = parentId ? [channelId, parentId] : [channelId];
+  return { model: scopes.map(storeKeys.modelChoice), instructions: scopes.map(storeKeys.instructions) };
+}

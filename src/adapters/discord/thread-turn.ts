@@ -23,7 +23,7 @@ import { rememberAnswer } from "./answer-record.js";
 import { fetchTextFiles } from "./text-file-fetch.js";
 import { DiscordReplyTarget } from "./reply-target.js";
 import type { AskedQuestion } from "./slash-intake.js";
-import { storeKeys } from "./store-keys.js";
+import { discordSettingsKeys, storeKeys } from "./store-keys.js";
 
 export interface ThreadTurnDeps {
   client: Client;
@@ -99,6 +99,7 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
     target,
     ...(older ? { readOlder: older } : {}),
     ...(notices.length > 0 ? { notices } : {}),
+    settingsKeys: discordSettingsKeys(channel.id, channel.isThread() ? channel.parentId : undefined),
   };
 }
 

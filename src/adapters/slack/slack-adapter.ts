@@ -20,7 +20,8 @@ import { slackReplyTargets } from "./reply-targets.js";
 import { registerSurfaces } from "./surface-handlers.js";
 import { registerStopButton } from "./stop-button.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
-import { asRepliedThread, storeKeys, } from "./store-keys.js";
+import { asRepliedThread, slackSettingsKeys, storeKeys, } from "./store-keys.js";
+import { settingsSubcommands } from "./settings-subcommands.js";
 import { readThreadTurn } from "./thread-turn.js";
 import { UserDirectory } from "./user-directory.js";
 
@@ -150,7 +151,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       // A person's message is streamed to them natively; another bot's is answered by post + edit.
       const recipient = newest.botId ? undefined : newest.user;
       const target = replyTarget(newest.team, newest.channel, newest.threadTs, replied, recipient, status);
-      return { ...parts, target };
+      return { ...parts, target, settingsKeys: slackSettingsKeys(newest.team, newest.channel) };
     },
   };
 
@@ -257,6 +258,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     postBudget: (team, channel) => budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.usage ? { usage: options.usage } : {}),
+    subcommands: [
+      ...settingsSubcommands({
+        store: intake.store,
+        client: writeClient,
+        ...(options.models ? { models: options.models } : {}),
+        ...(options.gate ? { gate: options.gate } : {}),
+        logger,
+      }),
+    ],
   });
   registerStopButton({ app, readClient: app.client, writeClient, intake, logger, replyTarget });
   app.error(async (error) => {

@@ -13,7 +13,16 @@ export const storeKeys = {
   assistantThread: (channel: string, threadTs: string) => `slack:assistant:${channel}:${threadTs}`,
   /** One person's 👍/👎 on one answer message. */
   feedback: (channel: string, ts: string, user: string) => `slack:feedback:${channel}:${ts}:${user}`,
+  /** A channel's chosen model (`/copilot model`), kept until changed. */
+  modelChoice: (team: string, channel: string) => `slack:model:${team}:${channel}`,
+  /** A channel's own instructions (`/copilot instructions`), kept until cleared. */
+  instructions: (team: string, channel: string) => `slack:instructions:${team}:${channel}`,
 };
+
+/** Where an answer in a channel reads its model and instructions (Slack's slash commands know no thread). */
+export function slackSettingsKeys(team: string, channel: string): { model: string[]; instructions: string[] } {
+  return { model: [storeKeys.modelChoice(team, channel)], instructions: [storeKeys.instructions(team, channel)] };
+}
 
 /** What `botReply` holds: the thread a reply of the bot belongs to. */
 export interface RepliedThread {

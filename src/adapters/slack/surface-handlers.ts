@@ -14,6 +14,7 @@ import { isUsageSubcommand, usageCommandReply } from "../../usage/usage-command.
 import type { UsageLedger } from "../../usage/usage-ledger.js";
 import type { QueuedSlackMessage } from "./conversation.js";
 import { FEEDBACK_ACTION_ID } from "./feedback.js";
+import { matchSubcommand, type CopilotSubcommand } from "./copilot-subcommands.js";
 import { asRepliedThread, storeKeys } from "./store-keys.js";
 import {
   SLASH_COMMAND,
@@ -37,13 +38,15 @@ export interface SurfaceDeps {
   metrics?: Pick<Metrics, "feedback">;
   /** The day's usage per workspace, for `/copilot usage`. */
   usage?: UsageLedger;
+  /** `/copilot <subcommand> …` (model, instructions, …); any other text is a question. */
+  subcommands?: readonly CopilotSubcommand[];
 }
 
 /** Registers the listeners; returns what the message handler needs (titling a panel thread on its first question). */
 export function registerSurfaces(deps: SurfaceDeps): {
   titleAssistantThread(channel: string, threadTs: string, question: string, log: Logger): Promise<void>;
 } {
-  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics, usage } = deps;
+  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics, usage, subcommands = [] } = deps;
 
 async function onAssistantThreadStarted(rawEvent: unknown): Promise<void> {
   const started = parseAssistantThreadStarted(rawEvent);
@@ -148,7 +151,17 @@ app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
     );
     return;
   }
+  const sub = matchSubcommand(subcommands, command.text);
   await ack();
+  if (sub) {
+    const { team_id: team, channel_id: channel, user_id: user } = command;
+    const log = logger.child({ channel, command: `${SLASH_COMMAND} ${sub.subcommand.name}` });
+    const answer = async (text: string) => {
+      await respond({ response_type: "ephemeral", text });
+    };
+    intake.track(sub.subcommand.run({ team, channel, user, args: sub.args, respond: answer, log }));
+    return;
+  }
   intake.track(onSlashCommand(command, (text) => respond({ response_type: "ephemeral", text })));
 });
 app.shortcut(THREAD_SHORTCUT_CALLBACK_ID, async ({ ack, body }) => {

@@ -155,7 +155,7 @@ export class FakeInteractions {
   }
 
   /** The data of a chat-input command as Discord sends it (`/name option:value`). */
-  commandData(name: string, options: Record<string, string>, guildId: string | null, focused?: string): Json {
+  commandData(name: string, options: Record<string, string | boolean>, guildId: string | null, focused?: string): Json {
     const command = this.commands.find(name, guildId);
     return {
       id: command?.id ?? this.model.ids.next(),
@@ -164,7 +164,8 @@ export class FakeInteractions {
       ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
       options: Object.entries(options).map(([key, value]) => ({
         name: key,
-        type: 3,
+        // String (3) or Boolean (5), as the option's value is.
+        type: typeof value === "boolean" ? 5 : 3,
         value,
         ...(focused === key ? { focused: true } : {}),
       })),
@@ -262,6 +263,22 @@ export class FakeInteractions {
           throw new FakeDiscordError(400, 50035, "Invalid Form Body", {
             choices: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH", message: "Must be 25 or fewer in length." }] },
           });
+        // Each choice: a name of 1 to 100 characters and a string value of at most 100 (Discord's limits).
+        for (const [i, choice] of choices.entries()) {
+          const { name, value } = (choice ?? {}) as { name?: unknown; value?: unknown };
+          const nameOk = typeof name === "string" && name.length >= 1 && name.length <= 100;
+          const valueOk = typeof value === "number" || (typeof value === "string" && value.length <= 100);
+          if (!nameOk || !valueOk)
+            throw new FakeDiscordError(400, 50035, "Invalid Form Body", {
+              choices: {
+                [i]: {
+                  [nameOk ? "value" : "name"]: {
+                    _errors: [{ code: "BASE_TYPE_BAD_LENGTH", message: "Must be between 1 and 100 in length." }],
+                  },
+                },
+              },
+            });
+        }
         interaction.choices = choices;
         break;
       }

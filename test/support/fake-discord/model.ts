@@ -102,6 +102,9 @@ export interface FakeMessage {
   ephemeralTo: string | null;
 }
 
+/** Message flag 64: only the person an interaction answered sees the message. */
+const EPHEMERAL = 1 << 6;
+
 export interface NewMessage {
   channelId: string;
   authorId: string;
@@ -378,7 +381,8 @@ export class FakeDiscordModel extends EventEmitter<{ change: [ModelEvent] }> {
 
   /** Up to `limit` messages before `before` (or the newest), newest first, as the API pages them. */
   pageMessages(channelId: string, options: { limit: number; before?: string; after?: string }): FakeMessage[] {
-    const list = this.requireChannel(channelId).messages;
+    // An ephemeral message (flag 64) is seen only by the person it answered: it is not in the channel's history.
+    const list = this.requireChannel(channelId).messages.filter((m) => (m.flags & EPHEMERAL) === 0);
     if (options.after !== undefined) {
       const start = upperBound(list, options.after);
       return list.slice(start, start + options.limit).reverse();

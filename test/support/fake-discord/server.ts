@@ -79,7 +79,7 @@ export interface FakeDiscord {
     channelId: string;
     userId: string;
     name: string;
-    options?: Record<string, string>;
+    options?: Record<string, string | boolean>;
   }): FakeInteraction;
   /** A person types into a command option that has autocomplete (type 4). */
   autocomplete(input: {

@@ -15,12 +15,20 @@ import type {
   ScriptedUsage,
 } from "./script.js";
 
+import { DEFAULT_MODEL_LIST, modelListBody, type FakeModelEntry } from "./model-list.js";
+
 export type * from "./script.js";
+export type { FakeModelEntry } from "./model-list.js";
 
 export interface FakeModel {
   /** Base URL including `/v1`, ready for `provider.baseUrl`. */
   readonly url: string;
-  /** Every chat-completions request received, in arrival order. */
+  /**
+   * The server's root, for COPILOT_API_URL: a runtime signed in with a GitHub token then lists models here
+   * (`GET /models`) and sends chat completions here (`POST /chat/completions`).
+   */
+  readonly apiUrl: string;
+  /** Every chat-completions request received, in arrival order (`body.model`: the model id it carried). */
   readonly requests: RecordedRequest[];
   /** Queues answers: each entry answers exactly one request, in order. A function sees the request first. */
   script(...entries: Array<Script | ScriptFn>): void;
@@ -28,6 +36,10 @@ export interface FakeModel {
   setFallback(entry: Script | ScriptFn): void;
   /** Resolves once at least `count` chat-completions requests have arrived. */
   waitForRequests(count: number): Promise<RecordedRequest[]>;
+  /** The models `GET /models` lists (default: just `fake-model`). */
+  setModels(models: FakeModelEntry[]): void;
+  /** How many times the model list was asked for. */
+  readonly modelListRequests: number;
   /** Drops the queue and the recorded requests; the fallback is kept. */
   reset(): void;
   /** Ends open streams and closes the server. */
@@ -87,6 +99,8 @@ export async function startFakeModel(): Promise<FakeModel> {
   let waiters: Array<{ count: number; resolve: (r: RecordedRequest[]) => void }> = [];
   const sockets = new Set<Socket>();
   let completionCounter = 0;
+  let models: FakeModelEntry[] = DEFAULT_MODEL_LIST;
+  let modelListRequests = 0;
 
   const notifyWaiters = () => {
     waiters = waiters.filter((w) => {
@@ -111,7 +125,8 @@ export async function startFakeModel(): Promise<FakeModel> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && (path === "/v1/models" || path === "/models")) {
-      sendJson(res, 200, { object: "list", data: [{ id: "fake-model", object: "model", owned_by: "fake" }] });
+      modelListRequests++;
+      sendJson(res, 200, modelListBody(models));
       return;
     }
     if (req.method !== "POST" || (path !== "/v1/chat/completions" && path !== "/chat/completions")) {
@@ -266,7 +281,14 @@ export async function startFakeModel(): Promise<FakeModel> {
 
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    apiUrl: `http://127.0.0.1:${port}`,
     requests,
+    setModels: (list) => {
+      models = [...list];
+    },
+    get modelListRequests() {
+      return modelListRequests;
+    },
     script: (...entries) => void queue.push(...entries),
     setFallback: (entry) => {
       fallback = entry;
