@@ -14,7 +14,7 @@ import { FenceTracker } from "./markdown/fences.js";
 import { layout, messageText } from "./markdown/split.js";
 import { LEFTOVER_FILLER } from "./notices.js";
 import type { ReplyOutcome } from "./stream-reply.js";
-import { RateLimitedError, withBudget, type MessageRef, type ReplyTarget } from "./target.js";
+import { RateLimitedError, withBudget, type MessageControls, type MessageRef, type ReplyTarget } from "./target.js";
 
 export const DEFAULT_CODE_FILE_MIN_LINES = 60;
 export const DEFAULT_CODE_FILE_HEAD_LINES = 8;
@@ -118,7 +118,10 @@ export interface SharedCode {
 }
 
 /** What code-files needs of the reply target: upload and edit (ReplyTarget has both, the upload optional). */
-export type CodeFileTarget = Pick<ReplyTarget, "render" | "edit" | "delete" | "budget" | "postUsesBudget" | "maxMessageLength" | "uploadFile" | "maxUploadBytes">;
+export type CodeFileTarget = Pick<
+  ReplyTarget,
+  "render" | "edit" | "delete" | "budget" | "postUsesBudget" | "maxMessageLength" | "uploadFile" | "maxUploadBytes" | "controls"
+>;
 
 /** Shares the long code blocks of a complete answer as files and cuts them to their heads in the chat; never throws. */
 export async function shareLongCode(
@@ -191,7 +194,10 @@ async function showHeads(outcome: Pick<ReplyOutcome, "markdown" | "messages">, m
     for (let i = 0; i < outcome.messages.length; i++) {
       const ref = outcome.messages[i]!;
       if (i < after.length) {
-        await editOnce(target, ref, after[i]!);
+        // The answer is complete: where the target draws buttons, an edit replaces them, so the last message keeps
+        // its 👍/👎 and the others none (as the streamer left them).
+        const controls = target.controls ? (i === after.length - 1 ? "feedback" : "none") : undefined;
+        await editOnce(target, ref, after[i]!, controls);
       } else if (target.delete) {
         await withBudget(target.budget, () => target.delete!(ref));
       } else {
@@ -207,13 +213,13 @@ async function showHeads(outcome: Pick<ReplyOutcome, "markdown" | "messages">, m
 }
 
 /** One edit through the reply's budget; a "slow down" is waited out once. */
-async function editOnce(target: CodeFileTarget, ref: MessageRef, text: string): Promise<void> {
+async function editOnce(target: CodeFileTarget, ref: MessageRef, text: string, controls?: MessageControls): Promise<void> {
   try {
-    await withBudget(target.budget, () => target.edit(ref, text));
+    await withBudget(target.budget, () => target.edit(ref, text, controls));
   } catch (error) {
     if (!(error instanceof RateLimitedError)) throw error;
     target.budget.pause(error.retryAfterMs);
-    await withBudget(target.budget, () => target.edit(ref, text));
+    await withBudget(target.budget, () => target.edit(ref, text, controls));
   }
 }
 

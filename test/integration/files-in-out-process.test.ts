@@ -108,6 +108,8 @@ describe("Slack", () => {
     expect(answer.text).not.toContain(`const line${HEAD_LINES + 1} =`);
     expect(answer.text).toContain("35 more lines");
     expect(answer.text).toContain("Run it with node.");
+    // The cut replaced the message's blocks: its 👍/👎 came back with it.
+    expect(JSON.stringify(answer.blocks ?? [])).toContain('"type":"feedback_buttons"');
     // The file is a message of the bot's in the thread, after the answer.
     expect(slack.botReplies("C1", message.ts).at(-1)!.files.map((f) => f.name)).toEqual(["snippet.ts"]);
   });

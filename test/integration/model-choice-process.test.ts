@@ -86,8 +86,8 @@ async function discordCommand(
   options: Record<string, string | boolean> = {},
 ): Promise<string> {
   const interaction = discord.slashCommand({ channelId, userId: user.id, name, options });
-  const reply = () =>
-    discord.botMessages(channelId).find((m) => m.interaction?.id === interaction.id && m.content !== "");
+  // An ephemeral reply is in no channel's history: the fake keeps it on the interaction, for the user only.
+  const reply = () => interaction.ephemeral.find((m) => m.content !== "");
   await discord.waitFor(() => reply() !== undefined, WAIT_MS, `the reply to /${name}`);
   expect(interaction.response!.at - interaction.createdAt).toBeLessThan(3_000);
   expect(reply()!.flags & 64).toBe(64);
