@@ -10,7 +10,7 @@ import { DEFAULT_REFUSED_ATTEMPTS, DELIVERY_RETRY_MS, DeliveryRetry, NOTICE_ATTE
 import { undeliveredEnding } from "./final-text.js";
 import { paceWait } from "./pacing.js";
 import type { Action, Plan, ReplyView, ViewSource } from "./reply-view.js";
-import { RateLimitedError, type MessageRef, type ReplyTarget } from "./target.js";
+import { RateLimitedError, type CallClaim, type CallDone, type MessageRef, type ReplyTarget } from "./target.js";
 
 export interface ReplyCall {
   kind: "post" | "edit" | "delete";
@@ -68,6 +68,8 @@ export class ReplySender {
   private lastLookAt = -Infinity;
   private syncedVersion = -1;
   private visibleChars = 0;
+  /** When the reply last showed more of the answer (the scheduler ages a waiting reply from then). */
+  private shownAt: number | undefined;
   /** The answer's Markdown the reply shows in full (what stays if the rest cannot be delivered). */
   private shownAnswer = "";
   /** The reply's last Markdown once it gave up on the answer (`fatal`). */
@@ -149,7 +151,17 @@ export class ReplySender {
         this.syncedVersion = source.version;
         continue;
       }
-      const callDone = this.usesBudget(action) ? await this.target.budget.take() : undefined;
+      let callDone: CallDone | void = undefined;
+      if (this.usesBudget(action)) {
+        // A streaming call waits only until the final text is known; the final then asks again, as a final.
+        const signal = plan.final ? undefined : this.source.finished;
+        try {
+          callDone = await this.target.budget.take(signal, this.claim(plan.final, current));
+        } catch (error) {
+          if (signal?.aborted) continue;
+          throw error;
+        }
+      }
       // The text may have moved on while we waited for the budget: the newest text wins.
       const freshSource = current();
       const fresh = this.view.plan(freshSource);
@@ -180,6 +192,17 @@ export class ReplySender {
     }
   }
 
+  /** What the call is for, for the budget's scheduler: the final, the first words, or a streaming update. */
+  private claim(final: boolean, current: () => ViewSource): CallClaim {
+    if (final) return { kind: "final" };
+    if (this.firstVisibleAt === undefined) return { kind: "first" };
+    return {
+      kind: "stream",
+      unshown: () => current().answer.length - this.visibleChars,
+      shownAt: this.shownAt,
+    };
+  }
+
   private nextAction(plan: Plan): Action | undefined {
     return this.view.nextAction(plan, this.messages.map((m) => m.text));
   }
@@ -194,7 +217,6 @@ export class ReplySender {
       lastCallAt: this.lastCallAt,
       lastLookAt: this.lastLookAt,
       wordsVisible: this.messages.length > 0 && this.firstVisibleAt !== undefined,
-      budget: this.target.budget,
       ...(this.options.minEditIntervalMs !== undefined ? { minEditIntervalMs: this.options.minEditIntervalMs } : {}),
     });
   }
@@ -232,6 +254,7 @@ export class ReplySender {
     // The answer is visible up to `plan.visibleChars` once every message of the plan shows its text.
     const allShown = plan.texts.every((text, i) => this.messages[i]?.text === text);
     if (allShown) {
+      if (plan.visibleChars > this.visibleChars || this.shownAt === undefined) this.shownAt = clock.now();
       this.visibleChars = plan.visibleChars;
       this.shownAnswer = source.answer.slice(0, plan.visibleChars);
     }
