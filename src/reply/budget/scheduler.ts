@@ -9,12 +9,17 @@
  *
  * - a FINAL call (an answer's last edit, a stream's stop) may take any slot: limit `calls`;
  * - FIRST words may take a slot as long as one stays free for the final of every running answer (this one's
- *   included): limit `calls − active` (50 − 10 = 40 with ten answers);
+ *   included): limit `calls − active` (50 − 10 = 40 with ten answers); in a window shorter than the answers'
+ *   life, only the share of them that ends within it: `active × window / life`, rounded up;
  * - a STREAMING call also leaves the first words and finals of answers that may arrive meanwhile — a tenth of the
  *   window, ARRIVALS_SHARE (5 of 50 edits, 10 of 100 appends, none of Discord's 5 per channel): limit
- *   `calls − active − ⌊calls/10⌋` (50 − 10 − 5 = 35), and streaming grants are spaced evenly over the answers'
- *   expected life so the headroom lasts them: `min(life, window) / limit` (10 s / 35 ≈ 0.29 s apart). Ten answers
- *   then use 45 of the minute's 50 edits (firsts and streams up to 35, plus 10 finals) instead of 20.
+ *   `calls − active − ⌊calls/10⌋` (50 − 10 − 5 = 35). Streaming grants are spaced so what is left of that
+ *   (plus what leaves the window meanwhile) lasts the answers' remaining time: `remaining / left`, never closer
+ *   than `min(life, window) / limit` (10 s / 35 ≈ 0.29 s). The remaining time is the expected life (learned per
+ *   scope, 10 s until answers have ended there) less their mean age, or their age once they outlived half of it:
+ *   a long answer slows the spending down instead of finding the window spent until it renews. Ten 10-second
+ *   answers use up to 45 of the minute's 50 edits (firsts and streams up to 35, plus 10 finals), ~40 in
+ *   practice, where a fair share paced for a full minute drew 20.
  * - Which streaming call goes next: the one whose new version shows the most unseen text for the longest, the
  *   score `unshown characters × (time since that reply last showed something)²`. Both grow while a reply waits
  *   and drop to ~0 once served, so the waiting reply's score overtakes any served one: no reply starves (aging).
@@ -56,7 +61,11 @@ export interface ScopeState {
 
 /** The most calls the window may already hold for a call of `kind` to be granted now. */
 export function limitFor(kind: ClaimKind, scope: ScopeState): number {
-  const finals = Math.max(0, scope.active);
+  // The finals that fall in one window: every running answer's when the window outlasts the answers (Slack's
+  // minute, 10 s answers); in a shorter window (Discord's 5 s) only the share of them that ends within it, the
+  // rest finding the window renewed by then.
+  const share = Math.min(1, scope.perMs / Math.max(1, scope.lifeMs));
+  const finals = Math.ceil(Math.max(0, scope.active) * share);
   switch (kind) {
     case "final":
       return scope.calls;

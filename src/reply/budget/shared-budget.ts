@@ -221,7 +221,10 @@ export class SharedScopeBudget implements ScopeEditBudget {
         // replica's own share of the window (a lower bound: it never holds back a call the store would grant).
         const choice = choose(claims, this.ownUse(), this.scope(), now, this.lastStreamAt);
         if (choice.grant === undefined) {
-          await this.sleepBlocked("stream", Math.min(this.windowMs, (choice.retryAt ?? Infinity) - now));
+          // Blocked by the spacing, or by this replica's own grants filling the window: until the first of them
+          // leaves it (a lower bound; the store, asked then, knows the rest).
+          const ownFreesAt = this.recent.length > 0 ? this.recent[0]! + this.windowMs : now + this.windowMs;
+          await this.sleepBlocked("stream", Math.min(ownFreesAt, choice.retryAt ?? Infinity) - now);
           continue;
         }
         const claim = claims[choice.grant]!;
