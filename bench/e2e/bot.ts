@@ -1,17 +1,20 @@
 /**
  * The bot under test, in a process of its own so its CPU and memory are its own: the real Copilot runtime (a
  * child process of this one) on the fake model, the real Answerer with the reply strategy under test, and the
- * real adapters (Bolt in Socket Mode, one app per fake Slack workspace; discord.js) on the fake platforms.
+ * real adapters (Bolt in Socket Mode, one app per fake Slack workspace; discord.js) on the fake platforms. The
+ * Chat SDK-like peer streams through a WebClient of its own per workspace (as the Chat SDK does) instead of the
+ * adapter's reply target; the adapter still receives the mentions and reads the threads.
  * Driven over IPC by run.ts: `config` → "ready"; "start" (resets the usage counters) → one "answered" per
  * answer; "usage" → the CPU and peak memory since "start"; "stop" → exits.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { webApi } from "@slack/bolt";
 import { pino } from "pino";
 import { createDiscordAdapter } from "../../src/adapters/discord/index.js";
 import { createSlackAdapter } from "../../src/adapters/slack/index.js";
 import { Answerer, type ConversationTurn } from "../../src/core/answer.js";
 import { BudgetRegistry } from "../../src/reply/budget/budget.js";
-import { replyStrategy } from "../strategies/index.js";
+import { replyStrategy, slackAdapterOptions, type ChatSdkThread } from "../strategies/index.js";
 import type { ReplyOutcome } from "../../src/reply/stream-reply.js";
 import { openStore } from "../../src/store/open-store.js";
 import { copilotRuntimePids } from "../../test/support/test-runtime.js";
@@ -59,10 +62,15 @@ async function main(config: BotConfig): Promise<void> {
   const runtime = await startTestRuntime(config.modelUrl, { vision: false, logger });
   const store = await openStore("memory://", logger);
   const budgets = new BudgetRegistry();
-  const answerer = new Answerer({ runtime, logger, historyCharBudget: 24_000, replyStrategy: replyStrategy(config.strategy) });
+  const deps = { runtime, logger, historyCharBudget: 24_000 };
+  const peer = config.strategy === "chat-sdk" ? chatSdkThreads(config) : undefined;
+  const answerer = peer ? undefined : new Answerer({ ...deps, replyStrategy: replyStrategy(config.strategy) });
   const counting = {
     async answer(turn: ConversationTurn): Promise<ReplyOutcome | undefined> {
-      const outcome = await answerer.answer(turn);
+      // The peer's stream is bound to its thread, so it gets an Answerer (a few fields) per answer.
+      const outcome = peer
+        ? await new Answerer({ ...deps, replyStrategy: replyStrategy(config.strategy, peer(turn.threadKey)) }).answer(turn)
+        : await answerer!.answer(turn);
       send({
         type: "answered",
         threadKey: turn.threadKey,
@@ -82,6 +90,7 @@ async function main(config: BotConfig): Promise<void> {
       store,
       logger,
       budgets,
+      ...slackAdapterOptions(config.strategy),
     });
     await adapter.start();
     stops.push(() => adapter.stop(2_000));
@@ -141,6 +150,27 @@ async function main(config: BotConfig): Promise<void> {
   process.on("disconnect", () => void shutdown());
   if (!process.connected) return void shutdown();
   send({ type: "ready", runtimePid: runtimePid ?? null });
+}
+
+/**
+ * The Chat SDK-like peer's Slack threads: one real WebClient per workspace with its default retry and rate-limit
+ * handling (a 429 pauses that client's whole queue for Retry-After), as the Chat SDK keeps one per bot token.
+ * Its logger says only errors, so a 429 it waits out does not flood the benchmark's output.
+ */
+function chatSdkThreads(config: BotConfig): (threadKey: string) => ChatSdkThread {
+  const workspaces = new Map(
+    config.slack.map((w) => [
+      w.teamId,
+      { askerId: w.askerId, client: new webApi.WebClient(w.botToken, { slackApiUrl: w.apiUrl, logLevel: webApi.LogLevel.ERROR }) },
+    ]),
+  );
+  return (threadKey) => {
+    // The Slack adapter's thread key: slack:<team>:<channel>:<thread ts>.
+    const [platform, team = "", channel = "", threadTs = ""] = threadKey.split(":");
+    const workspace = workspaces.get(team);
+    if (platform !== "slack" || !workspace) throw new Error(`The chat-sdk peer answers Slack threads only (got ${threadKey}).`);
+    return { client: workspace.client, channel, threadTs, recipientUserId: workspace.askerId, recipientTeamId: team };
+  };
 }
 
 let configured = false;

@@ -8,6 +8,7 @@
 import { startFakeDiscord, type FakeDiscord } from "../../test/support/fake-discord/server.js";
 import { startFakeSlack, type FakeSlack } from "../../test/support/fake-slack/server.js";
 import type { FakeMessage } from "../../test/support/fake-slack/workspace.js";
+import { peakInWindow } from "../../test/support/peak-in-window.js";
 import type { SlackWorkspaceConfig } from "./protocol.js";
 import { questionTag } from "./answers.js";
 import type { Write } from "./visibility.js";
@@ -25,8 +26,10 @@ export interface FakePlatforms {
   mentionAll(): void;
   /** 429s the platform answered (every method). */
   rateLimited(): number;
-  /** 429s per method (Slack) or route (Discord). */
+  /** 429s per method (Slack), or Discord's bot-wide global 429s and the per-route ones apart. */
   rateLimitedBy(): Record<string, number>;
+  /** Slack: the most chat.update calls the platform accepted in any 60 s, in the busiest workspace. */
+  updatesInBusiestMinute?(): number;
   close(): Promise<void>;
 }
 
@@ -39,12 +42,14 @@ export async function startSlackPlatform(conversations: number, workspaces: numb
   const writes: Write[][] = Array.from({ length: conversations }, () => []);
   const mentionedAt: number[] = new Array(conversations).fill(NaN);
   const fakes: FakeSlack[] = [];
+  const updateTimes: number[][] = [];
   try {
     for (let w = 0; w < workspaces; w++) {
       const slack = await startFakeSlack({ teamId: `T${w}BENCH`, teamName: `bench-${w}`, record: false });
       fakes.push(slack);
-      slack.addUser({ id: "U1", name: "alice", displayName: "Alice" });
+      slack.addUser({ id: ASKER, name: "alice", displayName: "Alice" });
       recordSlackWrites(slack, writes);
+      updateTimes.push(acceptedUpdateTimes(slack));
     }
     for (let i = 0; i < conversations; i++) fakes[i % workspaces]!.addChannel({ id: channelId(i), name: `conversation-${i}` });
   } catch (error) {
@@ -54,12 +59,18 @@ export async function startSlackPlatform(conversations: number, workspaces: numb
   return {
     writes,
     mentionedAt,
-    slackConfig: fakes.map((f) => ({ apiUrl: f.apiUrl, botToken: f.botToken, appToken: f.appToken })),
+    slackConfig: fakes.map((f) => ({
+      apiUrl: f.apiUrl,
+      botToken: f.botToken,
+      appToken: f.appToken,
+      teamId: f.workspace.teamId,
+      askerId: ASKER,
+    })),
     mentionAll() {
       for (let i = 0; i < conversations; i++) {
         const slack = fakes[i % workspaces]!;
         mentionedAt[i] = Date.now();
-        slack.userSays({ channel: channelId(i), user: "U1", text: `<@${slack.botUserId}> ${question(i)}` });
+        slack.userSays({ channel: channelId(i), user: ASKER, text: `<@${slack.botUserId}> ${question(i)}` });
       }
     },
     rateLimited: () => fakes.reduce((sum, f) => sum + [...f.callCounts.values()].reduce((s, c) => s + c.rateLimited, 0), 0),
@@ -68,15 +79,38 @@ export async function startSlackPlatform(conversations: number, workspaces: numb
       for (const fake of fakes) for (const [method, c] of fake.callCounts) if (c.rateLimited) by[method] = (by[method] ?? 0) + c.rateLimited;
       return by;
     },
+    updatesInBusiestMinute: () => Math.max(0, ...updateTimes.map((times) => peakInWindow(times, 60_000))),
     close: async () => void (await Promise.all(fakes.map((f) => f.close()))),
   };
+}
+
+/** The person who mentions the bot in every Slack conversation (a native stream's recipient). */
+const ASKER = "U1";
+
+/**
+ * When the workspace accepted each chat.update: the limiter says yes (0) to a call only when it is applied (its
+ * last check), so wrapping it changes nothing of the fake.
+ */
+function acceptedUpdateTimes(slack: FakeSlack): number[] {
+  const times: number[] = [];
+  const take = slack.updateLimiter.take.bind(slack.updateLimiter);
+  slack.updateLimiter.take = (scope) => {
+    const wait = take(scope);
+    if (wait === 0) times.push(Date.now());
+    return wait;
+  };
+  return times;
 }
 
 function channelId(index: number): string {
   return `C${String(index).padStart(4, "0")}`;
 }
 
-/** Wraps the workspace's own post/edit/remove (no change to the fake): every write of the bot, timed. */
+/**
+ * Wraps the workspace's own post/edit/remove (no change to the fake): every write of the bot, timed. An edit of a
+ * message whose native stream is open is an appendStream (or the text a stopStream ends with): recorded as the
+ * text appended; any other edit is a chat.update and replaces the text.
+ */
 function recordSlackWrites(slack: FakeSlack, writes: Write[][]): void {
   const ws = slack.workspace;
   const conversation = (message: FakeMessage) => {
@@ -89,22 +123,32 @@ function recordSlackWrites(slack: FakeSlack, writes: Write[][]): void {
   const remove = ws.remove.bind(ws);
   ws.post = (input) => {
     const message = post(input);
-    conversation(message)?.push({ at: Date.now(), messageId: message.ts, text: message.text });
+    conversation(message)?.push({ at: Date.now(), messageId: message.ts, text: message.text, kind: "post" });
     return message;
   };
   ws.edit = (message, text) => {
+    const before = message.text;
+    const streaming = message.stream?.open === true && text.startsWith(before);
     edit(message, text);
-    conversation(message)?.push({ at: Date.now(), messageId: message.ts, text });
+    const write = streaming
+      ? ({ kind: "append", text: text.slice(before.length) } as const)
+      : ({ kind: "edit", text } as const);
+    conversation(message)?.push({ at: Date.now(), messageId: message.ts, ...write });
   };
   ws.remove = (message) => {
     remove(message);
-    conversation(message)?.push({ at: Date.now(), messageId: message.ts, text: undefined });
+    conversation(message)?.push({ at: Date.now(), messageId: message.ts, text: undefined, kind: "delete" });
   };
 }
 
+/** Discord: "All bots can make up to 50 requests per second to our API" (Rate Limits, Global Rate Limit). */
+export const DISCORD_GLOBAL_LIMIT = 50;
+
 /** `conversations` Discord conversations, each in its own text channel of one guild. */
 export async function startDiscordPlatform(conversations: number): Promise<FakePlatforms> {
-  const discord: FakeDiscord = await startFakeDiscord({ recordCalls: false });
+  // Discord's bot-wide limit (50 requests a second over every route) on, as on Discord, beside the per-channel
+  // buckets; its 429s are counted apart.
+  const discord: FakeDiscord = await startFakeDiscord({ recordCalls: false, globalRateLimit: DISCORD_GLOBAL_LIMIT });
   const writes: Write[][] = Array.from({ length: conversations }, () => []);
   const mentionedAt: number[] = new Array(conversations).fill(NaN);
   const world = discord.model;
@@ -119,7 +163,8 @@ export async function startDiscordPlatform(conversations: number): Promise<FakeP
     if (message.authorId !== world.botUser.id) return;
     const index = byChannel.get(message.channelId);
     if (index === undefined) return;
-    writes[index]!.push({ at: Date.now(), messageId: message.id, text: event.kind === "message_delete" ? undefined : message.content });
+    const kind = event.kind === "message_delete" ? "delete" : event.kind === "message_create" ? "post" : "edit";
+    writes[index]!.push({ at: Date.now(), messageId: message.id, text: kind === "delete" ? undefined : message.content, kind });
   });
   return {
     writes,
@@ -133,7 +178,11 @@ export async function startDiscordPlatform(conversations: number): Promise<FakeP
       }
     },
     rateLimited: () => discord.rateLimitedCount(),
-    rateLimitedBy: (): Record<string, number> => (discord.rateLimitedCount() ? { messages: discord.rateLimitedCount() } : {}),
+    rateLimitedBy: (): Record<string, number> => {
+      const global = discord.globalRateLimitedCount();
+      const route = discord.rateLimitedCount() - global;
+      return { ...(global ? { global } : {}), ...(route ? { "per-route": route } : {}) };
+    },
     close: () => discord.close(),
   };
 }

@@ -4,10 +4,13 @@ export interface SlackWorkspaceConfig {
   apiUrl: string;
   botToken: string;
   appToken: string;
+  teamId: string;
+  /** The person who mentions the bot (the Chat SDK-like peer streams to them, as Slack requires in channels). */
+  askerId: string;
 }
 
 export interface BotConfig {
-  /** A name from bench/strategies (ours, timer-500ms, timer-1s, flush-2s). */
+  /** A name from bench/strategies (STRATEGY_NAMES). */
   strategy: string;
   modelUrl: string;
   slack: SlackWorkspaceConfig[];

@@ -32,9 +32,14 @@ export interface ScenarioResult {
   /** Model sent a word → the word visible in chat, over every word of every answer. */
   lag: Spread;
   rateLimited: number;
+  /** Slack: per method; Discord: `global` (the bot-wide 50/s) and `per-route` apart. */
   rateLimitedBy: Record<string, number>;
+  /** Writes the platform applied: new messages (a post, a stream started), replacing edits, stream appends. */
   edits: number;
   posts: number;
+  appends: number;
+  /** Slack: the most chat.update calls accepted in any 60 s of the busiest workspace (Slack allows 50). */
+  updatesInBusiestMinute?: number;
   completeAnswers: number;
   wordsNeverShown: number;
   usage?: ProcessUsage;
@@ -134,6 +139,7 @@ function measure(
   let wordsNeverShown = 0;
   let edits = 0;
   let posts = 0;
+  let appends = 0;
   answers.forEach((answer, i) => {
     const writes = platforms?.writes[i] ?? [];
     const mentioned = platforms?.mentionedAt[i] ?? NaN;
@@ -145,8 +151,9 @@ function measure(
     if (timeline.finalMatches) completeAnswers++;
     const seen = new Set<string>();
     for (const write of writes) {
-      if (write.text === undefined) continue;
-      if (seen.has(write.messageId)) edits++;
+      if (write.text === undefined || write.kind === "delete") continue;
+      if (write.kind === "append") appends++;
+      else if (seen.has(write.messageId)) edits++;
       else posts++;
       seen.add(write.messageId);
     }
@@ -167,6 +174,8 @@ function measure(
     rateLimitedBy: platforms?.rateLimitedBy() ?? {},
     edits,
     posts,
+    appends,
+    ...(platforms?.updatesInBusiestMinute ? { updatesInBusiestMinute: platforms.updatesInBusiestMinute() } : {}),
     completeAnswers,
     wordsNeverShown,
   };

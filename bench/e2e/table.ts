@@ -1,4 +1,9 @@
-/** The benchmark's one table: every run a row, the peers' rows with their ratios against ours. */
+/**
+ * The benchmark's one table: every run a row, each beside its reference in the same run. On Slack the reference is
+ * the Chat SDK-like peer (issue 18: "each row beside the Chat SDK-like strategy's in the same run, with the
+ * ratio"): the ratio is the peer's figure over the row's (×6: the peer takes six times as long as this row). On
+ * Discord it is ours, the ratio the row's figure over ours (×2: this peer takes twice as long as ours).
+ */
 import type { ScenarioResult } from "./scenario.js";
 import type { Spread } from "./stats.js";
 
@@ -11,13 +16,19 @@ export const HEADER = [
   "Complete s p50/p95",
   "Word lag s p50/p95",
   "429s",
-  "Edits",
+  "429s by method",
+  "chat.update used of 50 (busiest 60 s)",
   "Posts",
+  "Edits",
+  "Appends",
   "Final = model",
   "CPU s/conv. bot+runtime",
   "Peak MB bot+runtime (+/conv.)",
-  "vs ours: first words / complete / lag (p50)",
+  "Ratio, Slack: chat-sdk ÷ row, Discord: row ÷ ours: first words / complete / lag p50 / lag p95",
 ];
+
+/** The reference strategy of each platform's rows. */
+export const REFERENCE = { slack: "chat-sdk", discord: "ours" } as const;
 
 const seconds = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(ms < 10_000 ? 1 : 0) : "–");
 const pair = (s: Spread) => `${seconds(s.p50)} / ${seconds(s.p95)}`;
@@ -43,16 +54,35 @@ function memory(result: ScenarioResult): string {
   return `${peak.toFixed(0)} (+${growth.toFixed(1)})`;
 }
 
+/** 429s per method, short: Slack's `chat.` and `assistant.threads.` left off; Discord's global ones always said. */
+function byMethod(r: ScenarioResult): string {
+  const by = r.rateLimitedBy;
+  if (r.spec.platform === "discord") return `global ${by.global ?? 0}, per-route ${by["per-route"] ?? 0}`;
+  const parts = Object.entries(by)
+    .filter(([, count]) => count > 0)
+    .map(([method, count]) => `${method.replace(/^(chat|assistant\.threads)\./, "")} ${count}`);
+  return parts.length ? parts.join(", ") : "–";
+}
+
 export function rows(results: ScenarioResult[]): string[][] {
-  const ours = new Map<string, ScenarioResult>();
-  for (const r of results) if (r.spec.strategy === "ours") ours.set(`${r.spec.platform}:${r.spec.conversations}`, r);
+  const references = new Map<string, ScenarioResult>();
+  for (const r of results) {
+    if (r.spec.strategy === REFERENCE[r.spec.platform]) references.set(`${r.spec.platform}:${r.spec.conversations}`, r);
+  }
   return results.map((r) => {
-    const base = ours.get(`${r.spec.platform}:${r.spec.conversations}`);
+    const ref = references.get(`${r.spec.platform}:${r.spec.conversations}`);
     const n = r.spec.conversations;
+    // Slack: the peer's figure over the row's; Discord: the row's over ours.
+    const [num, den] = r.spec.platform === "slack" ? [ref, r] : [r, ref];
     const versus =
-      r.spec.strategy === "ours" || !base
+      r.spec.strategy === REFERENCE[r.spec.platform] || !ref || !num || !den
         ? ""
-        : [ratio(r.firstWords.p50, base.firstWords.p50), ratio(r.complete.p50, base.complete.p50), ratio(r.lag.p50, base.lag.p50)].join(" / ");
+        : [
+            ratio(num.firstWords.p50, den.firstWords.p50),
+            ratio(num.complete.p50, den.complete.p50),
+            ratio(num.lag.p50, den.lag.p50),
+            ratio(num.lag.p95, den.lag.p95),
+          ].join(" / ");
     const where = r.spec.platform === "slack" ? (r.spec.workspaces > 1 ? `Slack (${r.spec.workspaces} ws)` : "Slack") : "Discord";
     return [
       where,
@@ -63,8 +93,11 @@ export function rows(results: ScenarioResult[]): string[][] {
       pair(r.complete),
       pair(r.lag),
       String(r.rateLimited),
-      String(r.edits),
+      byMethod(r),
+      r.updatesInBusiestMinute !== undefined ? String(r.updatesInBusiestMinute) : "–",
       String(r.posts),
+      String(r.edits),
+      String(r.appends),
       `${r.completeAnswers}/${n}`,
       cpu(r),
       memory(r),

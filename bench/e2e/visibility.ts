@@ -3,14 +3,32 @@
  * platform accepted in a conversation, how many of the model's words were on screen, in order. Words are the
  * letters-and-digits runs of the text (so Markdown, mrkdwn, table layout, fence lines added at message splits
  * and the placeholder do not count as words); a word is visible when every word before it is too.
+ *
+ * Native streams (Slack's chat.startStream / appendStream / stopStream) are append-only: a write of kind
+ * "append" adds its text to what the message already shows (an appendStream, or the text a stopStream ends
+ * with), while a post, an edit (chat.update, also of a streamed message once its stream has stopped, the
+ * product's fallback) or a delete replaces the message's text.
  */
+
+export type WriteKind = "post" | "edit" | "append" | "delete";
 
 export interface Write {
   /** Epoch ms the platform applied it. */
   at: number;
   messageId: string;
-  /** The message's text after the write; undefined: the message was deleted. */
+  /**
+   * A post, an edit or an append: the message's text after it (an append: the text appended). Undefined: the
+   * message was deleted.
+   */
   text: string | undefined;
+  /** Default: "delete" when `text` is undefined, else "post" or "edit" (the message's first write or not). */
+  kind?: WriteKind;
+}
+
+/** The message's text after `write`, given its text before (undefined: it did not exist or was deleted). */
+export function applyWrite(before: string | undefined, write: Write): string | undefined {
+  if (write.text === undefined || write.kind === "delete") return undefined;
+  return write.kind === "append" ? (before ?? "") + write.text : write.text;
 }
 
 export interface ModelToken {
@@ -68,8 +86,9 @@ export function replay(writes: Write[], expected: string[]): Timeline {
   let current: string[] = [];
   for (const write of writes) {
     timeline.firstWriteAt ??= write.at;
-    if (write.text === undefined) messages.delete(write.messageId);
-    else messages.set(write.messageId, write.text);
+    const text = applyWrite(messages.get(write.messageId), write);
+    if (text === undefined) messages.delete(write.messageId);
+    else messages.set(write.messageId, text);
     current = words([...messages.values()].join("\n"));
     let prefix = 0;
     while (prefix < current.length && prefix < expected.length && current[prefix] === expected[prefix]) prefix++;

@@ -95,3 +95,51 @@ describe("answers and figures", () => {
     expect(quantile([], 0.5)).toBeNaN();
   });
 });
+
+describe("a native stream on screen", () => {
+  // chat.startStream with no text, two appendStreams, a stopStream that ends with the last words; later the
+  // product's fallback replaces the streamed message with chat.update (mrkdwn: *big*, no fence language).
+  const native: Write[] = [
+    { at: 100, messageId: "s", text: "", kind: "post" },
+    { at: 200, messageId: "s", text: "Hello **big** world.\n\n", kind: "append" },
+    { at: 300, messageId: "s", text: "```ts\nconst x = 1;\n```\n", kind: "append" },
+    { at: 400, messageId: "s", text: "\nThe end.", kind: "append" },
+  ];
+
+  it("adds each append to what the message shows: first words, every word's time, complete, final", () => {
+    const t = replay(native, EXPECTED);
+    expect(t.firstWriteAt).toBe(100);
+    expect(t.firstWordsAt).toBe(200);
+    expect(t.visibleAt).toEqual([200, 200, 200, 300, 300, 300, 400, 400]);
+    expect(t.completeAt).toBe(400);
+    expect(t.finalMatches).toBe(true);
+  });
+
+  it("an append is not a replacement: the same writes as edits would show only the last piece", () => {
+    const asEdits = native.map(({ kind, ...w }) => ({ ...w, kind: kind === "append" ? ("edit" as const) : kind }));
+    const t = replay(asEdits, EXPECTED);
+    expect(t.finalMatches).toBe(false);
+    expect(t.completeAt).toBeUndefined();
+  });
+
+  it("a chat.update may replace a streamed message later, and a stream that stopped short is completed by it", () => {
+    const stoppedShort = native.slice(0, 3);
+    expect(replay(stoppedShort, EXPECTED).finalMatches).toBe(false);
+    const fallback: Write[] = [...stoppedShort, { at: 900, messageId: "s", text: "Hello *big* world.\n```\nconst x = 1;\n```\nThe end.", kind: "edit" }];
+    const t = replay(fallback, EXPECTED);
+    expect(t.visibleAt).toEqual([200, 200, 200, 300, 300, 300, 900, 900]);
+    expect(t.completeAt).toBe(900);
+    expect(t.finalMatches).toBe(true);
+  });
+
+  it("a continuation stream (a second message) adds to the first, and a deleted message drops out", () => {
+    const split: Write[] = [
+      { at: 100, messageId: "s1", text: "Hello **big** world.\n", kind: "post" },
+      { at: 200, messageId: "s2", text: "", kind: "post" },
+      { at: 300, messageId: "s2", text: "```ts\nconst x = 1;\n```\n\nThe end.", kind: "append" },
+    ];
+    expect(replay(split, EXPECTED).completeAt).toBe(300);
+    const t = replay([...split, { at: 400, messageId: "s1", text: undefined, kind: "delete" }], EXPECTED);
+    expect(t.finalMatches).toBe(false);
+  });
+});

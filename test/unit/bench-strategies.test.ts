@@ -9,9 +9,15 @@ import { Answerer } from "../../src/core/answer.js";
 import { ManualClock } from "../support/manual-clock.js";
 import { ScopeBudget } from "../../src/reply/budget/budget.js";
 import { MemoryTarget, PlatformRateLimit } from "../support/memory-target.js";
-import { fixedTimerReply, flushIntoMessages, replyStrategy, STRATEGY_NAMES } from "../../bench/strategies/index.js";
+import {
+  fixedTimerReply,
+  flushIntoMessages,
+  replyStrategy,
+  slackAdapterOptions,
+  STRATEGY_NAMES,
+} from "../../bench/strategies/index.js";
+import { streamAnswer } from "../../src/reply/native-stream-reply.js";
 import type { ReplyStrategy } from "../../src/reply/stream-reply.js";
-import { streamReply } from "../../src/reply/stream-reply.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { answerSteps, play } from "./reply-support.js";
 
@@ -123,8 +129,13 @@ describe("flush-into-messages strategy", () => {
 
 describe("choosing a strategy", () => {
   it("knows every benchmark name and refuses others with a clear sentence", () => {
-    for (const name of STRATEGY_NAMES) expect(typeof replyStrategy(name)).toBe("function");
-    expect(replyStrategy("ours")).toBe(streamReply);
+    for (const name of STRATEGY_NAMES.filter((n) => n !== "chat-sdk")) expect(typeof replyStrategy(name)).toBe("function");
+    // "ours" is the product as users run it: the Answerer's default streamer (native where it prefers it).
+    expect(replyStrategy("ours")).toBe(streamAnswer);
+    expect(replyStrategy("ours-edits")).toBe(streamAnswer);
+    expect(slackAdapterOptions("ours-edits")).toEqual({ nativeStreaming: false });
+    expect(slackAdapterOptions("ours")).toEqual({});
+    expect(() => replyStrategy("chat-sdk")).toThrow(/streams into one Slack thread/);
     expect(() => replyStrategy("fastest")).toThrow(/Unknown reply strategy "fastest"; use one of ours, /);
     expect(() => fixedTimerReply(0)).toThrow(RangeError);
   });

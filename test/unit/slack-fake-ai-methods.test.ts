@@ -63,6 +63,32 @@ test("a stream starts, grows by appends only, and stops with blocks at the botto
   );
 });
 
+test("the text may come as chunks, as @slack/web-api's ChatStreamer sends it; a malformed list is refused", async () => {
+  const ts = (await client.chat.startStream({ ...inChannel(), chunks: [{ type: "markdown_text", text: "One " }] })).ts!;
+  await client.chat.appendStream({ channel: "C1", ts, chunks: [{ type: "markdown_text", text: "two " }] });
+  // A task card shows no message text; the stop's chunks end the text.
+  await client.chat.appendStream({
+    channel: "C1",
+    ts,
+    chunks: [{ type: "task_update", id: "t1", title: "Looking", status: "in_progress" }],
+  } as never);
+  await client.chat.stopStream({ channel: "C1", ts, chunks: [{ type: "markdown_text", text: "three." }] });
+  expect(slack.workspace.message("C1", ts)!.text).toBe("One two three.");
+  const other = (await client.chat.startStream({ ...inChannel(), markdown_text: "x" })).ts!;
+  expect(
+    await errorOf(client.chat.appendStream({ channel: "C1", ts: other, chunks: [{ text: "no type" }] } as never)),
+  ).toBe("invalid_arguments");
+  expect(
+    await errorOf(
+      client.chat.appendStream({
+        channel: "C1",
+        ts: other,
+        chunks: [{ type: "markdown_text", text: "y".repeat(12_001) }],
+      }),
+    ),
+  ).toBe("msg_too_long");
+});
+
 test("in a channel the thread and both recipient ids are required; in a DM the recipient is implied", async () => {
   const { recipient_team_id: _t, ...noTeam } = inChannel();
   expect(await errorOf(client.chat.startStream(noTeam as never))).toBe("invalid_arguments");

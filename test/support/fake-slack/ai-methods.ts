@@ -41,6 +41,32 @@ export const AI_METHODS = new Set([
   "assistant.threads.setTitle",
 ]);
 
+/**
+ * The text a streaming call carries: `markdown_text`, or the text of its `chunks` (a JSON list; "Either
+ * `markdown_text` or `chunks` is required", docs.slack.dev/reference/methods/chat.appendStream). @slack/web-api's
+ * own ChatStreamer sends `chunks: [{type: "markdown_text", text}]`. Other chunk types (task and plan updates,
+ * blocks) show no message text here. Undefined: `chunks` is not a list of chunk objects.
+ */
+export function streamedText(params: Record<string, string>): string | undefined {
+  let text = params.markdown_text ?? "";
+  if (params.chunks === undefined) return text;
+  let chunks: unknown;
+  try {
+    chunks = JSON.parse(params.chunks);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(chunks)) return undefined;
+  for (const chunk of chunks as Array<{ type?: unknown; text?: unknown }>) {
+    if (!chunk || typeof chunk !== "object" || typeof chunk.type !== "string") return undefined;
+    if (chunk.type === "markdown_text") {
+      if (typeof chunk.text !== "string") return undefined;
+      text += chunk.text;
+    }
+  }
+  return text;
+}
+
 const ok = (body: Record<string, unknown> = {}): ApiResult => ({ status: 200, body: { ok: true, ...body } });
 const fail = (error: string): ApiResult => ({ status: 200, body: { ok: false, error } });
 const limited = (retryAfterMs: number): ApiResult => ({
@@ -84,7 +110,8 @@ export function handleAiMethod(ctx: AiMethodsContext, method: string, params: Re
       }
       if (params.recipient_user_id && !ws.users.has(params.recipient_user_id)) return fail("user_not_found");
       if (params.recipient_team_id && params.recipient_team_id !== ws.teamId) return fail("team_not_found");
-      const text = params.markdown_text ?? "";
+      const text = streamedText(params);
+      if (text === undefined) return fail("invalid_arguments");
       if (text.length > MAX_MARKDOWN_TEXT) return fail("msg_too_long");
       const refused = take();
       if (refused) return refused;
@@ -101,8 +128,9 @@ export function handleAiMethod(ctx: AiMethodsContext, method: string, params: Re
       const message = ws.message(channelId, params.ts ?? "");
       if (!message) return fail("message_not_found");
       if (message.user !== ctx.botUserId || !message.stream) return fail("message_not_in_streaming_state");
-      const text = params.markdown_text ?? "";
-      if (method === "chat.appendStream" && text === "") return fail("no_text");
+      const text = streamedText(params);
+      if (text === undefined) return fail("invalid_arguments");
+      if (method === "chat.appendStream" && text === "" && params.chunks === undefined) return fail("no_text");
       if (text.length > MAX_MARKDOWN_TEXT) return fail("msg_too_long");
       let blocks: Array<Record<string, unknown>> | undefined;
       if (method === "chat.stopStream" && params.blocks) {
