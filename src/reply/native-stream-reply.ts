@@ -65,8 +65,10 @@ export function prefersNative(editBudget: EditBudget, native: NativeStreaming): 
   return share(native.appendBudget) >= share(editBudget);
 }
 
+/** What the window still allows for `kind`; a budget that cannot tell, its calls less its replies. */
 function roomFor(budget: EditBudget, kind: ClaimKind): number {
-  return budget.room ? budget.room(kind) : Infinity;
+  if (budget.room) return budget.room(kind);
+  return budget.calls !== undefined ? budget.calls - (budget.active ?? 0) : Infinity;
 }
 
 /** Streaming calls the window still allows per answer on `budget`, this new one included. */

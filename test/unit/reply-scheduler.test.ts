@@ -8,6 +8,8 @@ import fc from "fast-check";
 import { ManualClock } from "../support/manual-clock.js";
 import { peakInWindow } from "../support/peak-in-window.js";
 import { ScopeBudget } from "../../src/reply/budget/budget.js";
+import { prefersNative } from "../../src/reply/native-stream-reply.js";
+import type { NativeStreaming } from "../../src/reply/target.js";
 import {
   ARRIVALS_SHARE,
   LifeEstimate,
@@ -256,5 +258,47 @@ describe("ScopeBudget scheduling", () => {
     expect(grantedAt).toBe(4_000);
     leaves[1]!();
     leaves[2]!();
+  });
+});
+
+describe("choosing native streaming or edits by what each tier's window still allows", () => {
+  function slack(clock: ManualClock) {
+    const edits = new ScopeBudget({ calls: 50, perMs: 60_000 }, clock);
+    const native: NativeStreaming = {
+      startBudget: new ScopeBudget({ calls: 20, perMs: 60_000 }, clock),
+      appendBudget: new ScopeBudget({ calls: 100, perMs: 60_000 }, clock),
+      stopBudget: new ScopeBudget({ calls: 20, perMs: 60_000 }, clock),
+      maxChunkChars: 12_000,
+      lifetimeMs: 300_000,
+      start: async () => {
+        throw new Error("unused");
+      },
+    };
+    return { edits, native };
+  }
+
+  it("streams natively while the append tier leaves each answer more, then mixes in edits", () => {
+    const { edits, native } = slack(new ManualClock());
+    const choices: boolean[] = [];
+    for (let i = 0; i < 10; i++) {
+      const nativeAnswer = prefersNative(edits, native);
+      choices.push(nativeAnswer);
+      (nativeAnswer ? native.appendBudget : edits).join!();
+    }
+    expect(choices[0]).toBe(true);
+    // Both paths carry answers: the mix, not one path for all.
+    expect(choices.filter(Boolean).length).toBeGreaterThan(3);
+    expect(choices.filter((c) => !c).length).toBeGreaterThan(1);
+  });
+
+  it("edits once the minute's starts are spent, or its stops would not cover the streams running", async () => {
+    const clock = new ManualClock();
+    const { edits, native } = slack(clock);
+    for (let i = 0; i < 20; i++) (await native.startBudget.take(undefined, { kind: "first" }))!();
+    expect(prefersNative(edits, native)).toBe(false);
+    await clock.advance(60_000);
+    expect(prefersNative(edits, native)).toBe(true);
+    for (let i = 0; i < 20; i++) native.appendBudget.join!();
+    expect(prefersNative(edits, native)).toBe(false);
   });
 });
