@@ -26,6 +26,9 @@ import {
   RateLimitedError,
   StreamClosedError,
   type AppendOnlyStream,
+  type CallClaim,
+  type CallDone,
+  type ClaimKind,
   type EditBudget,
   type NativeStreaming,
   type ReplyTarget,
@@ -52,20 +55,32 @@ export async function streamAnswer(
 }
 
 /**
- * Whether a new answer gets more calls a minute natively than by editing, given the answers already streaming
- * each way in the scope: the append budget's share per native answer against the edit budget's share per edited
- * answer. A stream also needs a start call (a tighter tier on Slack): native answers started within the start
- * budget's window are counted against it, and once they fill it a new answer edits instead of waiting.
+ * Whether a new answer will show its words sooner natively than by editing, given what each path's windows still
+ * allow now (budget/scheduler.ts: each method on its own tier). A native answer needs a start and a stop (Slack
+ * Tier 2, 20 a minute each) besides its appends (Tier 4, 100 a minute): once the starts left are spent, or the
+ * stops left would not cover every native answer running, the next answers edit instead — they do not wait for
+ * the next window. Otherwise the path whose streaming calls left per answer (this one included) is the larger
+ * wins; a budget that cannot tell its room is taken at its rate shared by its answers.
  */
 export function prefersNative(editBudget: EditBudget, native: NativeStreaming): boolean {
-  const starts = native.startBudget;
-  if (starts.calls !== undefined && (starts.active ?? 0) >= starts.calls) return false;
+  if (roomFor(native.startBudget, "final") < 1) return false;
+  const nativeRunning = native.appendBudget.active ?? 0;
+  if (roomFor(native.stopBudget, "final") < nativeRunning + 1) return false;
   return share(native.appendBudget) >= share(editBudget);
 }
 
+/** What the window still allows for `kind`; a budget that cannot tell, its calls less its replies. */
+function roomFor(budget: EditBudget, kind: ClaimKind): number {
+  if (budget.room) return budget.room(kind);
+  return budget.calls !== undefined ? budget.calls - (budget.active ?? 0) : Infinity;
+}
+
+/** Streaming calls the window still allows per answer on `budget`, this new one included. */
 function share(budget: EditBudget): number {
-  const rate = budget.calls !== undefined && budget.perMs ? budget.calls / budget.perMs : 1 / 1000;
-  return rate / ((budget.active ?? 0) + 1);
+  const answers = (budget.active ?? 0) + 1;
+  if (budget.room) return Math.max(0, budget.room("stream")) / answers;
+  const rate = budget.calls !== undefined && budget.perMs ? (budget.calls * 60_000) / budget.perMs : 60;
+  return rate / answers;
 }
 
 interface OpenStream {
@@ -79,6 +94,9 @@ interface OpenStream {
 /** Thrown inside the native path when it cannot go on; the answer continues in post + edit. */
 class Handover extends Error {}
 
+/** A streaming call stopped waiting for the budget because the answer ended (its final calls follow). */
+class Superseded extends Error {}
+
 class NativeReply {
   private readonly clock: Clock;
   private readonly reader: AnswerReader;
@@ -91,6 +109,8 @@ class NativeReply {
   private readonly counts = { posts: 0, edits: 0, deletes: 0, rateLimited: 0 };
   private lastCallAt = -Infinity;
   private lastLookAt = -Infinity;
+  /** When the stream last showed more (the scheduler ages a waiting append from then). */
+  private shownAt: number | undefined;
   private firstVisibleAt: number | undefined;
   private readonly startedAt: number;
   private wake: () => void = () => {};
@@ -201,15 +221,26 @@ class NativeReply {
         continue;
       }
       this.lastLookAt = this.clock.now();
-      const settled = settledPrefix(this.answer());
-      if (!settled.startsWith(this.appended)) throw new Handover("the answer's text changed under the stream");
-      const pending = settled.slice(this.appended.length);
-      if (pending === "") {
+      if (this.pending() === "") {
         await changed;
         continue;
       }
-      await this.write(pending.slice(0, this.native.maxChunkChars));
+      // The piece is taken when the budget grants the call: the words that came while it waited go with it.
+      try {
+        await this.write(() => this.pending().slice(0, this.native.maxChunkChars), "stream");
+      } catch (error) {
+        // The answer ended while the append waited: the rest goes with the final calls.
+        if (error instanceof Superseded) continue;
+        throw error;
+      }
     }
+  }
+
+  /** The settled text not yet appended. */
+  private pending(): string {
+    const settled = settledPrefix(this.answer());
+    if (!settled.startsWith(this.appended)) throw new Handover("the answer's text changed under the stream");
+    return settled.slice(this.appended.length);
   }
 
   /** The final Markdown: what is left after the appended text, the last piece with the stop. */
@@ -223,7 +254,8 @@ class NativeReply {
     else throw new Handover("the final text does not continue what was streamed");
     const max = this.native.maxChunkChars;
     while (rest.length > max) {
-      await this.write(rest.slice(0, max));
+      const piece = rest.slice(0, max);
+      await this.write(() => piece, "final");
       rest = rest.slice(max);
     }
     await this.stopWith(rest);
@@ -240,23 +272,29 @@ class NativeReply {
     return undefined;
   }
 
-  /** Shows `text` after what is shown: appended to the open stream, or as the start of a new one. */
-  private async write(text: string): Promise<void> {
+  /**
+   * Shows `piece()` (read once the budget grants the call) after what is shown: appended to the open stream, or
+   * as the start of a new one. `kind` tells the scheduler what the call is for (a stream's start is first words).
+   */
+  private async write(piece: () => string, kind: ClaimKind): Promise<void> {
     for (;;) {
       const current = await this.usableStream();
+      let text = "";
+      const take = () => (text = piece());
       try {
         if (current) {
-          await this.call(this.native.appendBudget, () => current.stream.append(text));
+          await this.call(this.native.appendBudget, () => current.stream.append(take()), this.claim(kind));
           current.text += text;
           this.counts.edits++;
         } else {
           const at = this.clock.now();
-          const stream = await this.call(this.native.startBudget, () => this.native.start(text));
-          this.holdStartSlot();
+          const claim: CallClaim = { kind: kind === "stream" ? "first" : kind };
+          const stream = await this.call(this.native.startBudget, () => this.native.start(take()), claim);
           this.streams.push({ stream, startedAt: at, open: true, text });
           this.counts.posts++;
         }
         this.appended += text;
+        this.shownAt = this.clock.now();
         this.observeVisible();
         return;
       } catch (error) {
@@ -277,12 +315,13 @@ class NativeReply {
       if (!current) {
         // Nothing open: the text opens a stream that is then stopped with nothing more.
         if (text === "" && this.streams.length > 0) return;
-        await this.write(text);
+        const piece = text;
+        await this.write(() => piece, "final");
         text = "";
         continue;
       }
       try {
-        await this.call(this.native.stopBudget, () => current.stream.stop(text, true));
+        await this.call(this.native.stopBudget, () => current.stream.stop(text, true), { kind: "final" });
         current.open = false;
         current.text += text;
         this.appended += text;
@@ -303,16 +342,24 @@ class NativeReply {
     if (!current?.open) return;
     current.open = false;
     try {
-      await this.call(this.native.stopBudget, () => current.stream.stop("", finished));
+      await this.call(this.native.stopBudget, () => current.stream.stop("", finished), { kind: "final" });
     } catch (error) {
       if (!(error instanceof StreamClosedError)) throw error;
     }
   }
 
   /** One call on `budget`, waiting out the platform's 429s (nothing is dropped: the same text goes again). */
-  private async call<T>(budget: EditBudget, make: () => Promise<T>): Promise<T> {
+  private async call<T>(budget: EditBudget, make: () => Promise<T>, claim: CallClaim): Promise<T> {
     for (;;) {
-      const done = await budget.take();
+      // A streaming call waits only until the answer ends; the final calls then ask as finals.
+      const signal = claim.kind === "stream" ? this.finished.signal : undefined;
+      let done: CallDone | void;
+      try {
+        done = await budget.take(signal, claim);
+      } catch (error) {
+        if (signal?.aborted) throw new Superseded("the answer ended while the call waited");
+        throw error;
+      }
       this.lastCallAt = this.clock.now();
       try {
         return await make();
@@ -327,13 +374,10 @@ class NativeReply {
     }
   }
 
-  /** A started stream counts against the start budget for one of its windows (see prefersNative). */
-  private holdStartSlot(): void {
-    const starts = this.native.startBudget;
-    const leave = starts.join?.();
-    if (!leave) return;
-    const timer = setTimeout(leave, starts.perMs ?? 60_000);
-    timer.unref?.();
+  /** What an append is for, for the budget's scheduler (budget/scheduler.ts). */
+  private claim(kind: ClaimKind): CallClaim {
+    if (kind !== "stream") return { kind };
+    return { kind, unshown: () => this.answer().length - this.appended.length, ...(this.shownAt !== undefined ? { shownAt: this.shownAt } : {}) };
   }
 
   private paceWait(): number {
@@ -342,7 +386,6 @@ class NativeReply {
       lastCallAt: this.lastCallAt,
       lastLookAt: this.lastLookAt,
       wordsVisible: this.appended !== "",
-      budget: this.native.appendBudget,
       ...(this.options.minEditIntervalMs !== undefined ? { minEditIntervalMs: this.options.minEditIntervalMs } : {}),
     });
   }

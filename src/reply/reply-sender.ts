@@ -11,7 +11,7 @@ import { undeliveredEnding } from "./final-text.js";
 import { paceWait } from "./pacing.js";
 import type { Action, Plan, ReplyView, ViewSource } from "./reply-view.js";
 import { controlsFor } from "./message-controls.js";
-import { RateLimitedError, type MessageControls, type MessageRef, type ReplyTarget } from "./target.js";
+import { RateLimitedError, type CallClaim, type CallDone, type MessageControls, type MessageRef, type ReplyTarget } from "./target.js";
 
 export interface ReplyCall {
   kind: "post" | "edit" | "delete";
@@ -71,6 +71,8 @@ export class ReplySender {
   private lastLookAt = -Infinity;
   private syncedVersion = -1;
   private visibleChars = 0;
+  /** When the reply last showed more of the answer (the scheduler ages a waiting reply from then). */
+  private shownAt: number | undefined;
   /** The answer's Markdown the reply shows in full (what stays if the rest cannot be delivered). */
   private shownAnswer = "";
   /** The reply's last Markdown once it gave up on the answer (`fatal`). */
@@ -152,7 +154,17 @@ export class ReplySender {
         this.syncedVersion = source.version;
         continue;
       }
-      const callDone = this.usesBudget(action) ? await this.target.budget.take() : undefined;
+      let callDone: CallDone | void = undefined;
+      if (this.usesBudget(action)) {
+        // A streaming call waits only until the final text is known; the final then asks again, as a final.
+        const signal = plan.final ? undefined : this.source.finished;
+        try {
+          callDone = await this.target.budget.take(signal, this.claim(plan.final, current));
+        } catch (error) {
+          if (signal?.aborted) continue;
+          throw error;
+        }
+      }
       // The text may have moved on while we waited for the budget: the newest text wins.
       const freshSource = current();
       const fresh = this.view.plan(freshSource);
@@ -183,6 +195,17 @@ export class ReplySender {
     }
   }
 
+  /** What the call is for, for the budget's scheduler: the final, the first words, or a streaming update. */
+  private claim(final: boolean, current: () => ViewSource): CallClaim {
+    if (final) return { kind: "final" };
+    if (this.firstVisibleAt === undefined) return { kind: "first" };
+    return {
+      kind: "stream",
+      unshown: () => current().answer.length - this.visibleChars,
+      shownAt: this.shownAt,
+    };
+  }
+
   private nextAction(plan: Plan): Action | undefined {
     const action = this.view.nextAction(plan, this.messages.map((m) => m.text));
     if (action || !this.target.controls) return action;
@@ -206,7 +229,6 @@ export class ReplySender {
       lastCallAt: this.lastCallAt,
       lastLookAt: this.lastLookAt,
       wordsVisible: this.messages.length > 0 && this.firstVisibleAt !== undefined,
-      budget: this.target.budget,
       ...(this.options.minEditIntervalMs !== undefined ? { minEditIntervalMs: this.options.minEditIntervalMs } : {}),
     });
   }
@@ -248,6 +270,7 @@ export class ReplySender {
     // The answer is visible up to `plan.visibleChars` once every message of the plan shows its text.
     const allShown = plan.texts.every((text, i) => this.messages[i]?.text === text);
     if (allShown) {
+      if (plan.visibleChars > this.visibleChars || this.shownAt === undefined) this.shownAt = clock.now();
       this.visibleChars = plan.visibleChars;
       this.shownAnswer = source.answer.slice(0, plan.visibleChars);
     }

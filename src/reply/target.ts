@@ -8,6 +8,10 @@ export interface MessageRef {
   id: string;
 }
 
+import type { CallClaim, ClaimKind } from "./budget/scheduler.js";
+
+export type { CallClaim, ClaimKind } from "./budget/scheduler.js";
+
 /** Says that the call a budget grant was for has finished. */
 export type CallDone = () => void;
 
@@ -35,9 +39,11 @@ export interface EditBudget {
   /**
    * Resolves when one more call may be made in this scope. Waiting callers are served fairly. A budget may
    * resolve with a `CallDone`: call it once the platform call has finished (whether it worked or not), so the
-   * window counts the call from its completion — never earlier than the platform saw it arrive.
+   * window counts the call from its completion — never earlier than the platform saw it arrive. `claim` says
+   * what the call is for (a final, first words, a streaming update and how much it would show), so the budget
+   * can spend its window where it lowers lag most (budget/scheduler.ts); without one it is a one-off call.
    */
-  take(signal?: AbortSignal): Promise<CallDone | void>;
+  take(signal?: AbortSignal, claim?: CallClaim): Promise<CallDone | void>;
   /** The platform said "slow down": no call in this scope before `retryAfterMs` from now. */
   pause(retryAfterMs: number): void;
   /**
@@ -50,6 +56,11 @@ export interface EditBudget {
   readonly active?: number;
   /** Optional: registers one streaming reply in this scope; call the returned function when it ends. */
   join?(): () => void;
+  /**
+   * Optional: how many calls of `kind` the window would still grant now (after those waiting), as far as this
+   * process knows; the streamer chooses native streaming or edits by it.
+   */
+  room?(kind: ClaimKind): number;
 }
 
 /**

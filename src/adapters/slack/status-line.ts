@@ -5,8 +5,15 @@
  * the status changes or needs renewing. Where Slack refuses it (scope, method, conversation) it goes quiet.
  */
 import type { webApi } from "@slack/bolt";
-import type { StatusLine, WorkStatus } from "../../reply/target.js";
+import type { BudgetRate } from "../../reply/budget/budget.js";
+import { withBudget, type EditBudget, type StatusLine, type WorkStatus } from "../../reply/target.js";
 import type { RefusalMemory } from "./refusal-memory.js";
+
+/**
+ * assistant.threads.setStatus: "Special rate limits apply" and no figure is given; taken as Tier 4 ("100+ per
+ * minute"), per workspace like every Slack tier. Fifty answers at once otherwise drew 429s on it.
+ */
+export const STATUS_RATE: BudgetRate = { calls: 100, perMs: 60_000 };
 
 /** Slack: "A two minute timeout applies, which will cause the status to be removed if no message has been sent." */
 export const STATUS_LAPSE_MS = 2 * 60_000;
@@ -32,6 +39,8 @@ export interface SlackStatusLineOptions {
   channel: string;
   threadTs: string;
   refusals: RefusalMemory;
+  /** The workspace's setStatus budget: a change it has no room for is skipped (the next change or renewal sets it). */
+  budget?: EditBudget;
 }
 
 export class SlackStatusLine implements StatusLine {
@@ -56,13 +65,18 @@ export class SlackStatusLine implements StatusLine {
   private async set(status: string, loading: string[]): Promise<void> {
     const { team, channel, threadTs, refusals } = this.options;
     if (this.quiet || refusals.refused(team, channel)) return;
-    try {
-      await this.options.client.assistant.threads.setStatus({
+    const { budget } = this.options;
+    // A status line is a courtesy: it never waits for the window, it skips a change when the window is full.
+    if (budget?.room && budget.room("final") < 1) return;
+    const call = () =>
+      this.options.client.assistant.threads.setStatus({
         channel_id: channel,
         thread_ts: threadTs,
         status,
         ...(loading.length > 0 ? { loading_messages: loading } : {}),
       });
+    try {
+      await (budget ? withBudget(budget, call) : call());
     } catch (error) {
       const coded = error as { code?: string; data?: { error?: string } };
       if (coded?.code === "slack_webapi_rate_limited_error") return; // the next change or renewal sets it again

@@ -1,6 +1,7 @@
 import type { CallDone, EditBudget } from "../target.js";
 import { realClock, type Clock } from "../clock.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
+import { choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
 
 export interface BudgetRate {
   /** At most this many calls... */
@@ -15,6 +16,7 @@ export interface ScopeEditBudget extends EditBudget {
   readonly perMs: number;
   readonly active: number;
   join(): () => void;
+  room(kind: ClaimKind): number;
   /** Whether nothing is waiting, running or remembered here: such a budget can be forgotten. */
   readonly idle: boolean;
 }
@@ -38,18 +40,19 @@ const LONGEST_CALL_MS = 300_000;
 
 /**
  * One platform scope's call budget: a sliding window (never more than `calls` calls in any `perMs` window, the
- * same rule the platforms state) with a FIFO queue of waiters. Each streaming reply has at most one call
- * waiting, so FIFO serves the replies of a scope round-robin. `pause` holds every grant until a 429's
- * retry-after has passed.
+ * same rule the platforms state) whose free slots go to the waiting calls as scheduler.ts decides: finals and
+ * first words first, then streaming calls by how much new text they show, spaced over the answers' life, with a
+ * reserve kept for finals and newcomers. `pause` holds every grant until a 429's retry-after has passed.
  */
 export class ScopeBudget implements ScopeEditBudget {
   readonly calls: number;
   readonly perMs: number;
   private grants: Grant[] = [];
   private readonly waiters = new WaiterQueue<CallDone>(() => this.pump());
-  private readonly replies = new ActiveReplies();
+  private readonly replies: ActiveReplies;
   private pausedUntil = -Infinity;
   private timerAt: number | undefined;
+  private lastStreamAt = -Infinity;
 
   constructor(rate: BudgetRate, private readonly clock: Clock = realClock) {
     if (!Number.isInteger(rate.calls) || rate.calls < 1) {
@@ -60,6 +63,7 @@ export class ScopeBudget implements ScopeEditBudget {
     }
     this.calls = rate.calls;
     this.perMs = rate.perMs;
+    this.replies = new ActiveReplies(() => this.clock.now(), () => this.pump());
   }
 
   get active(): number {
@@ -76,8 +80,28 @@ export class ScopeBudget implements ScopeEditBudget {
     return this.replies.join();
   }
 
-  take(signal?: AbortSignal): Promise<CallDone> {
-    return this.waiters.wait(signal);
+  take(signal?: AbortSignal, claim?: CallClaim): Promise<CallDone> {
+    return this.waiters.wait(signal, claim);
+  }
+
+  /** Calls of `kind` the window would still grant now, after the ones already waiting. */
+  room(kind: ClaimKind): number {
+    this.forgetOldGrants();
+    return limitFor(kind, this.scope()) - this.grants.length - this.waiters.length;
+  }
+
+  private scope(): ScopeState {
+    return {
+      calls: this.calls,
+      perMs: this.perMs,
+      active: this.replies.active,
+      lifeMs: this.replies.lifeMs,
+      meanAgeMs: this.replies.meanAgeMs,
+      freesWithin: (ms) => {
+        const by = this.clock.now() + ms;
+        return this.grants.filter((g) => this.finishedAt(g) + this.perMs <= by).length;
+      },
+    };
   }
 
   pause(retryAfterMs: number): void {
@@ -96,19 +120,29 @@ export class ScopeBudget implements ScopeEditBudget {
   }
 
   private forgetOldGrants(): void {
-    const horizon = this.clock.now() - this.perMs;
-    if (this.grants.some((g) => this.finishedAt(g) <= horizon)) {
-      this.grants = this.grants.filter((g) => this.finishedAt(g) > horizon);
-    }
+    // `finished + perMs <= now`, the very sum the pump sleeps until: with fractional times, `finished <= now -
+    // perMs` can round the other way and wake the pump for a grant it then does not forget.
+    const now = this.clock.now();
+    const old = (g: Grant) => this.finishedAt(g) + this.perMs <= now;
+    if (this.grants.some(old)) this.grants = this.grants.filter((g) => !old(g));
   }
 
-  /** Grants what the window allows now, then sleeps until the next grant could be possible. */
+  /** Grants what the window and the scheduler allow now, then sleeps until the next grant could be possible. */
   private pump(): void {
     this.forgetOldGrants();
+    let retryAt = Infinity;
     while (this.waiters.length > 0 && !this.isPaused() && this.grants.length < this.calls) {
-      const grant: Grant = { at: this.clock.now(), done: false };
+      const now = this.clock.now();
+      const claims = this.waiters.claims();
+      const choice = choose(claims, this.grants.length, this.scope(), now, this.lastStreamAt);
+      if (choice.grant === undefined) {
+        retryAt = choice.retryAt ?? Infinity;
+        break;
+      }
+      if (claims[choice.grant]?.kind === "stream") this.lastStreamAt = now;
+      const grant: Grant = { at: now, done: false };
       this.grants.push(grant);
-      this.waiters.grantNext(() => {
+      this.waiters.grantAt(choice.grant, () => {
         if (grant.done) return;
         grant.done = true;
         grant.at = Math.max(grant.at, this.clock.now());
@@ -116,13 +150,12 @@ export class ScopeBudget implements ScopeEditBudget {
       });
     }
     if (this.waiters.length === 0) return;
-    // A full window frees when its earliest call is a window old; a running call frees nothing until it is done
-    // (its `done` pumps again), or until it counts as finished after LONGEST_CALL_MS.
-    const earliest = Math.min(
-      ...this.grants.map((g) => (g.done ? g.at : g.at + LONGEST_CALL_MS)),
-    );
-    const windowFreesAt = this.grants.length >= this.calls ? earliest + this.perMs : this.clock.now();
-    const at = Math.max(windowFreesAt, this.pausedUntil);
+    // A slot frees when its earliest call is a window old; a running call frees nothing until it is done (its
+    // `done` pumps again), or until it counts as finished after LONGEST_CALL_MS. A reply leaving pumps too.
+    const earliest = Math.min(...this.grants.map((g) => (g.done ? g.at : g.at + LONGEST_CALL_MS)));
+    const windowFreesAt = this.grants.length > 0 ? earliest + this.perMs : Infinity;
+    const at = this.isPaused() ? this.pausedUntil : Math.min(windowFreesAt, retryAt);
+    if (!Number.isFinite(at)) return;
     // One timer at a time; a later pause simply makes the woken pump sleep again.
     if (this.timerAt !== undefined && this.timerAt <= at) return;
     this.timerAt = at;

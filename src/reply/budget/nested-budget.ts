@@ -1,10 +1,10 @@
 /**
  * A scope's budget inside a wider one: every call needs a grant from both (a Discord channel's 5 per 5 s and the
  * bot's 50 per second across all channels). The narrow grant is taken first, so a reply waiting on its own
- * channel never holds a slot of the wide budget that other channels could use. The streamer paces itself by
- * whichever of the two leaves each reply the smaller share.
+ * channel never holds a slot of the wide budget that other channels could use. Both schedule the call by the
+ * same claim (scheduler.ts), so the channel's reserve and the bot's are each kept.
  */
-import type { CallDone, EditBudget } from "../target.js";
+import type { CallClaim, CallDone, ClaimKind, EditBudget } from "../target.js";
 import type { ScopeEditBudget } from "./budget.js";
 
 export class NestedBudget implements EditBudget {
@@ -15,11 +15,11 @@ export class NestedBudget implements EditBudget {
     readonly outer: ScopeEditBudget,
   ) {}
 
-  async take(signal?: AbortSignal): Promise<CallDone> {
-    const innerDone = await this.inner.take(signal);
+  async take(signal?: AbortSignal, claim?: CallClaim): Promise<CallDone> {
+    const innerDone = await this.inner.take(signal, claim);
     let outerDone: CallDone | void;
     try {
-      outerDone = await this.outer.take(signal);
+      outerDone = await this.outer.take(signal, claim);
     } catch (error) {
       innerDone?.();
       throw error;
@@ -42,6 +42,10 @@ export class NestedBudget implements EditBudget {
       leaveInner();
       leaveOuter();
     };
+  }
+
+  room(kind: ClaimKind): number {
+    return Math.min(this.inner.room(kind), this.outer.room(kind));
   }
 
   /** The budget that gives each of its replies the longer interval between calls: the one that binds. */

@@ -10,6 +10,7 @@ import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } fr
 import { realClock, type Clock } from "../clock.js";
 import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
+import { choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
 
 /** The two store operations a shared budget needs. */
 export type RateStore = Pick<StateStore, "takeRateSlot" | "pauseRate">;
@@ -65,6 +66,11 @@ export interface SharedBudgetOptions {
  * One platform scope's budget, enforced across replicas by the store's sliding window (`takeRateSlot`), with
  * a 429 seen by any replica pausing the scope for all (`pauseRate`). A store that fails or hangs never hangs a
  * reply: grants then come from a local window of the same rate until the store answers again.
+ *
+ * The scheduler's rule (scheduler.ts) holds across replicas too: each replica picks its own next call (finals
+ * and first words first, then the best streaming call, spaced), and asks the store's window with that call's
+ * limit — a streaming call is refused by the store once the window holds `calls − reserve`, whichever replica
+ * made them, so the reserve for finals is kept scope-wide.
  */
 export class SharedScopeBudget implements ScopeEditBudget {
   readonly calls: number;
@@ -77,9 +83,19 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly localForMs: number;
   /** The window this replica falls back to while the store is failing. */
   private readonly local: ScopeBudget;
-  private readonly waiters = new WaiterQueue<CallDone | void>(() => void this.drain());
-  private readonly replies = new ActiveReplies();
+  private readonly waiters = new WaiterQueue<CallDone | void>((claim) => this.poke(claim?.kind ?? "final"));
+  private readonly replies: ActiveReplies;
   private draining = false;
+  /**
+   * Aborted when something changed that may let a waiter go sooner than the drain sleeps for: a call that may
+   * use more of the window than the one it waits for arrives, or a reply left (the reserve shrank).
+   */
+  private wake = new AbortController();
+  /** The kind of call the drain sleeps for (undefined: it is not sleeping on the window). */
+  private blockedOn: ClaimKind | undefined;
+  private lastStreamAt = -Infinity;
+  /** This replica's own grants within the window: its estimate of the window's use, for `room`. */
+  private recent: number[] = [];
   /** This replica's copy of a pause it set, so its replies do not ask the store during it. */
   private pausedUntil = -Infinity;
   /** Grants come from `local` until then (the store failed). */
@@ -100,6 +116,15 @@ export class SharedScopeBudget implements ScopeEditBudget {
     this.outage = options.outage ?? new StoreOutage();
     this.storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
     this.localForMs = options.localForMs ?? DEFAULT_LOCAL_FOR_MS;
+    this.replies = new ActiveReplies(() => this.clock.now(), () => this.poke("stream", true));
+  }
+
+  /** Something changed: wakes a sleeping drain if a `kind` call may now go sooner, and drains. */
+  private poke(kind: ClaimKind, reserveShrank = false): void {
+    const rank = { final: 0, first: 1, stream: 2 } as const;
+    const blocked = this.blockedOn;
+    if (blocked !== undefined && (rank[kind] < rank[blocked] || (reserveShrank && blocked !== "final"))) this.wake.abort();
+    void this.drain();
   }
 
   /**
@@ -127,8 +152,39 @@ export class SharedScopeBudget implements ScopeEditBudget {
     return this.replies.join();
   }
 
-  take(signal?: AbortSignal): Promise<CallDone | void> {
-    return this.waiters.wait(signal);
+  take(signal?: AbortSignal, claim?: CallClaim): Promise<CallDone | void> {
+    // The drain finds the waiter it asked the store for by its claim: each take brings its own claim object.
+    return this.waiters.wait(signal, claim ?? { kind: "final" });
+  }
+
+  /**
+   * Calls of `kind` the window would still grant now, as far as this replica knows (its own grants and waiters;
+   * the store, which knows every replica's, still decides each grant).
+   */
+  room(kind: ClaimKind): number {
+    return limitFor(kind, this.scope()) - this.ownUse() - this.waiters.length;
+  }
+
+  /** This replica's grants still in the window (a lower bound of the window's use). */
+  private ownUse(): number {
+    const horizon = this.clock.now() - this.windowMs;
+    if (this.recent.length > 0 && this.recent[0]! <= horizon) this.recent = this.recent.filter((at) => at > horizon);
+    return this.recent.length;
+  }
+
+  private scope(): ScopeState {
+    return {
+      calls: this.calls,
+      perMs: this.perMs,
+      active: this.replies.active,
+      lifeMs: this.replies.lifeMs,
+      meanAgeMs: this.replies.meanAgeMs,
+      // This replica's own grants: the other replicas' are the store's to count.
+      freesWithin: (ms) => {
+        const by = this.clock.now() + ms - this.windowMs;
+        return this.recent.filter((at) => at <= by).length;
+      },
+    };
   }
 
   pause(retryAfterMs: number): void {
@@ -145,34 +201,72 @@ export class SharedScopeBudget implements ScopeEditBudget {
     }
   }
 
-  /** Serves the queue, head first, until it is empty: one loop per budget, so only the head asks the store. */
+  /**
+   * Serves the queue until it is empty, one loop per budget: the scheduler picks the call to ask for, and only
+   * that one asks the store (with its kind's limit).
+   */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
       while (this.waiters.length > 0) {
         const now = this.clock.now();
+        if (this.wake.signal.aborted) this.wake = new AbortController();
         if (now < this.pausedUntil) {
           await this.clock.sleep(this.pausedUntil - now);
-        } else if (now < this.localUntil) {
-          // The local window counts the call when it finishes: hand its `done` on to the caller.
-          this.waiters.grantNext(await this.local.take());
-        } else {
-          const wait = await this.askStore();
-          if (wait === 0) this.waiters.grantNext(undefined);
-          // A slot frees within a window; a longer wait is another replica's pause: look again after a window.
-          else if (wait !== undefined) await this.clock.sleep(Math.min(wait, this.windowMs));
+          continue;
         }
+        const claims = this.waiters.claims();
+        // The store knows the window's use; locally the order and the streaming spacing are decided, on this
+        // replica's own share of the window (a lower bound: it never holds back a call the store would grant).
+        const choice = choose(claims, this.ownUse(), this.scope(), now, this.lastStreamAt);
+        if (choice.grant === undefined) {
+          // Blocked by the spacing, or by this replica's own grants filling the window: until the first of them
+          // leaves it (a lower bound; the store, asked then, knows the rest).
+          const ownFreesAt = this.recent.length > 0 ? this.recent[0]! + this.windowMs : now + this.windowMs;
+          await this.sleepBlocked("stream", Math.min(ownFreesAt, choice.retryAt ?? Infinity) - now);
+          continue;
+        }
+        const claim = claims[choice.grant]!;
+        if (now < this.localUntil) {
+          // The local window counts the call when it finishes: hand its `done` on to the caller.
+          this.hand(claim, await this.local.take(undefined, claim));
+          continue;
+        }
+        const limit = limitFor(claim.kind, this.scope());
+        const wait = limit >= 1 ? await this.askStore(limit) : this.windowMs;
+        if (wait === 0) this.hand(claim, undefined);
+        // A slot frees within a window; a longer wait is another replica's pause: look again after a window, or
+        // sooner when a call that may use more of the window arrives.
+        else if (wait !== undefined) await this.sleepBlocked(claim.kind, Math.min(wait, this.windowMs));
       }
     } finally {
       this.draining = false;
     }
   }
 
-  /** The store's answer (0: a slot was taken), or undefined after switching to the local window. */
-  private async askStore(): Promise<number | undefined> {
+  private async sleepBlocked(kind: ClaimKind, ms: number): Promise<void> {
+    this.blockedOn = kind;
     try {
-      const wait = await this.withTimeout(this.store.takeRateSlot(this.key, this.calls, this.windowMs));
+      await this.clock.sleep(ms, this.wake.signal);
+    } finally {
+      this.blockedOn = undefined;
+    }
+  }
+
+  /** Gives a grant taken for `claim` to its waiter; if that one left meanwhile, to the oldest (or releases it). */
+  private hand(claim: CallClaim, done: CallDone | void): void {
+    const now = this.clock.now();
+    this.recent.push(now);
+    if (claim.kind === "stream") this.lastStreamAt = now;
+    const index = this.waiters.claims().indexOf(claim);
+    if (!this.waiters.grantAt(Math.max(0, index), done)) done?.();
+  }
+
+  /** The store's answer (0: a slot was taken), or undefined after switching to the local window. */
+  private async askStore(limit: number): Promise<number | undefined> {
+    try {
+      const wait = await this.withTimeout(this.store.takeRateSlot(this.key, limit, this.windowMs));
       if (typeof wait !== "number" || !Number.isFinite(wait) || wait < 0) {
         throw new Error(`the state store answered ${String(wait)} for a rate slot`);
       }

@@ -1,0 +1,167 @@
+/**
+ * The rule by which a scope's budget spends its window (issue 18): which waiting call goes next, and when.
+ *
+ * The numbers it rests on: Slack allows 50 chat.update a minute per workspace (100 chat.appendStream, 20
+ * chat.startStream / stopStream); an answer streams for about 10 s, a sixth of that window. Pacing every reply as
+ * if every minute were full (one edit per reply per `active × 1.2 s`) left most of the window unused: 10 answers
+ * drew 20 of 50 calls. Instead the budget spends the HEADROOM the sliding window still has, spread over the
+ * answers' expected life, and keeps back only what must never wait for the next window:
+ *
+ * - a FINAL call (an answer's last edit, a stream's stop) may take any slot: limit `calls`;
+ * - FIRST words may take a slot as long as one stays free for the final of every running answer (this one's
+ *   included): limit `calls − active` (50 − 10 = 40 with ten answers); in a window shorter than the answers'
+ *   life, only the share of them that ends within it: `active × window / life`, rounded up;
+ * - a STREAMING call also leaves the first words and finals of answers that may arrive meanwhile — a tenth of the
+ *   window, ARRIVALS_SHARE (5 of 50 edits, 10 of 100 appends, none of Discord's 5 per channel): limit
+ *   `calls − active − ⌊calls/10⌋` (50 − 10 − 5 = 35). Streaming grants are spaced so what is left of that
+ *   (plus what leaves the window meanwhile) lasts the answers' remaining time: `remaining / left`, never closer
+ *   than `min(life, window) / limit` (10 s / 35 ≈ 0.29 s). The remaining time is the expected life (learned per
+ *   scope, 10 s until answers have ended there) less their mean age, or their age once they outlived half of it:
+ *   a long answer slows the spending down instead of finding the window spent until it renews. Ten 10-second
+ *   answers use up to 45 of the minute's 50 edits (firsts and streams up to 35, plus 10 finals), ~40 in
+ *   practice, where a fair share paced for a full minute drew 20.
+ * - Which streaming call goes next: the one whose new version shows the most unseen text for the longest, the
+ *   score `unshown characters × (time since that reply last showed something)²`. Both grow while a reply waits
+ *   and drop to ~0 once served, so the waiting reply's score overtakes any served one: no reply starves (aging).
+ *   Finals and first words go before streaming calls, oldest first.
+ *
+ * The window itself (counting a call from when it finished, pauses after a 429) stays the budget's business
+ * (budget.ts, shared-budget.ts); this module only decides, on a clock it is handed.
+ */
+
+/** Why a call is made, which decides how much of the window it may use. */
+export type ClaimKind = "final" | "first" | "stream";
+
+/** What a waiting call tells the budget about itself; a take without one is treated as a final (a one-off call). */
+export interface CallClaim {
+  kind: ClaimKind;
+  /** Characters the call would newly show; read when the budget chooses (the text grows while it waits). */
+  unshown?: () => number;
+  /** Clock time the reply last showed new text (or started); the score's age counts from it. */
+  shownAt?: number;
+}
+
+/** An answer's expected life until the budget has seen some end (the benchmark's answers stream ~10 s). */
+export const DEFAULT_ANSWER_LIFE_MS = 10_000;
+/** The share of a window kept for the first words and finals of answers that arrive while others stream. */
+export const ARRIVALS_SHARE = 0.1;
+
+export interface ScopeState {
+  calls: number;
+  perMs: number;
+  /** Replies streaming in the scope (each owes a final). */
+  active: number;
+  /** The answers' expected life (ms). */
+  lifeMs: number;
+  /** How long the replies streaming now have been at it, on average (ms). */
+  meanAgeMs?: number;
+  /** How many of the window's calls will have left it within `ms` from now (unknown: none). */
+  freesWithin?: (ms: number) => number;
+}
+
+/** The most calls the window may already hold for a call of `kind` to be granted now. */
+export function limitFor(kind: ClaimKind, scope: ScopeState): number {
+  // The finals that fall in one window: every running answer's when the window outlasts the answers (Slack's
+  // minute, 10 s answers); in a shorter window (Discord's 5 s) only the share of them that ends within it, the
+  // rest finding the window renewed by then.
+  const share = Math.min(1, scope.perMs / Math.max(1, scope.lifeMs));
+  const finals = Math.ceil(Math.max(0, scope.active) * share);
+  switch (kind) {
+    case "final":
+      return scope.calls;
+    case "first":
+      // With more answers running than the window has calls, none: their finals (which carry everything) come
+      // first, and a waiting first call gives way to its final when the answer ends (the streamer does that).
+      return scope.calls - finals;
+    case "stream":
+      return scope.calls - finals - Math.floor(scope.calls * ARRIVALS_SHARE);
+  }
+}
+
+/**
+ * How long the replies streaming now will still want calls: what their expected life leaves, or, once they have
+ * outlived it half, as long again as their age (an answer that ran long is likely a long one: spending slows down
+ * instead of leaving it without calls until the window renews); never more than a window, over which the window
+ * renews itself entirely.
+ */
+export function remainingMs(scope: ScopeState): number {
+  const age = Math.max(0, scope.meanAgeMs ?? 0);
+  return Math.min(scope.perMs, Math.max(scope.lifeMs - age, age, 1));
+}
+
+/**
+ * The least time between two streaming grants of the scope, with `used` calls in the window: the streaming calls
+ * left (plus those that leave the window meanwhile) spread over the replies' remaining time, and never faster
+ * than the whole streaming share spread over one expected life.
+ */
+export function streamSpacingMs(scope: ScopeState, used: number): number {
+  const limit = limitFor("stream", scope);
+  const floor = Math.min(Math.max(scope.lifeMs, 0), scope.perMs) / Math.max(1, limit);
+  const remaining = remainingMs(scope);
+  const left = limit - used + (scope.freesWithin?.(remaining) ?? 0);
+  // Whole milliseconds: a grant a fraction early by float rounding would be one too many for the platform.
+  return Math.ceil(Math.max(floor, remaining / Math.max(1, left)));
+}
+
+/** How much a streaming call is worth now (see the module comment). */
+export function streamScore(claim: CallClaim, now: number): number {
+  const unshown = Math.max(0, claim.unshown?.() ?? 0);
+  const age = Math.max(0, now - (claim.shownAt ?? now)) / 1000;
+  // Unshown characters times the time they waited is the lag a new version clears. The age counts twice, so a
+  // reply with a tenth of another's new text still gets its turn once it waited about three times as long.
+  // +1 in each factor: a reply with little new text or just served still ranks by the other factor.
+  return (unshown + 1) * (age + 0.001) ** 2;
+}
+
+export interface Choice {
+  /** The waiter to grant now. */
+  grant?: number;
+  /** Otherwise, when a streaming waiter may next be granted (Infinity: only when the window frees). */
+  retryAt?: number;
+}
+
+/**
+ * The waiter (index into `claims`, oldest first) to grant now given `used` calls in the window, or when to look
+ * again. Finals and first words first, oldest first; then the best-scoring streaming call, once the spacing since
+ * `lastStreamAt` has passed.
+ */
+export function choose(
+  claims: ReadonlyArray<CallClaim | undefined>,
+  used: number,
+  scope: ScopeState,
+  now: number,
+  lastStreamAt: number,
+): Choice {
+  let best: number | undefined;
+  let bestScore = -Infinity;
+  for (let i = 0; i < claims.length; i++) {
+    const kind = claims[i]?.kind ?? "final";
+    if (kind !== "stream") {
+      if (used < limitFor(kind, scope)) return { grant: i };
+      continue;
+    }
+    const score = streamScore(claims[i]!, now);
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  if (best === undefined || used >= limitFor("stream", scope)) return { retryAt: Infinity };
+  const at = lastStreamAt + streamSpacingMs(scope, used);
+  return at <= now ? { grant: best } : { retryAt: at };
+}
+
+/** Keeps an exponentially weighted mean of answer lives in a scope, so the spacing follows the answers seen. */
+export class LifeEstimate {
+  private mean = DEFAULT_ANSWER_LIFE_MS;
+
+  get ms(): number {
+    return this.mean;
+  }
+
+  record(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    // A quarter weight: a few answers move it, one odd answer does not.
+    this.mean += (ms - this.mean) / 4;
+  }
+}
