@@ -8,7 +8,7 @@ import { feedbackBlocks } from "./feedback.js";
 import { NATIVE_STREAM_RATES, SlackNativeStreaming } from "./native-stream.js";
 import { RefusalMemory } from "./refusal-memory.js";
 import { SlackReplyTarget } from "./reply-target.js";
-import { SlackStatusLine } from "./status-line.js";
+import { SlackStatusLine, STATUS_RATE } from "./status-line.js";
 import type { RepliedThread } from "./store-keys.js";
 
 export interface SlackReplyTargetDeps {
@@ -36,7 +36,9 @@ const statusRefusals = new RefusalMemory();
 
 function statusLine(team: string, channel: string, threadTs: string): SlackStatusLine | undefined {
   if (options.statusLine === false) return undefined;
-  return new SlackStatusLine({ client: writeClient, team, channel, threadTs, refusals: statusRefusals });
+  // setStatus has its own limit per workspace, shared by every replica like chat.update's budget.
+  const budget = budgets.forScope(`slack:${team}:assistant.threads.setStatus`, STATUS_RATE);
+  return new SlackStatusLine({ client: writeClient, team, channel, threadTs, refusals: statusRefusals, budget });
 }
 
 /** Slack's native stream for an answer to `recipient` (a person: Slack streams to a user), unless turned off. */
