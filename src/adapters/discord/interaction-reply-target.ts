@@ -5,10 +5,10 @@
  * and the reply keeps only a pointer to it, so a long-running answer never loses its first message's edits.
  */
 import { Routes, type Client, type SendableChannels } from "discord.js";
-import { RateLimitedError, withBudget, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import { markdownToDiscord } from "./markdown.js";
-import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf } from "./reply-target.js";
+import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf, typingOnSpareBudget } from "./reply-target.js";
 
 /** Discord's interaction tokens last 15 minutes; the reply is used for 14, leaving the move a minute to spare. */
 export const INTERACTION_REPLY_WINDOW_MS = 14 * 60_000;
@@ -94,7 +94,7 @@ export class InteractionReplyTarget implements ReplyTarget {
 
   async typing(): Promise<void> {
     const send = () => this.call(() => this.options.channel.sendTyping());
-    await (this.botBudget ? withBudget(this.botBudget, send) : send());
+    await (this.botBudget ? typingOnSpareBudget(this.botBudget, send) : send());
   }
 
   private tokenUsable(): boolean {
