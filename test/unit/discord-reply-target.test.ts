@@ -2,6 +2,7 @@ import { DiscordAPIError, HTTPError, RateLimitError, type Message, type Sendable
 import { describe, expect, test, vi } from "vitest";
 import { rejectMessageWrites } from "../../src/adapters/discord/connection.js";
 import { DiscordReplyTarget } from "../../src/adapters/discord/reply-target.js";
+import { ScopeBudget } from "../../src/reply/budget/budget.js";
 import { RateLimitedError, TransientPlatformError, type EditBudget } from "../../src/reply/target.js";
 
 const budget: EditBudget = { take: async () => {}, pause: () => {} };
@@ -76,6 +77,38 @@ describe("DiscordReplyTarget", () => {
     const missing = new DiscordAPIError({ message: "Missing Access", code: 50001 }, 50001, 403, "PATCH", "/x", {});
     channel.messages.edit.mockRejectedValueOnce(missing);
     expect(await target.edit({ id: "1" }, "x").catch((e: unknown) => e)).toBe(missing);
+  });
+});
+
+describe("DiscordReplyTarget: typing and the bot-wide budget", () => {
+  function withBotBudget(botBudget: ScopeBudget) {
+    const channel = { sendTyping: vi.fn(async () => {}) };
+    const target = new DiscordReplyTarget({ channel: channel as unknown as SendableChannels, budget, botBudget });
+    return { channel, target };
+  }
+
+  test("typing takes a free grant of the bot budget and gives it back when done", async () => {
+    const botBudget = new ScopeBudget({ calls: 1, perMs: 1_000 });
+    const { channel, target } = withBotBudget(botBudget);
+    await target.typing();
+    expect(channel.sendTyping).toHaveBeenCalledTimes(1);
+    expect(botBudget.idle).toBe(false); // its call counts in the window
+  });
+
+  test("when the bot budget is spent and edits wait for it, typing is skipped instead of queueing behind them", async () => {
+    const botBudget = new ScopeBudget({ calls: 1, perMs: 60_000 });
+    const { channel, target } = withBotBudget(botBudget);
+    const running = await botBudget.take(); // an edit in flight
+    const waitingEdit = botBudget.take(); // the next edit, waiting for the window
+    const outcome = await Promise.race([
+      target.typing().then(() => "returned"),
+      new Promise((resolve) => setTimeout(resolve, 10_000, "still waiting")),
+    ]);
+    expect(outcome).toBe("returned");
+    expect(channel.sendTyping).not.toHaveBeenCalled();
+    running?.();
+    // The waiting edit keeps its place: typing left the queue when it gave up.
+    void waitingEdit.then((done) => done?.());
   });
 });
 

@@ -6,12 +6,12 @@
  */
 import { Routes, type Client, type SendableChannels } from "discord.js";
 import type { Logger } from "pino";
-import { RateLimitedError, withBudget, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import type { ButtonRow } from "./answer-buttons.js";
 import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
 import { markdownToDiscord } from "./markdown.js";
-import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf } from "./reply-target.js";
+import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf, typingOnSpareBudget } from "./reply-target.js";
 
 /** Discord's interaction tokens last 15 minutes; the reply is used for 14, leaving the move a minute to spare. */
 export const INTERACTION_REPLY_WINDOW_MS = 14 * 60_000;
@@ -117,7 +117,7 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
 
   async typing(): Promise<void> {
     const send = () => this.call(() => this.options.channel.sendTyping());
-    await (this.botBudget ? withBudget(this.botBudget, send) : send());
+    await (this.botBudget ? typingOnSpareBudget(this.botBudget, send) : send());
   }
 
   private tokenUsable(): boolean {

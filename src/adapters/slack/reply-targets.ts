@@ -40,6 +40,7 @@ const statusRefusals = new RefusalMemory();
 
 function statusLine(team: string, channel: string, threadTs: string): SlackStatusLine | undefined {
   if (options.statusLine === false) return undefined;
+  // setStatus has its own limit per workspace, shared by every replica like chat.update's budget.
   const budget = budgets.forScope(`slack:${team}:assistant.threads.setStatus`, STATUS_RATE);
   return new SlackStatusLine({ client: writeClient, team, channel, threadTs, refusals: statusRefusals, budget });
 }

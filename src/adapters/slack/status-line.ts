@@ -1,22 +1,26 @@
 /**
  * The assistant status line under a Slack thread (assistant.threads.setStatus): "is working…" with loading
  * messages saying what the bot does. Slack drops it two minutes after it was set unless a message follows
- * ("A two minute timeout applies"), and its rate limit is "special" (no figure given), so it is set only when
- * the status changes or needs renewing. Where Slack refuses it (scope, method, conversation) it goes quiet.
+ * ("A two minute timeout applies"). Every call draws from the workspace's setStatus budget (shared by every
+ * answer and every replica, like chat.update's); a status is best-effort, so a line never waits in that budget
+ * with more than one status: while one waits, a newer one replaces it (the newest wins), and the clear at the
+ * end is simply the last status, sent like the others. Where Slack refuses it (scope, method, conversation) it
+ * goes quiet.
  */
 import type { webApi } from "@slack/bolt";
 import type { BudgetRate } from "../../reply/budget/budget.js";
-import { withBudget, type EditBudget, type StatusLine, type WorkStatus } from "../../reply/target.js";
+import type { EditBudget, StatusLine, WorkStatus } from "../../reply/target.js";
 import type { RefusalMemory } from "./refusal-memory.js";
-
-/**
- * assistant.threads.setStatus: "Special rate limits apply" and no figure is given; taken as Tier 4 ("100+ per
- * minute"), per workspace like every Slack tier. Fifty answers at once otherwise drew 429s on it.
- */
-export const STATUS_RATE: BudgetRate = { calls: 100, perMs: 60_000 };
 
 /** Slack: "A two minute timeout applies, which will cause the status to be removed if no message has been sent." */
 export const STATUS_LAPSE_MS = 2 * 60_000;
+
+/**
+ * assistant.threads.setStatus per workspace. Slack's method page says only "Special rate limits apply"
+ * (docs.slack.dev/reference/methods/assistant.threads.setStatus), no figure; we take Tier 4's floor, "100+ per
+ * minute" (docs.slack.dev/apis/web-api/rate-limits), which is also what the project's fake Slack enforces.
+ */
+export const STATUS_RATE: BudgetRate = { calls: 100, perMs: 60_000 };
 
 /** What the line says for each status (loading messages rotate under the app's name). */
 export function loadingMessages(status: WorkStatus | "reading"): string[] {
@@ -39,13 +43,21 @@ export interface SlackStatusLineOptions {
   channel: string;
   threadTs: string;
   refusals: RefusalMemory;
-  /** The workspace's setStatus budget: a change it has no room for is skipped (the next change or renewal sets it). */
-  budget?: EditBudget;
+  /** The workspace's setStatus budget. */
+  budget: EditBudget;
+}
+
+interface Status {
+  status: string;
+  loading: string[];
 }
 
 export class SlackStatusLine implements StatusLine {
   readonly lapseMs = STATUS_LAPSE_MS;
   private quiet = false;
+  /** The newest status not yet sent; a newer one replaces it while it waits for the budget. */
+  private pending: Status | undefined;
+  private sending: Promise<void> | undefined;
 
   constructor(private readonly options: SlackStatusLineOptions) {}
 
@@ -62,24 +74,59 @@ export class SlackStatusLine implements StatusLine {
     return this.set("", []);
   }
 
-  private async set(status: string, loading: string[]): Promise<void> {
-    const { team, channel, threadTs, refusals } = this.options;
-    if (this.quiet || refusals.refused(team, channel)) return;
+  /** Resolves once every status asked for has been sent (or dropped: a refusal, the line gone quiet). */
+  async settled(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  /**
+   * Queues `status` and returns at once: nothing that shows a status (reading the thread, the answer) waits for
+   * the budget. The line sends its newest status whenever the budget grants a call.
+   */
+  private set(status: string, loading: string[]): Promise<void> {
+    const { team, channel, refusals } = this.options;
+    if (this.quiet || refusals.refused(team, channel)) return Promise.resolve();
+    this.pending = { status, loading };
+    this.sending ??= this.drain().finally(() => {
+      this.sending = undefined;
+    });
+    return Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
     const { budget } = this.options;
-    // A status line is a courtesy: it never waits for the window, it skips a change when the window is full.
-    if (budget?.room && budget.room("final") < 1) return;
-    const call = () =>
-      this.options.client.assistant.threads.setStatus({
+    while (this.pending && !this.quiet) {
+      const done = await budget.take();
+      // Taken only now: whatever was asked for while this line waited, the newest is what goes out.
+      const next = this.pending;
+      this.pending = undefined;
+      try {
+        if (next) await this.send(next);
+      } finally {
+        done?.();
+      }
+    }
+  }
+
+  private async send(next: Status): Promise<void> {
+    const { team, channel, threadTs, refusals, budget } = this.options;
+    if (refusals.refused(team, channel)) return;
+    try {
+      await this.options.client.assistant.threads.setStatus({
         channel_id: channel,
         thread_ts: threadTs,
-        status,
-        ...(loading.length > 0 ? { loading_messages: loading } : {}),
+        status: next.status,
+        ...(next.loading.length > 0 ? { loading_messages: next.loading } : {}),
       });
-    try {
-      await (budget ? withBudget(budget, call) : call());
     } catch (error) {
-      const coded = error as { code?: string; data?: { error?: string } };
-      if (coded?.code === "slack_webapi_rate_limited_error") return; // the next change or renewal sets it again
+      const coded = error as { code?: string; retryAfter?: number; data?: { error?: string } };
+      if (coded?.code === "slack_webapi_rate_limited_error") {
+        // Another replica (or Slack's own count) got there first: the workspace waits, and this status, unless a
+        // newer one came meanwhile, goes out after the pause.
+        budget.pause(Math.max(1, coded.retryAfter ?? 1) * 1000);
+        this.pending ??= next;
+        return;
+      }
       const code = coded?.data?.error;
       if (code) refusals.remember(team, channel, code);
       this.quiet = true;
