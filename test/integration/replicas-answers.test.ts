@@ -57,7 +57,9 @@ describe.skipIf(skipRedisTests())("two replicas that both receive every event", 
     await slack
       .waitFor(
         () => threads.every((t) => slack.botReplies(t.channel, t.ts).some((m) => m.text === t.expected)),
-        50_000,
+        // 30 answers × 2 edits (text with Stop, then feedback) are more than a minute's 50: the budget keeps a final
+        // for every running answer, so the last answers' text can wait for the window to renew (~60 s).
+        90_000,
         `${MENTIONS} answers`,
       )
       .catch((error: Error) => {
@@ -88,7 +90,7 @@ describe.skipIf(skipRedisTests())("two replicas that both receive every event", 
       `answers per replica: ${bots.map((b) => `${b.name}=${b.linesWith(ANSWERING).length}`).join(", ")}; ` +
         `chat.update ${JSON.stringify(slack.callCounts.get("chat.update"))}`,
     );
-  }, 150_000);
+  }, 200_000);
 
   it("answers three messages sent during an answer with ONE follow-up answer that saw all three", async () => {
     const { slack, model, bots } = cluster;

@@ -118,7 +118,9 @@ describe("streamReply when the platform fails", () => {
     expect(outcome.deliveryError).toBeUndefined();
     expect(target.visibleTexts()).toEqual([text]);
     const failed = target.calls.filter((c) => c.outcome === "failed");
-    expect(failed.length).toBeGreaterThanOrEqual(3);
+    // Tried again during the outage (the scheduler keeps one of the window's 5 calls for the final edit, so
+    // streaming tries come about every 1.2 s, at least twice in 5 s).
+    expect(failed.length).toBeGreaterThanOrEqual(2);
     // Never a call the budget did not grant, failed tries included.
     expect(target.calls.length).toBeLessThanOrEqual(budget.granted);
     // Every try carried the newest text: no try after a failure repeats an older text than the failed one had.
