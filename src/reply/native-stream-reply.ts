@@ -3,9 +3,10 @@
  * the better path, and through post + edit (stream-reply.ts) otherwise or as soon as the native path cannot go on.
  *
  * Append-only means what is shown can never be taken back, so:
- * - Only settled text is appended (markdown/settled-prefix.ts): whole lines outside an open code block or an
- *   unconfirmed table. Healing a partial construct (partial-markdown.ts) would add a closing marker the next words
- *   make wrong, so it is never appended; the reader sees each line once it is final.
+ * - Only settled text is appended (markdown/settled-prefix.ts): whole lines, and the whole words of the line being
+ *   written up to where its inline Markdown is closed, outside an open code block or an unconfirmed table. Healing
+ *   a partial construct (partial-markdown.ts) would add a closing marker the next words make wrong, so it is never
+ *   appended; the reader sees each word once nothing after it can change how it reads.
  * - A model call the runtime discards (`message_discarded`), a retried answer (`retry`) or a final text that no
  *   longer starts with what was appended: the shown text would be wrong and cannot be fixed by appending, so the
  *   stream is stopped and the answer goes on in post + edit, which adopts the streamed messages and edits them
@@ -238,9 +239,13 @@ class NativeReply {
 
   /** The settled text not yet appended. */
   private pending(): string {
-    const settled = settledPrefix(this.answer());
-    if (!settled.startsWith(this.appended)) throw new Handover("the answer's text changed under the stream");
-    return settled.slice(this.appended.length);
+    const answer = this.answer();
+    const settled = settledPrefix(answer);
+    if (settled.startsWith(this.appended)) return settled.slice(this.appended.length);
+    // Settled text can, rarely, stop short of what went out (a line's words held back while a long emphasis is
+    // open): nothing is taken back, the stream waits for more words. Only a changed text hands over.
+    if (answer.startsWith(this.appended)) return "";
+    throw new Handover("the answer's text changed under the stream");
   }
 
   /** The final Markdown: what is left after the appended text, the last piece with the stop. */

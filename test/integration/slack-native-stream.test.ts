@@ -51,7 +51,7 @@ async function ask(h: SlackHarness, text: string): Promise<string> {
   return message.ts;
 }
 
-test("a mention streams natively: one start, appends as lines settle, one stop, and the model's text", async () => {
+test("a mention streams natively: one start, appends as words settle, one stop, and the model's text", async () => {
   const h = await harness();
   // ~3 s of answer: appendStream's Tier 4 (100/min) paces one stream to an append every ~0.75 s.
   const answer = lines(20);
@@ -70,8 +70,11 @@ test("a mention streams natively: one start, appends as lines settle, one stop, 
     thread_ts: threadTs,
     recipient_user_id: "U1",
   });
-  // Every append was whole lines: no half line, nothing healed, nothing taken back.
-  for (const text of reply!.edits.slice(0, -1)) expect(text.endsWith("\n")).toBe(true);
+  // Every append ended at a whole line or a whole word: no half word, nothing healed, nothing taken back.
+  for (const text of reply!.edits.slice(0, -1)) {
+    expect(answer.startsWith(text)).toBe(true);
+    expect(text.endsWith("\n") || /\s/.test(answer[text.length] ?? "")).toBe(true);
+  }
 });
 
 test("a stream that outlives Slack's lifetime goes on in a new stream before it lapses, nothing lost", async () => {

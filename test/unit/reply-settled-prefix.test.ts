@@ -7,9 +7,9 @@ import { settledPrefix } from "../../src/reply/markdown/settled-prefix.js";
 import { prefersNative } from "../../src/reply/native-stream-reply.js";
 import type { EditBudget, NativeStreaming } from "../../src/reply/target.js";
 
-test("only whole lines are settled", () => {
-  expect(settledPrefix("no line break yet")).toBe("");
-  expect(settledPrefix("first line\nsecond **bo")).toBe("first line\n");
+test("whole lines are settled, and never a half-written word", () => {
+  expect(settledPrefix("nothing")).toBe("");
+  expect(settledPrefix("no line break yet")).toBe("no line break");
   expect(settledPrefix("a\nb\n")).toBe("a\nb\n");
 });
 
@@ -61,4 +61,33 @@ test("a new answer streams natively while the append budget's share beats chat.u
   expect(prefersNative(budget(10, 1_000, 0), native(budget(100, 60_000, 0)))).toBe(false);
   // Starts used up in their window: edit rather than wait for a start.
   expect(prefersNative(budget(50, 60_000, 30), native(budget(100, 60_000, 0), budget(20, 60_000, 20)))).toBe(false);
+});
+
+test("the line being written shows its whole words up to where its inline Markdown is closed", () => {
+  expect(settledPrefix("hello wor")).toBe("hello");
+  expect(settledPrefix("first line\nsecond **bo")).toBe("first line\nsecond");
+  expect(settledPrefix("a **b** c")).toBe("a **b**");
+  expect(settledPrefix("see `code` and [the docs](http")).toBe("see `code` and");
+  // A bullet or heading marker waits for its first word.
+  expect(settledPrefix("- it")).toBe("");
+  expect(settledPrefix("## Ti")).toBe("");
+  expect(settledPrefix("- item one two")).toBe("- item one");
+  // A line that may be a fence or a table row waits for its end.
+  expect(settledPrefix("Text\n| a | b")).toBe("Text\n");
+  expect(settledPrefix("Text\n``` js more")).toBe("Text\n");
+  expect(settledPrefix("Intro\n```js\nconst a = 1; const b")).toBe("Intro\n");
+});
+
+test("word by word, what is settled only grows and ends as the answer", () => {
+  const answer =
+    "A paragraph with **bold words** and `code` and a [link](https://example.com) that runs on for a while.\n" +
+    "- a list item with _emphasis_ inside\n```ts\nconst x = 1;\n```\n| h | i |\n|---|---|\n| 1 | 2 |\nDone.\n";
+  let last = "";
+  for (let i = 0; i <= answer.length; i++) {
+    const settled = settledPrefix(answer.slice(0, i));
+    expect(answer.startsWith(settled)).toBe(true);
+    expect(settled.startsWith(last)).toBe(true);
+    last = settled;
+  }
+  expect(last).toBe(answer);
 });
