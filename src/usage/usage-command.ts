@@ -9,11 +9,6 @@ import { usageReport } from "./usage-sentences.js";
 /** The subcommand word, as typed after `/copilot`. */
 export const USAGE_SUBCOMMAND = "usage";
 
-/** True for `/copilot usage` (any case, spaces around): not a question to answer. */
-export function isUsageSubcommand(text: string | undefined): boolean {
-  return text?.trim().toLowerCase() === USAGE_SUBCOMMAND;
-}
-
 /** The reply's text; never throws (a store that does not answer gets a sentence, and a log line). */
 export async function usageCommandReply(ledger: UsageLedger | undefined, scope: UsageScope, logger: Logger): Promise<string> {
   if (!ledger) return "Usage is not counted by this bot.";

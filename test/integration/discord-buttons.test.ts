@@ -237,6 +237,15 @@ test("a reply to a /ask answer reads the question, which lives in the interactio
   expect(answer).toBeLessThan(asked);
 });
 
+test("/usage is held to the access allow-lists too: the figures are the server's", async () => {
+  const refused = h.discord.slashCommand({ channelId: h.general.id, userId: dave.id, name: "usage" });
+  await answered(refused);
+  await h.adapter.whenIdle();
+  expect(refused.response!.type).toBe(4);
+  expect(refused.ephemeral).toHaveLength(1);
+  expect(refused.ephemeral[0]!.content).not.toMatch(/AI credits|Usage here today/);
+});
+
 test("/new is held to the access allow-lists like everything else", async () => {
   const refused = h.discord.slashCommand({ channelId: h.general.id, userId: dave.id, name: "new" });
   await answered(refused);

@@ -185,6 +185,7 @@ describe("model choice and channel instructions", () => {
     expect(await copilot("U2", "C1", "instructions set Be terse.")).toBe(ADMIN_ONLY_SENTENCE);
     // Outside the access lists: the gate's one sentence, for looking too.
     expect(await copilot("U3", "C1", "model")).toMatch(/^Sorry, I'm not enabled for you here\./);
+    expect(await copilot("U3", "C1", "usage")).toMatch(/^Sorry, I'm not enabled for you here\./);
     // Checked against the model list: an unknown model, an effort the model does not take.
     expect(await copilot("U1", "C1", "model gpt-nonexistent")).toMatch(
       /^`gpt-nonexistent` is not a model this bot can use; choose one of `auto`, `fake-model`, `fake-large`/,

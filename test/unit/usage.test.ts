@@ -15,7 +15,8 @@ import { SessionEventTranslator } from "../../src/runtime/session-events.js";
 import type { AnswerRequest, AnswerRuntime } from "../../src/runtime/types.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { durationUntil, nextUtcMidnight, utcDayOf } from "../../src/usage/usage-day.js";
-import { isUsageSubcommand } from "../../src/usage/usage-command.js";
+import { matchSubcommand } from "../../src/adapters/slack/copilot-subcommands.js";
+import { usageSubcommand } from "../../src/adapters/slack/usage-subcommand.js";
 import { UsageLedger } from "../../src/usage/usage-ledger.js";
 import { answerLimitNote, budgetSpentSentence, usageReport } from "../../src/usage/usage-sentences.js";
 import { tapUsage } from "../../src/usage/usage-tap.js";
@@ -237,9 +238,9 @@ describe("usage sentences", () => {
   });
 
   it("knows `/copilot usage` from a question", () => {
-    expect(isUsageSubcommand(" Usage ")).toBe(true);
-    expect(isUsageSubcommand("usage of hooks in React?")).toBe(false);
-    expect(isUsageSubcommand(undefined)).toBe(false);
+    const table = [usageSubcommand({})];
+    expect(matchSubcommand(table, " Usage ")?.subcommand.name).toBe("usage");
+    expect(matchSubcommand(table, "usage of hooks in React?")).toBeUndefined();
   });
 });
 

@@ -128,22 +128,28 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
     });
   }
 
-  async function fresh(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
-    const channel = interaction.channel;
+  /**
+   * The access lists for a command that costs no model call (the per-user limit is for questions): true when the
+   * person was refused, and told so privately.
+   */
+  async function refusedByGate(interaction: ChatInputCommandInteraction, log: Logger): Promise<boolean> {
     const member = interaction.inCachedGuild() ? interaction.member : null;
-    // Opening a thread costs no model call (the per-user limit is for questions); the allow-lists still apply.
     const decision = deps.gate?.check(
       {
-        ...deps.placeForGate(interaction.user.id, interaction.channelId, channel, interaction.guildId),
+        ...deps.placeForGate(interaction.user.id, interaction.channelId, interaction.channel, interaction.guildId),
         ...(member ? { roleIds: [...member.roles.cache.keys()] } : {}),
       },
       { countsTowardLimit: false },
     );
-    if (decision && !decision.allowed) {
-      log.info({ because: decision.because }, "Discord /new refused by the safety gate");
-      await interaction.reply({ content: decision.reply ?? REFUSED_SILENTLY_SENTENCE, flags: MessageFlags.Ephemeral });
-      return;
-    }
+    if (!decision || decision.allowed) return false;
+    log.info({ because: decision.because }, `Discord /${interaction.commandName} refused by the safety gate`);
+    await interaction.reply({ content: decision.reply ?? REFUSED_SILENTLY_SENTENCE, flags: MessageFlags.Ephemeral });
+    return true;
+  }
+
+  async function fresh(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
+    const channel = interaction.channel;
+    if (await refusedByGate(interaction, log)) return;
     if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) {
       await interaction.reply({
         content: "Use /new in a server's text channel; anywhere else, /ask starts a conversation of its own.",
@@ -160,6 +166,7 @@ export function createSlashIntake(deps: SlashIntakeDeps) {
 
   /** `/usage`: the server's use today (DMs count together as "dm"), seen only by the asker. */
   async function usage(interaction: ChatInputCommandInteraction, log: Logger): Promise<void> {
+    if (await refusedByGate(interaction, log)) return;
     // Deferred first: the figures come from the store, which may take longer than Discord's 3 s.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const content = await usageCommandReply(deps.usage, { platform: "discord", workspace: interaction.guildId ?? "dm" }, log);

@@ -4,6 +4,7 @@
  * question, as before.
  */
 import type { Logger } from "pino";
+import type { AdapterRequestGate } from "../../core/adapter-options.js";
 
 /** One use of a subcommand, as the dispatch hands it over. */
 export interface SubcommandUse {
@@ -20,6 +21,8 @@ export interface SubcommandUse {
 export interface CopilotSubcommand {
   /** The first word, lower case ("model"). */
   name: string;
+  /** False for a subcommand that is only the word itself: followed by more text, it is a question. */
+  takesArgs?: boolean;
   /** Runs after the command was acknowledged; answers through `use.respond`. */
   run(use: SubcommandUse): Promise<void>;
 }
@@ -33,5 +36,16 @@ export function matchSubcommand(
   if (!match) return undefined;
   const word = match[1]!.toLowerCase();
   const subcommand = table.find((entry) => entry.name === word);
-  return subcommand ? { subcommand, args: (match[2] ?? "").trim() } : undefined;
+  const args = (match[2] ?? "").trim();
+  if (!subcommand || (subcommand.takesArgs === false && args !== "")) return undefined;
+  return { subcommand, args };
+}
+
+/** The access lists apply to commands as to questions; a refused person gets the gate's one sentence. */
+export async function admittedByGate(gate: AdapterRequestGate | undefined, use: SubcommandUse): Promise<boolean> {
+  const decision = gate?.check({ platform: "slack", userId: use.user, channelId: use.channel }, { countsTowardLimit: false });
+  if (!decision || decision.allowed) return true;
+  use.log.info({ because: decision.because }, "Slack /copilot subcommand refused by the safety gate");
+  if (decision.reply) await use.respond(decision.reply);
+  return false;
 }

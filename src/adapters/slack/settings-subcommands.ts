@@ -9,7 +9,7 @@ import type { AdapterRequestGate } from "../../core/adapter-options.js";
 import { describeError } from "../../core/describe-error.js";
 import { SettingsCommands, type ModelCatalog, type SettingsPlace } from "../../core/settings-commands.js";
 import type { StateStore } from "../../store/types.js";
-import type { CopilotSubcommand, SubcommandUse } from "./copilot-subcommands.js";
+import { admittedByGate, type CopilotSubcommand, type SubcommandUse } from "./copilot-subcommands.js";
 import { SLASH_COMMAND } from "./surfaces.js";
 import { slackSettingsKeys, storeKeys } from "./store-keys.js";
 
@@ -48,19 +48,10 @@ export function settingsSubcommands(deps: SettingsSubcommandDeps): CopilotSubcom
     };
   }
 
-  /** The access lists apply to commands as to questions; a refused person gets the gate's one sentence. */
-  async function admitted(use: SubcommandUse): Promise<boolean> {
-    const decision = deps.gate?.check({ platform: "slack", userId: use.user, channelId: use.channel }, { countsTowardLimit: false });
-    if (!decision || decision.allowed) return true;
-    use.log.info({ because: decision.because }, "Slack settings command refused by the safety gate");
-    if (decision.reply) await use.respond(decision.reply);
-    return false;
-  }
-
   /** Runs one subcommand; a failure is logged and said in one sentence, never thrown. */
   const guarded = (run: (use: SubcommandUse) => Promise<string>) => async (use: SubcommandUse) => {
     try {
-      if (!(await admitted(use))) return;
+      if (!(await admittedByGate(deps.gate, use))) return;
       await use.respond(await run(use));
     } catch (error) {
       use.log.warn({ err: describeError(error) }, "A /copilot settings command failed");

@@ -21,6 +21,7 @@ import { registerSurfaces } from "./surface-handlers.js";
 import { registerStopButton } from "./stop-button.js";
 import { isStopReaction, isStopText } from "./stop-request.js";
 import { asRepliedThread, slackSettingsKeys, storeKeys, } from "./store-keys.js";
+import { usageSubcommand } from "./usage-subcommand.js";
 import { settingsSubcommands } from "./settings-subcommands.js";
 import { readThreadTurn } from "./thread-turn.js";
 import { UserDirectory } from "./user-directory.js";
@@ -257,8 +258,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     whoAmI,
     postBudget: (team, channel) => budgets.forScope(`slack:${team}:${channel}:chat.postMessage`, postRate),
     ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.usage ? { usage: options.usage } : {}),
     subcommands: [
+      usageSubcommand({ ...(options.usage ? { usage: options.usage } : {}), ...(options.gate ? { gate: options.gate } : {}) }),
       ...settingsSubcommands({
         store: intake.store,
         client: writeClient,

@@ -10,8 +10,6 @@ import { describeError } from "../../core/describe-error.js";
 import type { Intake } from "../../core/intake.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { withBudget, type EditBudget, type ReplyTarget } from "../../reply/target.js";
-import { isUsageSubcommand, usageCommandReply } from "../../usage/usage-command.js";
-import type { UsageLedger } from "../../usage/usage-ledger.js";
 import type { QueuedSlackMessage } from "./conversation.js";
 import { FEEDBACK_ACTION_ID } from "./feedback.js";
 import { matchSubcommand, type CopilotSubcommand } from "./copilot-subcommands.js";
@@ -36,8 +34,6 @@ export interface SurfaceDeps {
   /** chat.postMessage's budget in a channel (a slash command's question is posted there). */
   postBudget: (team: string, channel: string) => EditBudget;
   metrics?: Pick<Metrics, "feedback">;
-  /** The day's usage per workspace, for `/copilot usage`. */
-  usage?: UsageLedger;
   /** `/copilot <subcommand> …` (model, instructions, …); any other text is a question. */
   subcommands?: readonly CopilotSubcommand[];
 }
@@ -46,7 +42,7 @@ export interface SurfaceDeps {
 export function registerSurfaces(deps: SurfaceDeps): {
   titleAssistantThread(channel: string, threadTs: string, question: string, log: Logger): Promise<void>;
 } {
-  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics, usage, subcommands = [] } = deps;
+  const { app, writeClient, intake, logger, replyTarget, whoAmI, postBudget, metrics, subcommands = [] } = deps;
 
 async function onAssistantThreadStarted(rawEvent: unknown): Promise<void> {
   const started = parseAssistantThreadStarted(rawEvent);
@@ -136,19 +132,6 @@ async function onSlashCommand(command: unknown, respond: (text: string) => Promi
 app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
   if (!command.text?.trim()) {
     await ack({ response_type: "ephemeral", text: `Ask a question: \`${SLASH_COMMAND} how do I …?\`` });
-    return;
-  }
-  if (isUsageSubcommand(command.text)) {
-    // Acked first: the figures come from the store, which may take longer than Slack's 3 s.
-    await ack();
-    intake.track(
-      usageCommandReply(usage, { platform: "slack", workspace: command.team_id }, logger)
-        .then((text) => respond({ response_type: "ephemeral", text }))
-        .then(
-          () => undefined,
-          (error: unknown) => logger.warn({ err: describeError(error) }, "Could not answer /copilot usage"),
-        ),
-    );
     return;
   }
   const sub = matchSubcommand(subcommands, command.text);
