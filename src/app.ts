@@ -13,6 +13,7 @@ import { startOpsServer, type OpsServer } from "./ops/ops-server.js";
 import { budgets as processBudgets } from "./reply/budget/budget.js";
 import { budgetRegistryFor } from "./reply/budget/shared-budget.js";
 import { CopilotRuntime } from "./runtime/copilot-runtime.js";
+import { providerUnreachable, providerUnreachableSentence } from "./runtime/provider-probe.js";
 import { checkSignIn } from "./runtime/sign-in.js";
 import { mcpSetup } from "./runtime/mcp-setup.js";
 import { toolCallHooks } from "./runtime/tool-hooks.js";
@@ -124,7 +125,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     const started = runtime;
     cleanups.push(() => started.stop());
-    await runtime.start();
+    // With BYOK, whether the model server answers is asked alongside the runtime's start (it never asks itself).
+    await Promise.all([runtime.start(), warnIfProviderUnreachable(config, logger)]);
     health.register("runtime", () => started.ping());
     if (signIn.kind !== "byok") await checkCopilotSignIn(config, started, model, logger);
 
@@ -241,6 +243,14 @@ async function checkCopilotSignIn(config: Config, runtime: CopilotRuntime, model
       `${which} is not among the models this Copilot account offers, so answers will fail: set COPILOT_MODEL to one of ${offered.join(", ")}.`,
     );
   }
+}
+
+/** BYOK: a model server out of reach is a warning at start, not an exit (it may be started after the bot). */
+async function warnIfProviderUnreachable(config: Config, logger: Logger): Promise<void> {
+  const baseUrl = config.copilot.provider?.baseUrl;
+  if (!baseUrl) return;
+  const reason = await providerUnreachable(baseUrl);
+  if (reason) logger.warn({ reason }, providerUnreachableSentence(baseUrl, reason));
 }
 
 /** THREAD_LOCK_TTL_MS: how soon a crashed replica's threads are taken over. */

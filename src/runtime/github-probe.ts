@@ -20,9 +20,15 @@ export function githubApiBase(host: string): string {
 
 let dispatcher: EnvHttpProxyAgent | undefined;
 
+/** The one proxy-aware dispatcher the start-up probes share. */
+export function probeDispatcher(): EnvHttpProxyAgent {
+  dispatcher ??= new EnvHttpProxyAgent();
+  return dispatcher;
+}
+
 /** `GET {apiBase}/user`, with the token when there is one. Never throws. */
 export async function probeGitHub(apiBase: string, token?: string): Promise<ProbeResult> {
-  dispatcher ??= new EnvHttpProxyAgent();
+  const dispatcher = probeDispatcher();
   try {
     const response = await fetch(`${apiBase}/user`, {
       dispatcher,
@@ -47,7 +53,7 @@ export async function probeGitHub(apiBase: string, token?: string): Promise<Prob
 }
 
 /** The innermost cause of a failed fetch ("ECONNREFUSED", "ENOTFOUND", "timed out"), for the log. */
-function networkReason(error: unknown): string {
+export function networkReason(error: unknown): string {
   let current: unknown = error;
   let deepest = error instanceof Error ? error.message : String(error);
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {

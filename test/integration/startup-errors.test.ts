@@ -175,6 +175,18 @@ describe.concurrent("a start that cannot work ends with one sentence naming the 
     );
   });
 
+  it("a BYOK model server out of reach is said at start, beside the failure that ends it", { timeout: CASE_TIMEOUT_MS }, async () => {
+    const modelUrl = `http://127.0.0.1:${closedPort}/v1`;
+    const env = discordEnv({ DISCORD_API_URL: `http://127.0.0.1:${closedPort}/api`, COPILOT_PROVIDER_BASE_URL: modelUrl });
+    const run = await failedStart(env);
+    expectOneSentence(run, env, /^Could not reach Discord at .*DISCORD_API_URL\.$/);
+    const warning = run.stdout.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { level?: number; msg?: string }).find((entry) => entry.msg?.startsWith("The model server"));
+    expect(warning?.level).toBe(40);
+    expect(warning?.msg).toMatch(
+      new RegExp(`^The model server at COPILOT_PROVIDER_BASE_URL \\(${modelUrl.replace(/[.]/g, "\\.")}\\) could not be reached \\(ECONNREFUSED\\): .*\\.$`),
+    );
+  });
+
   it("Redis not answering at STORE_URL", { timeout: CASE_TIMEOUT_MS }, async () => {
     const env = discordEnv({ STORE_URL: `redis://127.0.0.1:${closedPort}/0` });
     expectOneSentence(
