@@ -91,17 +91,10 @@ export class ScopeBudget implements ScopeEditBudget {
   }
 
   private scope(): ScopeState {
-    return {
-      calls: this.calls,
-      perMs: this.perMs,
-      active: this.replies.active,
-      lifeMs: this.replies.lifeMs,
-      meanAgeMs: this.replies.meanAgeMs,
-      freesWithin: (ms) => {
-        const by = this.clock.now() + ms;
-        return this.grants.filter((g) => this.finishedAt(g) + this.perMs <= by).length;
-      },
-    };
+    return this.replies.scope(this, (ms) => {
+      const by = this.clock.now() + ms;
+      return this.grants.filter((g) => this.finishedAt(g) + this.perMs <= by).length;
+    });
   }
 
   pause(retryAfterMs: number): void {

@@ -173,18 +173,11 @@ export class SharedScopeBudget implements ScopeEditBudget {
   }
 
   private scope(): ScopeState {
-    return {
-      calls: this.calls,
-      perMs: this.perMs,
-      active: this.replies.active,
-      lifeMs: this.replies.lifeMs,
-      meanAgeMs: this.replies.meanAgeMs,
-      // This replica's own grants: the other replicas' are the store's to count.
-      freesWithin: (ms) => {
-        const by = this.clock.now() + ms - this.windowMs;
-        return this.recent.filter((at) => at <= by).length;
-      },
-    };
+    // This replica's own grants: the other replicas' are the store's to count.
+    return this.replies.scope(this, (ms) => {
+      const by = this.clock.now() + ms - this.windowMs;
+      return this.recent.filter((at) => at <= by).length;
+    });
   }
 
   pause(retryAfterMs: number): void {

@@ -4,7 +4,7 @@
  * itself (scheduler.ts picks among them). A waiter whose reply ends (its signal aborts) leaves the queue at once,
  * so a grant always goes to a call that still wants it.
  */
-import type { CallClaim } from "./scheduler.js";
+import type { CallClaim, ScopeState } from "./scheduler.js";
 import { LifeEstimate } from "./scheduler.js";
 
 /**
@@ -39,6 +39,11 @@ export class ActiveReplies {
     let sum = 0;
     for (const j of this.joined) sum += now - j.at;
     return sum / this.joined.size;
+  }
+
+  /** What the scheduler needs to know of a scope with these replies, its rate and its window's own count. */
+  scope(rate: { calls: number; perMs: number }, freesWithin: (ms: number) => number): ScopeState {
+    return { calls: rate.calls, perMs: rate.perMs, active: this.active, lifeMs: this.lifeMs, meanAgeMs: this.meanAgeMs, freesWithin };
   }
 
   join(): () => void {
