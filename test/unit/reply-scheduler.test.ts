@@ -27,7 +27,7 @@ const SLACK: ScopeState = { calls: 50, perMs: 60_000, active: 10, lifeMs: 10_000
 const stream = (unshown: number, shownAt: number): CallClaim => ({ kind: "stream", unshown: () => unshown, shownAt });
 
 describe("the rule", () => {
-  it("lets a final use every slot, first words all but one per running answer, streams less a tenth for newcomers", () => {
+  it("lets a final use every slot, first words all but one per running answer, streams less a share kept for newcomers", () => {
     expect(limitFor("final", SLACK)).toBe(50);
     expect(limitFor("first", SLACK)).toBe(40);
     expect(limitFor("stream", SLACK)).toBe(50 - 10 - Math.floor(50 * ARRIVALS_SHARE));
@@ -52,23 +52,25 @@ describe("the rule", () => {
 
   it("spaces streaming grants so the streaming share lasts the answers' expected life", () => {
     const spacing = streamSpacingMs(SLACK, 0);
-    // 35 streaming calls over 10 s: one every ~286 ms, not one per reply every 15 s as a full-minute fair share.
-    expect(spacing).toBe(Math.ceil(10_000 / 35));
+    // 38 streaming calls over 10 s: one every ~264 ms, not one per reply every 15 s as a full-minute fair share.
+    expect(limitFor("stream", SLACK)).toBe(38);
+    expect(spacing).toBe(Math.ceil(10_000 / 38));
     expect(choose([stream(10, 0)], 0, SLACK, 1_000, 1_000 - spacing + 1)).toEqual({ retryAt: 1_000 + 1 });
     expect(choose([stream(10, 0)], 0, SLACK, 1_000, 1_000 - spacing)).toEqual({ grant: 0 });
     // With the streaming share spent, streams wait for the window (finals do not: see above).
-    expect(choose([stream(10, 0)], 35, SLACK, 1_000, -Infinity)).toEqual({ retryAt: Infinity });
+    expect(choose([stream(10, 0)], 38, SLACK, 1_000, -Infinity)).toEqual({ retryAt: Infinity });
   });
 
   it("slows down as the window fills and once the answers outlive their expected life; never slower than a window allows", () => {
     const young = streamSpacingMs({ ...SLACK, meanAgeMs: 1_000 }, 20);
     const old = streamSpacingMs({ ...SLACK, meanAgeMs: 20_000 }, 20);
-    expect(young).toBe(600);
-    expect(old).toBe(Math.ceil(20_000 / 15));
+    // 18 of the 38 streaming calls left: over the 9 s left of a 10 s life, or, past it, over as long again.
+    expect(young).toBe(500);
+    expect(old).toBe(Math.ceil(20_000 / 18));
     expect(remainingMs({ ...SLACK, meanAgeMs: 600_000 })).toBe(60_000);
     // Calls leaving the window within the remaining time count as room.
     const freeing = streamSpacingMs({ ...SLACK, meanAgeMs: 20_000, freesWithin: () => 15 }, 20);
-    expect(freeing).toBe(Math.ceil(20_000 / 30));
+    expect(freeing).toBe(Math.ceil(20_000 / 33));
   });
 
   it("learns the answers' life from those that ended", () => {
@@ -117,20 +119,20 @@ async function streamingReply(
 }
 
 describe("ScopeBudget scheduling", () => {
-  it("spends the window's headroom when few answers stream, keeping back one slot per final and a tenth for newcomers", async () => {
+  it("spends the window's headroom when few answers stream, keeping back one slot per final and a share for newcomers", async () => {
     const clock = new ManualClock();
     const budget = new ScopeBudget({ calls: 50, perMs: 60_000 }, clock);
     const grants: Array<{ at: number; kind: ClaimKind; reply: number }> = [];
     await clock.runUntilSettled(Promise.all(Array.from({ length: 10 }, (_, i) => streamingReply(clock, budget, grants, i, 10_000))));
     const within = grants.filter((g) => g.at < 60_000);
-    // 10 first words + most of the streaming share + 10 finals, up to the 45 the reserve allows: not the ~20 of
+    // 10 first words + most of the streaming share + 10 finals, up to the 48 the reserve allows: not the ~20 of
     // a fair share paced as if every minute were full.
-    expect(within.length).toBeGreaterThanOrEqual(36);
-    expect(within.length).toBeLessThanOrEqual(45);
+    expect(within.length).toBeGreaterThanOrEqual(40);
+    expect(within.length).toBeLessThanOrEqual(48);
     // Every final went out at once, in the same window.
     for (const g of grants.filter((g) => g.kind === "final")) expect(g.at).toBeLessThan(10_500);
-    // Newcomers still find their first words and finals: five slots stay free.
-    expect(peakInWindow(grants.map((g) => g.at), 60_000)).toBeLessThanOrEqual(45);
+    // Newcomers still find their first words and finals: two slots stay free.
+    expect(peakInWindow(grants.map((g) => g.at), 60_000)).toBeLessThanOrEqual(48);
   });
 
   it("keeps a newcomer's first words and final from waiting for the next window", async () => {

@@ -11,15 +11,17 @@
  * - FIRST words may take a slot as long as one stays free for the final of every running answer (this one's
  *   included): limit `calls − active` (50 − 10 = 40 with ten answers); in a window shorter than the answers'
  *   life, only the share of them that ends within it: `active × window / life`, rounded up;
- * - a STREAMING call also leaves the first words and finals of answers that may arrive meanwhile — a tenth of the
- *   window, ARRIVALS_SHARE (5 of 50 edits, 10 of 100 appends, none of Discord's 5 per channel): limit
- *   `calls − active − ⌊calls/10⌋` (50 − 10 − 5 = 35). Streaming grants are spaced so what is left of that
- *   (plus what leaves the window meanwhile) lasts the answers' remaining time: `remaining / left`, never closer
- *   than `min(life, window) / limit` (10 s / 35 ≈ 0.29 s). The remaining time is the expected life (learned per
- *   scope, 10 s until answers have ended there) less their mean age, or their age once they outlived half of it:
- *   a long answer slows the spending down instead of finding the window spent until it renews. Ten 10-second
- *   answers use up to 45 of the minute's 50 edits (firsts and streams up to 35, plus 10 finals), ~40 in
- *   practice, where a fair share paced for a full minute drew 20.
+ * - a STREAMING call also leaves the first words and finals of answers that may arrive meanwhile — a twentieth
+ *   of the window, ARRIVALS_SHARE (2 of 50 edits: one newcomer's first words and final, its later finals being
+ *   reserved as soon as it runs; 5 of 100 appends; none of Discord's 5 per channel): limit
+ *   `calls − active − ⌊calls/20⌋` (50 − 10 − 2 = 38). A tenth (5 of 50) kept three calls idle in every
+ *   measured minute (ten answers used 42 of 50, lag p50 1.4 s; 45 and 1.3 s with a twentieth). Streaming grants
+ *   are spaced so what is left of that (plus what leaves the window meanwhile) lasts the answers' remaining
+ *   time: `remaining / left`, never closer than `min(life, window) / limit` (10 s / 38 ≈ 0.27 s). The remaining
+ *   time is the expected life (learned per scope, 10 s until answers have ended there) less their mean age, or
+ *   their age once they outlived half of it: a long answer slows the spending down instead of finding the
+ *   window spent until it renews. Ten 10-second answers may use 48 of the minute's 50 edits (firsts and streams
+ *   up to 38, plus 10 finals), 45 in practice, where a fair share paced for a full minute drew 20.
  * - Which streaming call goes next: the one whose new version shows the most unseen text for the longest, the
  *   score `unshown characters × (time since that reply last showed something)²`. Both grow while a reply waits
  *   and drop to ~0 once served, so the waiting reply's score overtakes any served one: no reply starves (aging).
@@ -44,7 +46,7 @@ export interface CallClaim {
 /** An answer's expected life until the budget has seen some end (the benchmark's answers stream ~10 s). */
 export const DEFAULT_ANSWER_LIFE_MS = 10_000;
 /** The share of a window kept for the first words and finals of answers that arrive while others stream. */
-export const ARRIVALS_SHARE = 0.1;
+export const ARRIVALS_SHARE = 0.05;
 
 export interface ScopeState {
   calls: number;
