@@ -175,6 +175,21 @@ describe("Discord", () => {
     expect(answer.contents.some((c) => c.includes("const line40 = 40;"))).toBe(true);
   });
 
+  test("a /ask answer shares its long code block as a file too", async () => {
+    model.script({ text: CODE_ANSWER.replace("Here is the module", "Here is discord-ask-code") });
+    const filesBefore = discord.botMessages(discordChannel).filter((m) => m.attachments.length > 0).length;
+    const interaction = discord.slashCommand({ channelId: discordChannel, userId: discordPerson, name: "ask", options: { question: "write the module" } });
+    const reply = () => discord.botMessages(discordChannel).find((m) => m.interaction?.id === interaction.id);
+    await discord.waitFor(() => reply()?.content.includes("snippet.ts") === true, 45_000, "the /ask reply cut to its head");
+    expect(reply()!.content).toContain("Here is discord-ask-code");
+    expect(reply()!.content).toContain(`const line${HEAD_LINES} = ${HEAD_LINES};`);
+    expect(reply()!.content).not.toContain(`const line${HEAD_LINES + 1} =`);
+    const files = discord.botMessages(discordChannel).filter((m) => m.attachments.length > 0);
+    expect(files.length).toBe(filesBefore + 1);
+    expect(files.at(-1)!.attachments[0]!.filename).toBe("snippet.ts");
+    expect(files.at(-1)!.attachments[0]!.data.toString("utf8")).toBe(`${code}\n`);
+  });
+
   test("without Attach Files, the whole code stays in the answer", async () => {
     discord.model.attachFilesDenied.add(discordChannel);
     const from = bot.logs.length;

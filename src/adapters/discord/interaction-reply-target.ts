@@ -6,10 +6,11 @@
  */
 import { Routes, type Client, type SendableChannels } from "discord.js";
 import type { Logger } from "pino";
-import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget } from "../../reply/target.js";
+import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget, type UploadedFile } from "../../reply/target.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import type { ButtonRow } from "./answer-buttons.js";
 import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
+import { DISCORD_MAX_UPLOAD_BYTES, sendFile } from "./file-upload.js";
 import { markdownToDiscord } from "./markdown.js";
 import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf, typingOnSpareBudget } from "./reply-target.js";
 
@@ -43,6 +44,7 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
   readonly typingRenewMs: number;
+  readonly maxUploadBytes = DISCORD_MAX_UPLOAD_BYTES;
   private readonly botBudget: EditBudget | undefined;
   private readonly now: () => number;
   private readonly replyWindowMs: number;
@@ -113,6 +115,14 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
 
   async endAnswerButtons(log: Logger): Promise<void> {
     await this.options.buttons?.end(this, log);
+  }
+
+  /**
+   * A long code block's file, as a channel message after the answer, like a continuation: an interaction's
+   * follow-up would carry it too, but only while the 15-minute token lasts, and an answer may outlive it.
+   */
+  async uploadFile(file: UploadedFile): Promise<void> {
+    await this.call(() => sendFile(this.options.channel, file));
   }
 
   async typing(): Promise<void> {
