@@ -119,16 +119,19 @@ test("streaming edits keep Stop without sending it again; only the last message 
   const reply = answerTo(channel.id, question);
   expect(reply.length).toBeGreaterThanOrEqual(3);
   expect(reply.map((m) => m.content).join(" ").split(/\s+/).filter(Boolean)).toEqual(text.split(" "));
-  // Each message was posted with Stop ...
+  // Stop is on the message being written: the placeholder is posted with it, a continuation too when it is the
+  // newest message (one posted behind another already full carries none) ...
   const writes = h.discord.messageWrites.slice(writesBefore);
   const posts = writes.filter((w) => w.route.startsWith("POST"));
-  expect(posts.every((w) => JSON.stringify(w.body).includes("threadpilot:stop:"))).toBe(true);
-  // ... the text edits never carried components (Discord keeps them), the answer's end wrote only components.
+  expect(JSON.stringify(posts[0]!.body)).toContain("threadpilot:stop:");
+  // ... streaming edits carried no components (Discord keeps them); a message's buttons changed at most once, in
+  // an edit of its text (Stop off a message the answer moved on from, 👍 / 👎 on the last with its final text):
+  // no components-only write.
   const edits = writes.filter((w) => w.route.startsWith("PATCH")) as Array<{ body: Record<string, unknown> }>;
-  const textEdits = edits.filter((w) => "content" in w.body);
-  expect(textEdits.length).toBeGreaterThan(0);
-  expect(textEdits.filter((w) => "components" in w.body)).toEqual([]);
-  expect(edits.filter((w) => !("content" in w.body))).toHaveLength(reply.length);
+  expect(edits.filter((w) => !("content" in w.body))).toEqual([]);
+  const changes = edits.filter((w) => "components" in w.body);
+  expect(changes.length).toBeLessThanOrEqual(reply.length);
+  expect(edits.length).toBeGreaterThan(changes.length);
   expect(reply.slice(0, -1).map((m) => m.components)).toEqual(reply.slice(0, -1).map(() => []));
   expect(voteIdsOf(reply.at(-1)!)).toHaveLength(2);
   expect(h.discord.rateLimitedCount()).toBe(0);

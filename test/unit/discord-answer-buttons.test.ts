@@ -1,11 +1,9 @@
 /** The answer's buttons: what their custom_ids say, and which message carries which row as the answer goes. */
-import pino from "pino";
 import { expect, test } from "vitest";
 import { feedbackRow, parseButton, stopRow, type ButtonRow } from "../../src/adapters/discord/answer-buttons.js";
-import { AnswerButtons, writeThroughBudget } from "../../src/adapters/discord/answer-controls.js";
+import { AnswerButtons, clearStaleStops, writeThroughBudget } from "../../src/adapters/discord/answer-controls.js";
 import { RateLimitedError, type EditBudget } from "../../src/reply/target.js";
 
-const log = pino({ level: "silent" });
 const ID = "1234567890123456789";
 const customIds = (rows: ButtonRow[]) => rows.flatMap((r) => r.components.map((b) => ("custom_id" in b ? b.custom_id : "")));
 
@@ -30,40 +28,39 @@ test("the 👍 / 👎 row highlights the choice and shows counts only after a pr
   expect(pressed.map((b) => ("label" in b ? b.label : undefined))).toEqual(["3", "1"]);
 });
 
-test("new messages carry Stop; at the end Stop comes off all but the last, which gets 👍 / 👎, once", async () => {
+test("an edit sends components only when the message's buttons change (Discord keeps them otherwise)", () => {
   const buttons = new AnswerButtons(ID);
-  expect(customIds(buttons.forNewMessage())).toEqual([`threadpilot:stop:${ID}`]);
-  for (const id of ["m1", "m2", "m3", "m4"]) buttons.posted(id);
-  buttons.removed("m4"); // a retried answer needed fewer messages
-  expect(customIds(buttons.rowsOf("m2"))).toEqual([`threadpilot:stop:${ID}`]);
-  const writes: Array<[string, string[]]> = [];
-  const writer = { setComponents: async (ref: { id: string }, rows: ButtonRow[]) => void writes.push([ref.id, customIds(rows)]) };
-  await buttons.end(writer, log);
-  await buttons.end(writer, log);
-  expect(writes).toEqual([
-    ["m1", []],
-    ["m2", []],
-    ["m3", [`threadpilot:vote:good:${ID}`, `threadpilot:vote:bad:${ID}`]],
-  ]);
-  expect(buttons.forNewMessage()).toEqual([]);
-  expect(buttons.rowsOf("m3")).toEqual([]);
+  expect(customIds(buttons.forPost("stop")!)).toEqual([`threadpilot:stop:${ID}`]);
+  expect(buttons.forPost("none")).toBeUndefined();
+  expect(buttons.forPost(undefined)).toBeUndefined();
+  buttons.shows("m1", "stop");
+  // Streaming edits of a message showing Stop: nothing to send.
+  expect(buttons.forEdit("m1", "stop")).toBeUndefined();
+  expect(buttons.forEdit("m1", undefined)).toBeUndefined();
+  // Sealed (the answer moved on): Stop comes off; the final edit of the last one carries 👍 / 👎.
+  expect(buttons.forEdit("m1", "none")).toEqual([]);
+  buttons.shows("m2", "stop");
+  expect(customIds(buttons.forEdit("m2", "feedback")!)).toEqual([`threadpilot:vote:good:${ID}`, `threadpilot:vote:bad:${ID}`]);
+  buttons.shows("m1", "none");
+  buttons.shows("m2", "feedback");
+  expect(buttons.forEdit("m2", "feedback")).toBeUndefined();
+  expect(buttons.stillStopping()).toEqual([]);
 });
 
-test("a failed write is logged and the rest still change", async () => {
+test("an answer that ended without its final call loses its stale Stops, through the budget; a failed write is let go", async () => {
   const buttons = new AnswerButtons(ID);
-  buttons.posted("m1");
-  buttons.posted("m2");
-  const done: string[] = [];
-  await buttons.end(
-    {
-      setComponents: async (ref) => {
-        if (ref.id === "m1") throw new Error("Unknown Message");
-        done.push(ref.id);
-      },
-    },
-    log,
-  );
-  expect(done).toEqual(["m2"]);
+  for (const id of ["m1", "m2", "m3"]) buttons.shows(id, "stop");
+  buttons.removed("m3"); // a retried answer needed fewer messages
+  buttons.shows("m2", "none");
+  buttons.shows("m4", "stop");
+  const writes: Array<[string, string[]]> = [];
+  const budget: EditBudget = { take: async () => undefined, pause: () => undefined };
+  await clearStaleStops(buttons, budget, async (id, rows) => {
+    if (id === "m4") throw new Error("Unknown Message");
+    writes.push([id, customIds(rows)]);
+  });
+  expect(writes).toEqual([["m1", []]]);
+  expect(buttons.stillStopping()).toEqual(["m4"]);
 });
 
 test("a components write waits out a 429 through the budget, and gives up on a refusal at once", async () => {

@@ -1,66 +1,72 @@
 /**
- * Which of an answer's messages carry its buttons, and the swap when the answer ends. A message the answer posts
- * while it streams carries Stop; streaming edits leave components out (Discord then keeps them), so Stop costs no
- * call of its own. When the answer ends (done, stopped, failed, cut short by a restart) Stop comes off every
- * message and the last one gets 👍 / 👎: one components-only edit per message, drawn from the channel's budget.
+ * How a Discord answer draws the buttons the streamer asks for (MessageControls: Stop on the last message while it
+ * streams, 👍 / 👎 on the last once it is over; reply/message-controls.ts decides which). Discord keeps a
+ * message's components when an edit leaves them out, so an edit sends them only when they change: streaming
+ * edits cost nothing extra for Stop, and the answer's final edit carries its 👍 / 👎 in the same call.
  */
-import type { Logger } from "pino";
-import type { TurnAnswerer } from "../../core/adapter-options.js";
-import { describeError } from "../../core/describe-error.js";
-import { RateLimitedError, TransientPlatformError, withBudget, type EditBudget, type MessageRef } from "../../reply/target.js";
+import { RateLimitedError, TransientPlatformError, withBudget, type EditBudget, type MessageControls } from "../../reply/target.js";
 import { feedbackRow, stopRow, type ButtonRow } from "./answer-buttons.js";
-
-/** How a reply target changes a message's components alone (its text stays). */
-export interface ComponentWriter {
-  setComponents(ref: MessageRef, rows: ButtonRow[]): Promise<void>;
-}
-
-/** A reply target whose answer has buttons: the answer's end is told through it. */
-export interface WithAnswerButtons {
-  endAnswerButtons(log: Logger): Promise<void>;
-}
 
 const END_ATTEMPTS = 5;
 
+/** The components that show `controls` under answer `answerId` (none: an empty list, which removes them). */
+export function rowsFor(answerId: string, controls: MessageControls): ButtonRow[] {
+  if (controls === "stop") return [stopRow(answerId)];
+  if (controls === "feedback") return [feedbackRow(answerId)];
+  return [];
+}
+
+/** What each of an answer's messages shows, so a target sends components only when they change. */
 export class AnswerButtons {
-  /** The answer's messages carrying Stop, oldest first. */
-  private readonly carrying: string[] = [];
-  private ended = false;
+  private readonly shown = new Map<string, MessageControls>();
 
   constructor(readonly answerId: string) {}
 
-  /** The components of a message the answer posts now. */
-  forNewMessage(): ButtonRow[] {
-    return this.ended ? [] : [stopRow(this.answerId)];
+  /** The components of a message posted now with `controls`; undefined for none (a plain message). */
+  forPost(controls: MessageControls | undefined): ButtonRow[] | undefined {
+    return controls === undefined || controls === "none" ? undefined : rowsFor(this.answerId, controls);
   }
 
-  /** The components message `id` shows now (a message whose text moves elsewhere takes them along). */
-  rowsOf(id: string): ButtonRow[] {
-    return !this.ended && this.carrying.includes(id) ? [stopRow(this.answerId)] : [];
+  /** The components an edit of message `id` must send to show `controls`; undefined when it already does. */
+  forEdit(id: string, controls: MessageControls | undefined): ButtonRow[] | undefined {
+    if (controls === undefined || this.showing(id) === controls) return undefined;
+    return rowsFor(this.answerId, controls);
   }
 
-  posted(id: string): void {
-    if (!this.ended) this.carrying.push(id);
+  /** Message `id` now shows `controls` (after a post or edit that worked; undefined: unchanged). */
+  shows(id: string, controls: MessageControls | undefined): void {
+    if (controls !== undefined) this.shown.set(id, controls);
+  }
+
+  showing(id: string): MessageControls {
+    return this.shown.get(id) ?? "none";
   }
 
   removed(id: string): void {
-    const at = this.carrying.indexOf(id);
-    if (at >= 0) this.carrying.splice(at, 1);
+    this.shown.delete(id);
   }
 
-  /** The answer is over: Stop off every message, 👍 / 👎 on the last. A failed write is logged, never thrown. */
-  async end(writer: ComponentWriter, log: Logger): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    const last = this.carrying.at(-1);
-    for (const id of this.carrying) {
-      const rows = id === last ? [feedbackRow(this.answerId)] : [];
-      try {
-        await writer.setComponents({ id }, rows);
-      } catch (error) {
-        log.warn({ err: describeError(error), messageId: id }, "Could not change an answer's buttons");
-      }
-    }
+  /** The messages still showing Stop: none once the streamer's final call went out. */
+  stillStopping(): string[] {
+    return [...this.shown].filter(([, controls]) => controls === "stop").map(([id]) => id);
+  }
+}
+
+/**
+ * Takes Stop off every message still showing it, for an answer that ended without its final call (delivery gave
+ * up, or the answer never reached the streamer's end): one components-only write each, through the budget.
+ * Failures are swallowed: the answer is over either way, and a stale Stop only says "nothing to stop".
+ */
+export async function clearStaleStops(
+  buttons: AnswerButtons | undefined,
+  budget: EditBudget,
+  write: (id: string, rows: ButtonRow[]) => Promise<unknown>,
+): Promise<void> {
+  for (const id of buttons?.stillStopping() ?? []) {
+    await writeThroughBudget(budget, () => write(id, [])).then(
+      () => buttons!.shows(id, "none"),
+      () => undefined,
+    );
   }
 }
 
@@ -80,23 +86,4 @@ export async function writeThroughBudget(budget: EditBudget, write: () => Promis
       else throw error;
     }
   }
-}
-
-/**
- * The answerer, telling the reply target when the answer is over (however it ended) so its buttons change. The
- * core's answerer knows nothing of buttons; the target reached through the turn is the adapter's own.
- */
-export function endingAnswerButtons(answerer: TurnAnswerer, logger: Logger): TurnAnswerer {
-  return {
-    async answer(turn) {
-      try {
-        return await answerer.answer(turn);
-      } finally {
-        const target = turn.target as Partial<WithAnswerButtons>;
-        if (typeof target.endAnswerButtons === "function") {
-          await target.endAnswerButtons(logger.child({ thread: turn.threadKey })).catch(() => undefined);
-        }
-      }
-    },
-  };
 }

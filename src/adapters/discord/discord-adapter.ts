@@ -38,7 +38,6 @@ import { SLASH_COMMANDS, registerSlashCommands } from "./slash-commands.js";
 import { commandNamed, runAutocomplete, runCommand, type DiscordCommand } from "./command-table.js";
 import { settingsCommands } from "./settings-commands.js";
 import { createSlashIntake } from "./slash-intake.js";
-import { endingAnswerButtons } from "./answer-controls.js";
 import { createButtonPresses } from "./button-presses.js";
 import type { Metrics } from "../../ops/metrics.js";
 
@@ -135,7 +134,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   };
 
   // An answer's end changes its buttons (Stop off, 👍 / 👎 on): the adapter's targets hear of it.
-  const intake = new Intake<QueuedDiscordMessage>(threads, { ...options, answerer: endingAnswerButtons(options.answerer, logger) }, logger);
+  const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
   const lookups = conversationLookups(intake.store);
   const slash = createSlashIntake({
     client,

@@ -5,11 +5,10 @@
  * and the reply keeps only a pointer to it, so a long-running answer never loses its first message's edits.
  */
 import { Routes, type Client, type SendableChannels } from "discord.js";
-import type { Logger } from "pino";
-import { RateLimitedError, type EditBudget, type MessageRef, type ReplyTarget, type UploadedFile } from "../../reply/target.js";
+import { RateLimitedError, type EditBudget, type MessageControls, type MessageRef, type ReplyTarget, type UploadedFile } from "../../reply/target.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import type { ButtonRow } from "./answer-buttons.js";
-import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
+import { clearStaleStops, type AnswerButtons } from "./answer-controls.js";
 import { DISCORD_MAX_UPLOAD_BYTES, sendFile } from "./file-upload.js";
 import { markdownToDiscord } from "./markdown.js";
 import { DISCORD_MAX_MESSAGE_LENGTH, DISCORD_TYPING_RENEW_MS, SEND_DEFAULTS, rateLimitOf, typingOnSpareBudget } from "./reply-target.js";
@@ -39,12 +38,14 @@ export interface InteractionReplyTargetOptions {
   buttons?: AnswerButtons;
 }
 
-export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, WithAnswerButtons {
+export class InteractionReplyTarget implements ReplyTarget {
   readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
   readonly typingRenewMs: number;
   readonly maxUploadBytes = DISCORD_MAX_UPLOAD_BYTES;
+  /** The streamer says which buttons each message shows (answer-controls.ts draws them). */
+  readonly controls: boolean;
   private readonly botBudget: EditBudget | undefined;
   private readonly now: () => number;
   private readonly replyWindowMs: number;
@@ -55,6 +56,7 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
 
   constructor(private readonly options: InteractionReplyTargetOptions) {
     this.budget = options.budget;
+    this.controls = options.buttons !== undefined;
     this.botBudget = options.budget instanceof NestedBudget ? options.budget.outer : undefined;
     this.typingRenewMs = options.typingRenewMs ?? DISCORD_TYPING_RENEW_MS;
     this.now = options.now ?? Date.now;
@@ -65,34 +67,43 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
     return markdownToDiscord(markdown);
   }
 
-  async post(text: string): Promise<MessageRef> {
-    const components = this.options.buttons?.forNewMessage();
+  async post(text: string, controls?: MessageControls): Promise<MessageRef> {
+    const components = this.options.buttons?.forPost(controls);
+    let id: string;
     if (this.originalId === undefined && this.tokenUsable()) {
-      const message = await this.call(() => this.editOriginal(text, components));
-      this.originalId = message.id;
-      this.options.buttons?.posted(message.id);
-      await this.options.onPosted?.(message.id).catch(() => undefined);
-      return { id: message.id };
+      id = (await this.call(() => this.editOriginal(text, components))).id;
+      this.originalId = id;
+      await this.options.onPosted?.(id).catch(() => undefined);
+    } else {
+      id = await this.postInChannel(text, components);
     }
-    const id = await this.postInChannel(text, components);
-    this.options.buttons?.posted(id);
+    this.options.buttons?.shows(id, controls ?? "none");
     return { id };
   }
 
-  async edit(ref: MessageRef, text: string): Promise<void> {
+  async edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void> {
+    // Without `components` Discord keeps the message's buttons: they are sent only when they change.
+    const components = this.options.buttons?.forEdit(ref.id, controls);
+    await this.editText(ref, text, components);
+    this.options.buttons?.shows(ref.id, controls);
+  }
+
+  /** `ref` as the answer knows it; the interaction's reply is reached through its token until its text moved. */
+  private async editText(ref: MessageRef, text: string, components: ButtonRow[] | undefined): Promise<void> {
+    const body = { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions, ...(components ? { components } : {}) };
     if (ref.id !== this.originalId) {
-      await this.call(() => this.options.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+      await this.call(() => this.options.channel.messages.edit(ref.id, body));
       return;
     }
     if (this.movedTo === undefined && this.tokenUsable()) {
       try {
-        await this.call(() => this.editOriginal(text));
+        await this.call(() => this.editOriginal(text, components));
         return;
       } catch (error) {
         if ((error as { code?: unknown }).code !== INVALID_WEBHOOK_TOKEN) throw error;
       }
     }
-    await this.editMoved(text);
+    await this.editMoved(text, components);
   }
 
   async delete(ref: MessageRef): Promise<void> {
@@ -104,17 +115,15 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
     this.options.buttons?.removed(ref.id);
   }
 
-  /** `ref` as the answer knows it; the interaction's reply is reached through its token until its text moved. */
-  async setComponents(ref: MessageRef, rows: ButtonRow[]): Promise<void> {
-    const write =
-      ref.id === this.originalId && this.movedTo === undefined
-        ? () => this.call(() => this.patchOriginal({ components: rows }))
-        : () => this.call(() => this.options.channel.messages.edit(ref.id === this.originalId ? this.movedTo! : ref.id, { components: rows }));
-    await writeThroughBudget(this.budget, write);
-  }
-
-  async endAnswerButtons(log: Logger): Promise<void> {
-    await this.options.buttons?.end(this, log);
+  /** The answer is over: a Stop its final call did not take away (delivery gave up) goes now. */
+  async answerEnded(): Promise<void> {
+    await clearStaleStops(this.options.buttons, this.budget, (id, rows) =>
+      this.call(() =>
+        id === this.originalId && this.movedTo === undefined
+          ? this.patchOriginal({ components: rows })
+          : this.options.channel.messages.edit(id === this.originalId ? this.movedTo! : id, { components: rows }),
+      ),
+    );
   }
 
   /**
@@ -134,17 +143,23 @@ export class InteractionReplyTarget implements ReplyTarget, ComponentWriter, Wit
     return this.now() - this.options.createdAt < this.replyWindowMs;
   }
 
-  /** The reply's text goes on in a channel message; the reply itself points there (if its token still works). */
-  private async editMoved(text: string): Promise<void> {
+  /**
+   * The reply's text goes on in a channel message; the reply itself points there (if its token still works).
+   * `components`: what this edit changes the buttons to (undefined: as they are).
+   */
+  private async editMoved(text: string, components: ButtonRow[] | undefined): Promise<void> {
     if (this.movedTo !== undefined) {
       const id = this.movedTo;
-      await this.call(() => this.options.channel.messages.edit(id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions }));
+      const body = { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions, ...(components ? { components } : {}) };
+      await this.call(() => this.options.channel.messages.edit(id, body));
       return;
     }
     // The moved text takes the reply's buttons along; the reply keeps only the pointer.
-    const rows = this.originalId !== undefined ? this.options.buttons?.rowsOf(this.originalId) : undefined;
+    const buttons = this.options.buttons;
+    const rows = components ?? (buttons && this.originalId !== undefined ? buttons.forPost(buttons.showing(this.originalId)) : undefined);
     this.movedTo = await this.postInChannel(text, rows);
-    await this.editOriginal(this.render(MOVED_NOTE), rows ? [] : undefined).catch(() => undefined);
+    const hadButtons = buttons !== undefined && this.originalId !== undefined && buttons.showing(this.originalId) !== "none";
+    await this.editOriginal(this.render(MOVED_NOTE), hadButtons ? [] : undefined).catch(() => undefined);
   }
 
   private async postInChannel(text: string, components?: ButtonRow[]): Promise<string> {

@@ -19,14 +19,13 @@ import {
   TransientPlatformError,
   type CallDone,
   type EditBudget,
+  type MessageControls,
   type MessageRef,
   type ReplyTarget,
   type UploadedFile,
 } from "../../reply/target.js";
-import type { Logger } from "pino";
 import { networkFailure } from "../../startup/network-failure.js";
-import type { ButtonRow } from "./answer-buttons.js";
-import { writeThroughBudget, type AnswerButtons, type ComponentWriter, type WithAnswerButtons } from "./answer-controls.js";
+import { clearStaleStops, type AnswerButtons } from "./answer-controls.js";
 import type { QueuedDiscordMessage } from "./conversation.js";
 import { DISCORD_MAX_UPLOAD_BYTES, sendFile } from "./file-upload.js";
 import { markdownToDiscord } from "./markdown.js";
@@ -78,12 +77,14 @@ export const TYPING_GRANT_WAIT_MS = 250;
 // write "@everyone" too).
 export const SEND_DEFAULTS = { flags: MessageFlags.SuppressEmbeds, allowedMentions: { parse: [], repliedUser: false } } as const;
 
-export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAnswerButtons {
+export class DiscordReplyTarget implements ReplyTarget {
   readonly maxMessageLength: number;
   readonly budget: EditBudget;
   readonly postUsesBudget = true;
   readonly typingRenewMs: number;
   readonly maxUploadBytes = DISCORD_MAX_UPLOAD_BYTES;
+  /** The streamer says which buttons each message shows (answer-controls.ts draws them). */
+  readonly controls: boolean;
   private readonly channel: SendableChannels;
   private replyTo: Message | undefined;
   private readonly onPosted: ((messageId: string) => Promise<void>) | undefined;
@@ -101,6 +102,7 @@ export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAns
     this.budget = options.budget;
     this.maxMessageLength = Math.min(options.maxMessageLength ?? DISCORD_MAX_MESSAGE_LENGTH, DISCORD_MAX_MESSAGE_LENGTH);
     this.buttons = options.buttons;
+    this.controls = options.buttons !== undefined;
     this.clearButtonsOnEdit = options.clearButtonsOnEdit ?? false;
   }
 
@@ -108,25 +110,28 @@ export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAns
     return markdownToDiscord(markdown);
   }
 
-  async post(text: string): Promise<MessageRef> {
+  async post(text: string, controls?: MessageControls): Promise<MessageRef> {
     const replyTo = this.replyTo;
-    const components = this.buttons?.forNewMessage();
+    const components = this.buttons?.forPost(controls);
     const body = { ...SEND_DEFAULTS, content: text, ...(components ? { components } : {}) };
     const sent = await this.call<{ id: string }>(() =>
       replyTo ? replyTo.reply({ ...body, failIfNotExists: false }) : this.channel.send(body),
     );
     // Only the first message is a reply; continuations simply follow it.
     this.replyTo = undefined;
-    this.buttons?.posted(sent.id);
+    this.buttons?.shows(sent.id, controls ?? "none");
     // Remembering the message must not lose the answer: a failure only means no stop reaction on it.
     await this.onPosted?.(sent.id).catch(() => undefined);
     return { id: sent.id };
   }
 
-  async edit(ref: MessageRef, text: string): Promise<void> {
+  async edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void> {
     // Without `components` Discord keeps the message's buttons: streaming edits cost nothing extra for Stop.
-    const clear = this.clearButtonsOnEdit ? { components: [] } : {};
-    await this.call(() => this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions, ...clear }));
+    const components = this.clearButtonsOnEdit ? [] : this.buttons?.forEdit(ref.id, controls);
+    await this.call(() =>
+      this.channel.messages.edit(ref.id, { content: text, allowedMentions: SEND_DEFAULTS.allowedMentions, ...(components ? { components } : {}) }),
+    );
+    this.buttons?.shows(ref.id, controls);
   }
 
   async delete(ref: MessageRef): Promise<void> {
@@ -134,12 +139,9 @@ export class DiscordReplyTarget implements ReplyTarget, ComponentWriter, WithAns
     this.buttons?.removed(ref.id);
   }
 
-  async setComponents(ref: MessageRef, rows: ButtonRow[]): Promise<void> {
-    await writeThroughBudget(this.budget, () => this.call(() => this.channel.messages.edit(ref.id, { components: rows })));
-  }
-
-  async endAnswerButtons(log: Logger): Promise<void> {
-    await this.buttons?.end(this, log);
+  /** The answer is over: a Stop its final call did not take away (delivery gave up) goes now. */
+  async answerEnded(): Promise<void> {
+    await clearStaleStops(this.buttons, this.budget, (id, rows) => this.call(() => this.channel.messages.edit(id, { components: rows })));
   }
 
   /** A long code block's file, as a message after the answer (file-upload.ts). */
