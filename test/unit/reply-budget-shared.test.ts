@@ -19,19 +19,27 @@ import {
 } from "../../src/reply/budget/shared-budget.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
+import { MemberCounts } from "../../src/store/member-counts.js";
 import { RateWindows } from "../../src/store/rate-windows.js";
 import type { StateStore } from "../../src/store/types.js";
 import { answer, cutsFor } from "./reply-arbitraries.js";
 import { answerSteps, joinReply, play } from "./reply-support.js";
 import { peakInWindow } from "../support/peak-in-window.js";
 
-/** The store's window on the test's virtual clock, counting the calls made to it. */
+/** The store's window and answer counts on the test's virtual clock, counting the calls made to it. */
 class VirtualRateStore implements RateStore {
   readonly windows: RateWindows;
+  readonly counts: MemberCounts;
   takes = 0;
   pauses = 0;
+  reports = 0;
   constructor(clock: ManualClock) {
     this.windows = new RateWindows(() => clock.now());
+    this.counts = new MemberCounts(() => clock.now());
+  }
+  async reportCount(key: string, member: string, count: number, ttlMs: number): Promise<number> {
+    this.reports++;
+    return this.counts.report(key, member, count, ttlMs);
   }
   async takeRateSlot(key: string, calls: number, perMs: number): Promise<number> {
     this.takes++;
@@ -50,6 +58,11 @@ class FlakyStore extends VirtualRateStore {
     if (this.mode === "fail") throw new Error("connection refused");
     if (this.mode === "hang") return new Promise<number>(() => undefined);
     return super.takeRateSlot(key, calls, perMs);
+  }
+  override async reportCount(key: string, member: string, count: number, ttlMs: number): Promise<number> {
+    if (this.mode === "fail") throw new Error("connection refused");
+    if (this.mode === "hang") return new Promise<number>(() => undefined);
+    return super.reportCount(key, member, count, ttlMs);
   }
 }
 
