@@ -38,8 +38,9 @@ export interface SharedAnswerCountOptions {
 export class SharedAnswerCount {
   private readonly ttlMs: number;
   private readonly refreshMs: number;
-  /** The other replicas' answers in the scope, as of the last report that worked. */
+  /** The other replicas' answers in the scope, as of the last report that worked (at `othersAt`). */
   private others = 0;
+  private othersAt = -Infinity;
   private lastReportAt = -Infinity;
   private reporting = false;
   /** This replica's count changed while a report was out: report again when it is back. */
@@ -58,9 +59,14 @@ export class SharedAnswerCount {
     this.refreshMs = Math.min(options.refreshMs ?? DEFAULT_ANSWER_COUNT_REFRESH_MS, this.ttlMs / 3);
   }
 
-  /** The answers streaming in the scope on every replica, as far as the last report knows (own ones: now). */
+  /**
+   * The answers streaming in the scope on every replica, as far as the last report knows (own ones: now). A
+   * report older than the count's expiry (a replica with no answers and nothing waiting makes none) no longer
+   * says anything: the answers it counted may all have ended.
+   */
   get total(): number {
-    return this.own() + this.others;
+    const fresh = this.options.clock.now() - this.othersAt < this.ttlMs;
+    return this.own() + (fresh ? this.others : 0);
   }
 
   /** This replica's count changed (an answer joined or left): the others learn it now. */
@@ -100,6 +106,7 @@ export class SharedAnswerCount {
       }
       this.options.answered();
       this.others = Math.max(0, sum - mine);
+      this.othersAt = this.options.clock.now();
     } catch (error) {
       this.options.failed(error);
       // Only this replica's own answers are known now (as its budget falls back to its own window).
