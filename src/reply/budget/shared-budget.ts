@@ -2,7 +2,10 @@
  * Edit budgets shared by every replica: the platforms limit a scope (Slack: 50 chat.update a minute per
  * WORKSPACE; Discord: 5 per 5 s per CHANNEL), not a process, so replicas sharing a store must draw from one
  * window kept in that store. Each replica still queues its own replies first come, first served; only the head
- * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up).
+ * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up). The
+ * count of answers the reserve for finals needs costs one more now and then (shared-answer-count.ts): on each
+ * join and leave, at most one per grant's share of the window while it decides, and one every 2 s while it has
+ * answers.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
@@ -12,7 +15,7 @@ import { realClock, type Clock } from "../clock.js";
 import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
 import { choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
-import { SharedAnswerCount } from "./shared-answer-count.js";
+import { DEFAULT_ANSWER_COUNT_REFRESH_MS, SharedAnswerCount } from "./shared-answer-count.js";
 
 /** The store operations a shared budget needs: the window, its pause, and the scope's answers on every replica. */
 export type RateStore = Pick<StateStore, "takeRateSlot" | "pauseRate" | "reportCount">;
@@ -137,6 +140,9 @@ export class SharedScopeBudget implements ScopeEditBudget {
       clock: this.clock,
       replicaId: options.replicaId ?? randomUUID(),
       ...(options.answerCountTtlMs !== undefined ? { ttlMs: options.answerCountTtlMs } : {}),
+      // Never fresher than the window's pace: at most one grant can come between two calls `perMs / calls`
+      // apart, so refreshing more often buys nothing (Slack's 50 a minute: every 1.2 s, about one per grant).
+      refreshMs: Math.max(DEFAULT_ANSWER_COUNT_REFRESH_MS, rate.perMs / rate.calls),
       timeout: (operation) => this.withTimeout(operation),
       failed: (error) => this.outage.failed(error),
       answered: () => this.outage.answered(),
