@@ -16,6 +16,7 @@ import {
   budgetRegistryFor,
   jitterMarginMs,
   type RateStore,
+  sharesAnswerCount,
 } from "../../src/reply/budget/shared-budget.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
@@ -428,6 +429,30 @@ describe("the reserve for finals across replicas", () => {
     await clock.advance(6_000);
     expect(a!.active).toBe(0);
     expect(a!.idle && b!.idle).toBe(true);
+  });
+
+  it("a window shorter than an answer (Discord's 5 s per channel) keeps no shared count: no store call for it", async () => {
+    const clock = new ManualClock();
+    const store = new VirtualRateStore(clock);
+    let reports = 0;
+    const counting: RateStore = {
+      takeRateSlot: (...args) => store.takeRateSlot(...args),
+      pauseRate: (...args) => store.pauseRate(...args),
+      reportCount: (...args) => {
+        reports++;
+        return store.reportCount(...args);
+      },
+    };
+    const discordChannel = { calls: 5, perMs: 5_250 };
+    expect(sharesAnswerCount(discordChannel)).toBe(false);
+    expect(sharesAnswerCount(SLACK)).toBe(true);
+    const [a, b] = [new SharedBudgetRegistry(counting, { clock }), new SharedBudgetRegistry(counting, { clock })].map((r) => r.forScope(SCOPE, discordChannel));
+    const leaves = [a!.join(), b!.join(), b!.join()];
+    await clock.advance(3_000);
+    // Each knows its own answers only; a final that misses this window waits at most 5 s.
+    expect([a!.active, b!.active]).toEqual([1, 2]);
+    expect(reports).toBe(0);
+    for (const leave of leaves) leave();
   });
 
   it("a replica that dies stops counting for the others once its count expired", async () => {

@@ -3,9 +3,9 @@
  * WORKSPACE; Discord: 5 per 5 s per CHANNEL), not a process, so replicas sharing a store must draw from one
  * window kept in that store. Each replica still queues its own replies first come, first served; only the head
  * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up). The
- * count of answers the reserve for finals needs costs one more now and then (shared-answer-count.ts): on each
- * join and leave, at most one per grant's share of the window while it decides, and one every 2 s while it has
- * answers.
+ * count of answers the reserve for finals needs (where the window outlasts an answer: `sharesAnswerCount`) costs
+ * one more now and then (shared-answer-count.ts): on each join and leave, at most one per grant's share of the
+ * window while it decides, and one every 2 s while it has answers.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
@@ -14,7 +14,7 @@ import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } fr
 import { realClock, type Clock } from "../clock.js";
 import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
-import { choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
+import { DEFAULT_ANSWER_LIFE_MS, choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
 import { DEFAULT_ANSWER_COUNT_REFRESH_MS, SharedAnswerCount } from "./shared-answer-count.js";
 
 /** The store operations a shared budget needs: the window, its pause, and the scope's answers on every replica. */
@@ -72,6 +72,18 @@ export interface SharedBudgetOptions {
 }
 
 /**
+ * Whether a scope's budget counts the answers of every replica (a store call per join, leave and grant's share of
+ * the window). Only where the window outlasts an answer (Slack's minute): a final left without a slot there waits
+ * up to a minute, longer than the answer took. In a shorter window (Discord's 5 s per channel, 1 s per bot) it
+ * waits at most that window, and the reserve already counts only the share of answers that end within one; there
+ * the count would cost a store call per grant in every channel (200 busy channels: ~200 a second on SQLite, the
+ * default store) for at most a few seconds saved.
+ */
+export function sharesAnswerCount(rate: BudgetRate): boolean {
+  return rate.perMs > DEFAULT_ANSWER_LIFE_MS;
+}
+
+/**
  * One platform scope's budget, enforced across replicas by the store's sliding window (`takeRateSlot`), with
  * a 429 seen by any replica pausing the scope for all (`pauseRate`). A store that fails or hangs never hangs a
  * reply: grants then come from a local window of the same rate until the store answers again.
@@ -96,8 +108,11 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly local: ScopeBudget;
   private readonly waiters = new WaiterQueue<CallDone | void>((claim) => this.poke(claim?.kind ?? "final"));
   private readonly replies: ActiveReplies;
-  /** The answers in the scope on every replica, for the reserve (read from a cache, never awaited). */
-  private readonly answers: SharedAnswerCount;
+  /**
+   * The answers in the scope on every replica, for the reserve (read from a cache, never awaited); only where
+   * the window outlasts an answer (`sharesAnswerCount`).
+   */
+  private readonly answers: SharedAnswerCount | undefined;
   private draining = false;
   /**
    * Aborted when something changed that may let a waiter go sooner than the drain sleeps for: a call that may
@@ -132,10 +147,11 @@ export class SharedScopeBudget implements ScopeEditBudget {
     this.replies = new ActiveReplies(
       () => this.clock.now(),
       () => {
-        this.answers.changed();
+        this.answers?.changed();
         this.poke("stream", true);
       },
     );
+    if (!sharesAnswerCount(rate)) return;
     this.answers = new SharedAnswerCount(key, store, () => this.replies.active, {
       clock: this.clock,
       replicaId: options.replicaId ?? randomUUID(),
@@ -167,7 +183,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
    * own count; the store still enforces the window itself, so an outdated count can only misplace the reserve.
    */
   get active(): number {
-    return this.answers.total;
+    return this.answers?.total ?? this.replies.active;
   }
 
   /** Nothing waits or streams here and no pause is pending: forgetting it loses nothing (the store keeps the window). */
@@ -183,7 +199,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
 
   join(): () => void {
     const leave = this.replies.join();
-    this.answers.changed();
+    this.answers?.changed();
     return leave;
   }
 
@@ -214,7 +230,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
       const by = this.clock.now() + ms - this.windowMs;
       return this.recent.filter((at) => at <= by).length;
     });
-    return { ...own, active: this.answers.total };
+    return { ...own, active: this.active };
   }
 
   pause(retryAfterMs: number): void {
@@ -247,7 +263,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
           continue;
         }
         // The other replicas' answers, for the next decision (this one uses the last known count).
-        this.answers.refresh();
+        this.answers?.refresh();
         const claims = this.waiters.claims();
         // The store knows the window's use; locally the order and the streaming spacing are decided, on this
         // replica's own share of the window (a lower bound: it never holds back a call the store would grant).
