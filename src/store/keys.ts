@@ -30,3 +30,17 @@ export function checkRate(calls: number, perMs: number): { calls: number; perMs:
   if (!Number.isFinite(perMs) || perMs <= 0) throw new RangeError(`A rate needs a positive window in milliseconds, got ${perMs}.`);
   return { calls, perMs: Math.ceil(perMs) };
 }
+
+export const memberCountsKey = (key: string): string => `${NAMESPACE}:member-counts:${key}`;
+
+/** Rejects a reported count that is not a whole number of at least 0 (it is summed across replicas). */
+export function checkMemberCount(count: number): number {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`A reported count is a whole number of at least 0, got ${count}.`);
+  return count;
+}
+
+/** Rejects an empty member name: every replica's count must be told apart from the others'. */
+export function checkMember(member: string): string {
+  if (typeof member !== "string" || member === "") throw new RangeError("A reported count needs the name of the replica reporting it.");
+  return member;
+}

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
 import { checkCounterAdd, checkTtl } from "./keys.js";
+import { MemberCounts } from "./member-counts.js";
 import { RateWindows } from "./rate-windows.js";
 import type { StateStore } from "./types.js";
 
@@ -21,6 +22,7 @@ export class MemoryStore extends KeyvValues implements StateStore {
   private readonly rates = new RateWindows();
   private readonly work = new Map<string, { value: string; expiresAt: number }>();
   private readonly counters = new Map<string, { total: number; expiresAt: number }>();
+  private readonly memberCounts = new MemberCounts();
 
   constructor(logger: Logger) {
     super(new Map(), logger);
@@ -106,6 +108,10 @@ export class MemoryStore extends KeyvValues implements StateStore {
     return this.liveCounter(key);
   }
 
+  async reportCount(key: string, member: string, count: number, ttlMs: number): Promise<number> {
+    return this.memberCounts.report(key, member, count, ttlMs);
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -116,6 +122,7 @@ export class MemoryStore extends KeyvValues implements StateStore {
     this.work.clear();
     this.counters.clear();
     this.rates.clear();
+    this.memberCounts.clear();
     await this.keyv.disconnect();
   }
 

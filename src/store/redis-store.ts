@@ -3,7 +3,21 @@ import KeyvRedis, { createClient } from "@keyv/redis";
 import type { Logger } from "pino";
 import { networkFailure } from "../startup/network-failure.js";
 import { KeyvValues } from "./keyv-values.js";
-import { checkCounterAdd, checkRate, checkTtl, claimKey, counterKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
+import {
+  checkCounterAdd,
+  checkMember,
+  checkMemberCount,
+  checkRate,
+  checkTtl,
+  claimKey,
+  counterKey,
+  lockKey,
+  memberCountsKey,
+  queueKey,
+  ratePauseKey,
+  rateKey,
+  workKey,
+} from "./keys.js";
 import type { StateStore } from "./types.js";
 
 /** Take the lock if it is free or already ours (then extend it). */
@@ -62,6 +76,34 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current >= now + ms then return 0 end
 redis.call('SET', KEYS[1], string.format('%.3f', now + ms), 'PX', ms)
 return 1`;
+
+/**
+ * Sets one member's count and sums the live ones, in one round trip. KEYS: a hash of member → "count:expiresAt"
+ * (Redis server time, ms). ARGV: member, count (0 removes it), ttl ms. Expired members are dropped as it sums; the
+ * hash itself expires once no member renews it.
+ */
+const REPORT_COUNT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local count = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+if count > 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], string.format('%d:%.3f', count, now + ttl))
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+local sum = 0
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local c, expires = string.match(entries[i + 1], '^(%d+):(.+)$')
+  if c == nil or tonumber(expires) == nil or tonumber(expires) <= now then
+    redis.call('HDEL', KEYS[1], entries[i])
+  else
+    sum = sum + tonumber(c)
+  end
+end
+if count > 0 and redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return sum`;
 
 type RedisClient = ReturnType<typeof createClient>;
 
@@ -193,6 +235,14 @@ export class RedisStore extends KeyvValues implements StateStore {
 
   async readCounter(key: string): Promise<number> {
     return Number((await this.client.get(counterKey(key))) ?? 0);
+  }
+
+  async reportCount(key: string, member: string, count: number, ttlMs: number): Promise<number> {
+    const reply = await this.client.eval(REPORT_COUNT, {
+      keys: [memberCountsKey(key)],
+      arguments: [checkMember(member), String(checkMemberCount(count)), String(checkTtl(ttlMs))],
+    });
+    return Number(reply);
   }
 
   async ping(): Promise<boolean> {

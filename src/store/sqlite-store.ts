@@ -3,7 +3,21 @@ import { dirname } from "node:path";
 import KeyvSqlite from "@keyv/sqlite";
 import type { Logger } from "pino";
 import { KeyvValues } from "./keyv-values.js";
-import { checkCounterAdd, checkRate, checkTtl, claimKey, counterKey, lockKey, queueKey, ratePauseKey, rateKey, workKey } from "./keys.js";
+import {
+  checkCounterAdd,
+  checkMember,
+  checkMemberCount,
+  checkRate,
+  checkTtl,
+  claimKey,
+  counterKey,
+  lockKey,
+  memberCountsKey,
+  queueKey,
+  ratePauseKey,
+  rateKey,
+  workKey,
+} from "./keys.js";
 import type { StateStore } from "./types.js";
 
 const LEASES = "threadpilot_leases";
@@ -14,6 +28,8 @@ const WORK = "threadpilot_work";
 const RATE_SLOTS = "threadpilot_rate_slots";
 /** Shared counters (usage of the day), one row per key. */
 const COUNTERS = "threadpilot_counters";
+/** Counts each replica reports of its own (answers streaming in a scope), one row per key and replica. */
+const MEMBER_COUNTS = "threadpilot_member_counts";
 /** The time in ms since the epoch, read by SQLite when the statement runs (the host's clock, like Date.now()). */
 const SQL_NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)";
 const VALUES = "threadpilot_kv";
@@ -35,6 +51,7 @@ const EXPIRED: ReadonlyArray<{ table: string; expired: string }> = [
   { table: WORK, expired: "expires_at <= ?" },
   { table: RATE_SLOTS, expired: "expires_at <= ?" },
   { table: COUNTERS, expired: "expires_at <= ?" },
+  { table: MEMBER_COUNTS, expired: "expires_at <= ?" },
 ];
 
 export interface SqliteStoreOptions {
@@ -84,6 +101,9 @@ export class SqliteStore extends KeyvValues implements StateStore {
       );
       await adapter.query(`CREATE INDEX IF NOT EXISTS ${RATE_SLOTS}_by_key ON ${RATE_SLOTS}(key, at)`);
       await adapter.query(`CREATE TABLE IF NOT EXISTS ${COUNTERS}(key TEXT PRIMARY KEY, total INTEGER NOT NULL, expires_at INTEGER NOT NULL)`);
+      await adapter.query(
+        `CREATE TABLE IF NOT EXISTS ${MEMBER_COUNTS}(key TEXT NOT NULL, member TEXT NOT NULL, count INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY(key, member))`,
+      );
     } catch (error) {
       await adapter.close().catch(() => undefined);
       throw new Error(`Could not open the SQLite store at ${path}: ${(error as Error).message}`, { cause: error });
@@ -297,6 +317,29 @@ export class SqliteStore extends KeyvValues implements StateStore {
 
   async readCounter(key: string): Promise<number> {
     const [row] = (await this.query(`SELECT total FROM ${COUNTERS} WHERE key = ? AND expires_at > ?`, counterKey(key), Date.now())) as {
+      total: number;
+    }[];
+    return Number(row?.total ?? 0);
+  }
+
+  async reportCount(key: string, member: string, count: number, ttlMs: number): Promise<number> {
+    const id = memberCountsKey(key);
+    checkMember(member);
+    const n = checkMemberCount(count);
+    const ttl = checkTtl(ttlMs);
+    const now = Date.now();
+    // The write is one statement (atomic between processes); the sum after it is a snapshot, which is all a
+    // reader of the count needs (it is refreshed again soon).
+    if (n > 0) {
+      await this.query(
+        `INSERT INTO ${MEMBER_COUNTS}(key, member, count, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(key, member) DO UPDATE SET count = excluded.count, expires_at = excluded.expires_at`,
+        id, member, n, now + ttl,
+      );
+    } else {
+      await this.query(`DELETE FROM ${MEMBER_COUNTS} WHERE key = ? AND member = ?`, id, member);
+    }
+    const [row] = (await this.query(`SELECT COALESCE(SUM(count), 0) AS total FROM ${MEMBER_COUNTS} WHERE key = ? AND expires_at > ?`, id, now)) as {
       total: number;
     }[];
     return Number(row?.total ?? 0);

@@ -61,4 +61,11 @@ export interface StateStore {
   addToCounter(key: string, by: number, ttlMs: number): Promise<number>;
   /** The counter's total; 0 for one never added to (or dropped). */
   readCounter(key: string): Promise<number>;
+  // Counts each replica keeps of its own (the answers it streams in a platform scope), summed for all of them.
+  /**
+   * Records that `member` (a replica) now has `count` (a whole number, at least 0; 0 removes it) under `key`, kept
+   * `ttlMs` unless reported again, and resolves the sum of every member's live count under `key`, this one's
+   * included. A member that stops reporting (a crashed replica) stops counting once its TTL ran out.
+   */
+  reportCount(key: string, member: string, count: number, ttlMs: number): Promise<number>;
 }

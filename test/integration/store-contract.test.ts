@@ -225,6 +225,38 @@ function contract(name: string, backend: Backend, skip = false): void {
       await expect(store.addToCounter(key("counter"), 1.5, LONG)).rejects.toThrow(/whole number of at least 0/);
     });
 
+    it("sums the counts every instance reports under a key; a report replaces the member's last, 0 removes it", async () => {
+      const scope = key("answers:slack:T1:chat.update");
+      expect(await store.reportCount(scope, "replica-a", 3, LONG)).toBe(3);
+      expect(await other.reportCount(scope, "replica-b", 4, LONG)).toBe(7);
+      expect(await store.reportCount(scope, "replica-a", 1, LONG)).toBe(5);
+      // Another key has its own members.
+      expect(await other.reportCount(key("answers"), "replica-b", 2, LONG)).toBe(2);
+      expect(await other.reportCount(scope, "replica-b", 0, LONG)).toBe(1);
+      expect(await other.reportCount(scope, "replica-c", 0, LONG)).toBe(1);
+      expect(await store.reportCount(scope, "replica-a", 0, LONG)).toBe(0);
+    });
+
+    it("sums 50 concurrent reports of different members from two instances without losing one", async () => {
+      const scope = key("answers");
+      await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).reportCount(scope, `replica-${i}`, i + 1, LONG)));
+      expect(await other.reportCount(scope, "reader", 0, LONG)).toBe((50 * 51) / 2);
+    });
+
+    it("a member that stops reporting (a crashed replica) stops counting once its TTL ran out", async () => {
+      const scope = key("answers");
+      await store.reportCount(scope, "crashed", 5, 150);
+      expect(await other.reportCount(scope, "alive", 2, LONG)).toBe(7);
+      await eventually(async () => (await other.reportCount(scope, "alive", 2, LONG)) === 2, "the crashed replica's count expired");
+    });
+
+    it("rejects a reported count that is negative or not whole, or has no member, with a clear error", async () => {
+      await expect(store.reportCount(key("answers"), "r", -1, LONG)).rejects.toThrow(/whole number of at least 0/);
+      await expect(store.reportCount(key("answers"), "r", 1.5, LONG)).rejects.toThrow(/whole number of at least 0/);
+      await expect(store.reportCount(key("answers"), "", 1, LONG)).rejects.toThrow(/name of the replica/);
+      await expect(store.reportCount(key("answers"), "r", 1, 0)).rejects.toThrow(/positive number of milliseconds/);
+    });
+
     it("says whether other processes share it", () => {
       expect(store.sharedBetweenProcesses).toBe(backend.shared);
     });
@@ -311,10 +343,12 @@ function contract(name: string, backend: Backend, skip = false): void {
       await store.enqueue(k, 1, LONG);
       await store.takeRateSlot(k, 1, LONG);
       await store.pauseRate(k, LONG);
+      await store.reportCount(k, "r", 1, LONG);
       const keys = (await backend.keys!()).filter((name) => name.includes(k));
       expect(keys.sort()).toEqual([
         `threadpilot:claim:${k}`,
         `threadpilot:lock:${k}`,
+        `threadpilot:member-counts:${k}`,
         `threadpilot:queue:${k}`,
         `threadpilot:rate-pause:${k}`,
         `threadpilot:rate:${k}`,

@@ -2,18 +2,23 @@
  * Edit budgets shared by every replica: the platforms limit a scope (Slack: 50 chat.update a minute per
  * WORKSPACE; Discord: 5 per 5 s per CHANNEL), not a process, so replicas sharing a store must draw from one
  * window kept in that store. Each replica still queues its own replies first come, first served; only the head
- * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up).
+ * of its queue asks the store, so a replica costs one store call per granted edit (plus one per wake-up). The
+ * count of answers the reserve for finals needs (where the window outlasts an answer: `sharesAnswerCount`) costs
+ * one more now and then (shared-answer-count.ts): on each join and leave, at most one per grant's share of the
+ * window while it decides, and one every 2 s while it has answers.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { StateStore } from "../../store/types.js";
 import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } from "./budget.js";
 import { realClock, type Clock } from "../clock.js";
 import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
-import { choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
+import { DEFAULT_ANSWER_LIFE_MS, choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
+import { DEFAULT_ANSWER_COUNT_REFRESH_MS, SharedAnswerCount } from "./shared-answer-count.js";
 
-/** The two store operations a shared budget needs. */
-export type RateStore = Pick<StateStore, "takeRateSlot" | "pauseRate">;
+/** The store operations a shared budget needs: the window, its pause, and the scope's answers on every replica. */
+export type RateStore = Pick<StateStore, "takeRateSlot" | "pauseRate" | "reportCount">;
 
 /** Longest wait for the store's answer before a grant comes from the local window instead. */
 const DEFAULT_STORE_TIMEOUT_MS = 2_000;
@@ -60,6 +65,22 @@ export interface SharedBudgetOptions {
   outage?: StoreOutage;
   storeTimeoutMs?: number;
   localForMs?: number;
+  /** This replica's name when it reports its answers in the scope (default: a new random id per budget). */
+  replicaId?: string;
+  /** How long a reported answer count lasts unless renewed (a crashed replica's answers stop counting then). */
+  answerCountTtlMs?: number;
+}
+
+/**
+ * Whether a scope's budget counts the answers of every replica (a store call per join, leave and grant's share of
+ * the window). Only where the window outlasts an answer (Slack's minute): a final left without a slot there waits
+ * up to a minute, longer than the answer took. In a shorter window (Discord's 5 s per channel, 1 s per bot) it
+ * waits at most that window, and the reserve already counts only the share of answers that end within one; there
+ * the count would cost a store call per grant in every channel (200 busy channels: ~200 a second on SQLite, the
+ * default store) for at most a few seconds saved.
+ */
+export function sharesAnswerCount(rate: BudgetRate): boolean {
+  return rate.perMs > DEFAULT_ANSWER_LIFE_MS;
 }
 
 /**
@@ -70,7 +91,9 @@ export interface SharedBudgetOptions {
  * The scheduler's rule (scheduler.ts) holds across replicas too: each replica picks its own next call (finals
  * and first words first, then the best streaming call, spaced), and asks the store's window with that call's
  * limit — a streaming call is refused by the store once the window holds `calls − reserve`, whichever replica
- * made them, so the reserve for finals is kept scope-wide.
+ * made them. The reserve counts every replica's running answers (shared-answer-count.ts): with each counting
+ * only its own, two replicas with ten answers each let streaming fill Slack's 50 to 38, and 8 of the 20 finals
+ * waited for the next minute.
  */
 export class SharedScopeBudget implements ScopeEditBudget {
   readonly calls: number;
@@ -85,6 +108,11 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly local: ScopeBudget;
   private readonly waiters = new WaiterQueue<CallDone | void>((claim) => this.poke(claim?.kind ?? "final"));
   private readonly replies: ActiveReplies;
+  /**
+   * The answers in the scope on every replica, for the reserve (read from a cache, never awaited); only where
+   * the window outlasts an answer (`sharesAnswerCount`).
+   */
+  private readonly answers: SharedAnswerCount | undefined;
   private draining = false;
   /**
    * Aborted when something changed that may let a waiter go sooner than the drain sleeps for: a call that may
@@ -116,7 +144,26 @@ export class SharedScopeBudget implements ScopeEditBudget {
     this.outage = options.outage ?? new StoreOutage();
     this.storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
     this.localForMs = options.localForMs ?? DEFAULT_LOCAL_FOR_MS;
-    this.replies = new ActiveReplies(() => this.clock.now(), () => this.poke("stream", true));
+    this.replies = new ActiveReplies(
+      () => this.clock.now(),
+      () => {
+        this.answers?.changed();
+        this.poke("stream", true);
+      },
+    );
+    if (!sharesAnswerCount(rate)) return;
+    this.answers = new SharedAnswerCount(key, store, () => this.replies.active, {
+      clock: this.clock,
+      replicaId: options.replicaId ?? randomUUID(),
+      ...(options.answerCountTtlMs !== undefined ? { ttlMs: options.answerCountTtlMs } : {}),
+      // Never fresher than the window's pace: at most one grant can come between two calls `perMs / calls`
+      // apart, so refreshing more often buys nothing (Slack's 50 a minute: every 1.2 s, about one per grant).
+      refreshMs: Math.max(DEFAULT_ANSWER_COUNT_REFRESH_MS, rate.perMs / rate.calls),
+      timeout: (operation) => this.withTimeout(operation),
+      failed: (error) => this.outage.failed(error),
+      answered: () => this.outage.answered(),
+      onFewer: () => this.poke("stream", true),
+    });
   }
 
   /** Something changed: wakes a sleeping drain if a `kind` call may now go sooner, and drains. */
@@ -128,13 +175,15 @@ export class SharedScopeBudget implements ScopeEditBudget {
   }
 
   /**
-   * The replies streaming in this scope on THIS replica (the streamer paces each reply to calls/perMs times
-   * this). Replicas do not add up their counts, and need not: the window is enforced globally by the store, so
-   * a replica that underestimates the replies in the scope only paces its replies too eagerly — their extra
-   * calls wait in `take` — and can never make the scope exceed the platform's limit.
+   * The replies streaming in this scope on EVERY replica, as last reported to the store (this replica's own:
+   * now). Scope-wide because each reader asks about the scope's window, which every replica's answers draw on:
+   * the reserve for finals (`limitFor`), the native-streaming choice (a stop must be left in the shared stop
+   * window for every native answer running, and each path's room is shared by all answers in the scope) and a
+   * nested budget's choice of the binding window. Outdated by at most a report, and never below this replica's
+   * own count; the store still enforces the window itself, so an outdated count can only misplace the reserve.
    */
   get active(): number {
-    return this.replies.active;
+    return this.answers?.total ?? this.replies.active;
   }
 
   /** Nothing waits or streams here and no pause is pending: forgetting it loses nothing (the store keeps the window). */
@@ -149,7 +198,9 @@ export class SharedScopeBudget implements ScopeEditBudget {
   }
 
   join(): () => void {
-    return this.replies.join();
+    const leave = this.replies.join();
+    this.answers?.changed();
+    return leave;
   }
 
   take(signal?: AbortSignal, claim?: CallClaim): Promise<CallDone | void> {
@@ -173,11 +224,13 @@ export class SharedScopeBudget implements ScopeEditBudget {
   }
 
   private scope(): ScopeState {
-    // This replica's own grants: the other replicas' are the store's to count.
-    return this.replies.scope(this, (ms) => {
+    // This replica's own grants: the other replicas' are the store's to count. The answers owing a final are
+    // every replica's; their age and life stay this replica's own (only the count is shared).
+    const own = this.replies.scope(this, (ms) => {
       const by = this.clock.now() + ms - this.windowMs;
       return this.recent.filter((at) => at <= by).length;
     });
+    return { ...own, active: this.active };
   }
 
   pause(retryAfterMs: number): void {
@@ -209,6 +262,8 @@ export class SharedScopeBudget implements ScopeEditBudget {
           await this.clock.sleep(this.pausedUntil - now);
           continue;
         }
+        // The other replicas' answers, for the next decision (this one uses the last known count).
+        this.answers?.refresh();
         const claims = this.waiters.claims();
         // The store knows the window's use; locally the order and the streaming spacing are decided, on this
         // replica's own share of the window (a lower bound: it never holds back a call the store would grant).
@@ -293,11 +348,15 @@ export interface SharedBudgetRegistryOptions {
   logger?: Logger;
   storeTimeoutMs?: number;
   localForMs?: number;
+  /** How long a replica's reported answer count lasts unless renewed (see SharedAnswerCount). */
+  answerCountTtlMs?: number;
 }
 
 /** A registry whose budgets are kept in a store that several replicas share. */
 export class SharedBudgetRegistry extends BudgetRegistry {
   private readonly outage: StoreOutage;
+  /** This replica's name when its budgets report their answers: one per registry, i.e. per process. */
+  private readonly replicaId = randomUUID();
 
   constructor(
     private readonly store: RateStore,
@@ -311,8 +370,10 @@ export class SharedBudgetRegistry extends BudgetRegistry {
     return new SharedScopeBudget(key, rate, this.store, {
       clock: this.clock,
       outage: this.outage,
+      replicaId: this.replicaId,
       ...(this.options.storeTimeoutMs !== undefined ? { storeTimeoutMs: this.options.storeTimeoutMs } : {}),
       ...(this.options.localForMs !== undefined ? { localForMs: this.options.localForMs } : {}),
+      ...(this.options.answerCountTtlMs !== undefined ? { answerCountTtlMs: this.options.answerCountTtlMs } : {}),
     });
   }
 }
