@@ -17,6 +17,7 @@
  * - A refused stream (scope, unknown method, conversation) or a call failing otherwise: post + edit, as above.
  */
 import { AnswerReader } from "../runtime/answer-reader.js";
+import { ChangeSignal } from "./change-signal.js";
 import { realClock, type Clock } from "./clock.js";
 import { replyEnding, replyStatus } from "./final-text.js";
 import { settledPrefix } from "./markdown/settled-prefix.js";
@@ -114,8 +115,7 @@ class NativeReply {
   private shownAt: number | undefined;
   private firstVisibleAt: number | undefined;
   private readonly startedAt: number;
-  private wake: () => void = () => {};
-  private changed: Promise<void> = Promise.resolve();
+  private readonly changed = new ChangeSignal();
   private readonly finished = new AbortController();
 
   constructor(
@@ -126,7 +126,6 @@ class NativeReply {
     this.clock = options.clock ?? realClock;
     this.reader = new AnswerReader(() => this.clock.now());
     this.startedAt = this.clock.now();
-    this.resetChanged();
   }
 
   async run(events: AsyncIterable<RuntimeEvent>): Promise<ReplyOutcome> {
@@ -197,7 +196,7 @@ class NativeReply {
   private async *replay(): AsyncGenerator<RuntimeEvent> {
     let next = 0;
     for (;;) {
-      const changed = this.changed;
+      const changed = this.changed.next;
       while (next < this.seen.length) yield this.seen[next++]!;
       if (this.ended) return;
       await changed;
@@ -211,7 +210,7 @@ class NativeReply {
   private async sendNatively(): Promise<void> {
     for (;;) {
       if (this.handover !== undefined) return;
-      const changed = this.changed;
+      const changed = this.changed.next;
       if (this.reader.terminal) {
         await this.finish();
         return;
@@ -429,15 +428,6 @@ class NativeReply {
   }
 
   private bump(): void {
-    this.wake();
-  }
-
-  private resetChanged(): void {
-    this.changed = new Promise<void>((resolve) => {
-      this.wake = () => {
-        this.resetChanged();
-        resolve();
-      };
-    });
+    this.changed.notify();
   }
 }

@@ -11,6 +11,7 @@ import { undeliveredEnding } from "./final-text.js";
 import { paceWait } from "./pacing.js";
 import type { Action, Plan, ReplyView, ViewSource } from "./reply-view.js";
 import { controlsFor } from "./message-controls.js";
+import { settlingClaim } from "./budget/scheduler.js";
 import { RateLimitedError, type CallClaim, type CallDone, type MessageControls, type MessageRef, type ReplyTarget } from "./target.js";
 
 export interface ReplyCall {
@@ -73,6 +74,8 @@ export class ReplySender {
   private visibleChars = 0;
   /** When the reply last showed more of the answer (the scheduler ages a waiting reply from then). */
   private shownAt: number | undefined;
+  /** When the reply's final text was out and only its buttons were left to change (its settling call's age). */
+  private settlingSince: number | undefined;
   /** The answer's Markdown the reply shows in full (what stays if the rest cannot be delivered). */
   private shownAnswer = "";
   /** The reply's last Markdown once it gave up on the answer (`fatal`). */
@@ -159,7 +162,7 @@ export class ReplySender {
         // A streaming call waits only until the final text is known; the final then asks again, as a final.
         const signal = plan.final ? undefined : this.source.finished;
         try {
-          callDone = await this.target.budget.take(signal, this.claim(plan.final, current));
+          callDone = await this.target.budget.take(signal, this.claim(plan.final, action, current));
         } catch (error) {
           if (signal?.aborted) continue;
           throw error;
@@ -195,8 +198,16 @@ export class ReplySender {
     }
   }
 
-  /** What the call is for, for the budget's scheduler: the final, the first words, or a streaming update. */
-  private claim(final: boolean, current: () => ViewSource): CallClaim {
+  /**
+   * What the call is for, for the budget's scheduler: the final, the first words, or a streaming update. A final
+   * call that only swaps buttons (the final text is shown already) settles the reply: it goes after every call that
+   * shows words and takes no slot kept for finals, aging from when it began to wait (scheduler.ts).
+   */
+  private claim(final: boolean, action: Action, current: () => ViewSource): CallClaim {
+    if (final && this.changesOnlyControls(action)) {
+      this.settlingSince ??= this.options.clock.now();
+      return settlingClaim(this.settlingSince);
+    }
     if (final) return { kind: "final" };
     if (this.firstVisibleAt === undefined) return { kind: "first" };
     return {
@@ -212,6 +223,11 @@ export class ReplySender {
     // The texts match; a message whose buttons must change (Stop gone, feedback added) is edited all the same.
     const stale = plan.texts.findIndex((_, i) => this.messages[i]!.controls !== controlsFor(plan, i));
     return stale < 0 ? undefined : { kind: "edit", index: stale, text: plan.texts[stale]! };
+  }
+
+  /** Whether `action` edits a message to the text it shows already (its buttons are what changes). */
+  private changesOnlyControls(action: Action): boolean {
+    return action.kind === "edit" && this.messages[action.index]?.text === action.text;
   }
 
   /** The buttons the message at `index` gets with this call; none where the target draws no controls. */

@@ -6,6 +6,7 @@
  * sentence that the answer could not be delivered.
  */
 import { AnswerReader } from "../runtime/answer-reader.js";
+import { ChangeSignal } from "./change-signal.js";
 import { realClock, type Clock } from "./clock.js";
 import { replyEnding, replyStatus, type ReplyStatus } from "./final-text.js";
 import { DEFAULT_PLACEHOLDER, RETRY_STATUS, toolStatusLine } from "./notices.js";
@@ -98,8 +99,7 @@ class ReplyStream {
   private status: string | undefined;
   private finalMarkdown: string | undefined;
   private version = 0;
-  private wake: () => void = () => {};
-  private changed: Promise<void> = Promise.resolve();
+  private readonly changed = new ChangeSignal();
 
   constructor(
     private readonly target: ReplyTarget,
@@ -112,13 +112,12 @@ class ReplyStream {
     const placeholder = options.placeholder?.trim() ? options.placeholder : DEFAULT_PLACEHOLDER;
     this.view = new ReplyView(target, maxLength, placeholder);
     this.startedAt = this.clock.now();
-    this.resetChanged();
     this.sender = new ReplySender(
       target,
       this.view,
       {
         current: () => this.source(),
-        changed: () => this.changed,
+        changed: () => this.changed.next,
         finished: this.finished.signal,
         firstDeltaAt: () => this.answer.firstDeltaAt ?? this.startedAt,
       },
@@ -204,16 +203,7 @@ class ReplyStream {
 
   private bump(): void {
     this.version++;
-    this.wake();
-  }
-
-  private resetChanged(): void {
-    this.changed = new Promise<void>((resolve) => {
-      this.wake = () => {
-        this.resetChanged();
-        resolve();
-      };
-    });
+    this.changed.notify();
   }
 
   private outcome(): ReplyOutcome {

@@ -18,6 +18,7 @@ import {
   type RateStore,
   sharesAnswerCount,
 } from "../../src/reply/budget/shared-budget.js";
+import { settlingClaim } from "../../src/reply/budget/scheduler.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { MemberCounts } from "../../src/store/member-counts.js";
@@ -173,6 +174,30 @@ describe("SharedScopeBudget", () => {
     // The store's window carries a margin for the jitter between a grant and the call reaching the platform.
     expect(clock.now()).toBe(1000 + jitterMarginMs(1000));
     await expect(budget.take(AbortSignal.abort(new Error("already gone")))).rejects.toThrow("already gone");
+  });
+
+  it("asks the store for the swaps of answers waiting only for them with no final kept for those answers", async () => {
+    const clock = new ManualClock();
+    const store = new VirtualRateStore(clock);
+    // Discord's 5 per 5 s, ten answers on each replica: keeping each one's final would leave no streaming call.
+    const replicas = [0, 1].map(() => new SharedScopeBudget("s", { calls: 5, perMs: 5_000 }, store, { clock }));
+    const grants: number[] = [];
+    await clock.runUntilSettled(
+      Promise.all(
+        replicas.flatMap((budget) =>
+          Array.from({ length: 10 }, async () => {
+            const leave = budget.join();
+            const done = await budget.take(undefined, settlingClaim(clock.now()));
+            grants.push(clock.now());
+            done?.();
+            leave();
+          }),
+        ),
+      ),
+      600_000,
+    );
+    expect(grants).toHaveLength(20);
+    expect(peakInWindow(grants, 5_000)).toBeLessThanOrEqual(5);
   });
 
   it("tells the streamer its rate and the replies streaming in the scope", () => {

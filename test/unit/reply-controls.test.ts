@@ -1,12 +1,13 @@
 /**
  * Answer controls in the streamer (ReplyTarget.controls): while the answer streams only its last message carries
- * Stop; at the end only the last carries feedback, even when the final text equals what was already shown; a
- * target without controls is never asked for any.
+ * Stop; at the end only the last carries feedback, even when the final text equals what was already shown; that
+ * controls-only swap never takes the window's room from another answer's words; a target without controls is
+ * never asked for any.
  */
 import { expect, it } from "vitest";
 import { ManualClock } from "../support/manual-clock.js";
 import { ScopeBudget } from "../../src/reply/budget/budget.js";
-import { MemoryTarget } from "../support/memory-target.js";
+import { MemoryTarget, PlatformRateLimit, type MemoryTargetOptions } from "../support/memory-target.js";
 import { streamReply } from "../../src/reply/stream-reply.js";
 import type { MessageControls, MessageRef } from "../../src/reply/target.js";
 import { answerSteps, play } from "./reply-support.js";
@@ -17,17 +18,31 @@ class ControlsTarget extends MemoryTarget {
   readonly shown = new Map<string, MessageControls | undefined>();
   /** After each call: the controls of every message, in order. */
   readonly history: Array<Array<MessageControls | undefined>> = [];
+  /** Every call that went through: when it was made, and whether it showed new text or changed only the buttons. */
+  readonly made: Array<{ at: number; text: string; controls: MessageControls | undefined; textChanged: boolean }> = [];
+
+  private readonly clock: MemoryTargetOptions["clock"];
+
+  constructor(options: MemoryTargetOptions) {
+    super(options);
+    this.clock = options.clock;
+  }
 
   override async post(text: string, controls?: MessageControls): Promise<MessageRef> {
+    const at = this.clock.now();
     const ref = await super.post(text);
+    this.made.push({ at, text, controls, textChanged: true });
     this.shown.set(ref.id, controls);
     this.snapshot();
     return ref;
   }
 
   override async edit(ref: MessageRef, text: string, controls?: MessageControls): Promise<void> {
+    const at = this.clock.now();
+    const before = this.texts.get(ref.id);
     await super.edit(ref, text);
     this.shown.set(ref.id, controls);
+    this.made.push({ at, text, controls, textChanged: before !== text });
     this.snapshot();
   }
 
@@ -71,6 +86,63 @@ it("an answer whose final text is already shown is still edited once, to swap St
   const last = t.calls.at(-1)!;
   expect(last).toMatchObject({ kind: "edit", text });
   expect(t.shown.get(t.order[0]!)).toBe("feedback");
+});
+
+it("many short answers in a busy window: every final text goes before any controls-only swap; the swaps still go", async () => {
+  const clock = new ManualClock();
+  const budget = new ScopeBudget({ calls: 50, perMs: 60_000 }, clock);
+  // Slack's chat.update limit, which the platform enforces whatever the budget does.
+  const limit = new PlatformRateLimit(50, 60_000, clock);
+  // 15 of the window's 50 edits were spent a moment ago by other replies.
+  for (let i = 0; i < 15; i++) {
+    (await budget.take(undefined, { kind: "final" }))();
+    expect(limit.admit()).toBeUndefined();
+  }
+  const answers = 30;
+  const lifeMs = 3_000;
+  const startsEveryMs = 20;
+  // Slack-like: posts have their own limit, edits draw from the workspace budget; the rendered text is trimmed.
+  const targets = Array.from(
+    { length: answers },
+    () =>
+      new ControlsTarget({
+        clock,
+        budget,
+        limit,
+        postsCountAgainstLimit: false,
+        postUsesBudget: false,
+        maxMessageLength: 4000,
+        latencyMs: 50,
+        render: (markdown) => markdown.trim(),
+      }),
+  );
+  const replies = targets.map(async (target, i) => {
+    await clock.sleep(i * startsEveryMs);
+    // The whole answer comes at once, well before the answer ends: its first edit can show it all, with Stop.
+    const text = `Answer to question ${i}\n`;
+    const [wait, delta, message, done] = answerSteps(text, [], 10);
+    const steps = [wait!, delta!, { type: "wait" as const, ms: lifeMs - 10 }, message!, done!];
+    return streamReply(play(clock, steps), target, { clock });
+  });
+  const outcomes = await clock.runUntilSettled(Promise.all(replies));
+
+  // When each answer ended (its final text known), and when its reply first showed that text.
+  const endedAt = targets.map((_, i) => i * startsEveryMs + lifeMs);
+  const finalText = targets.map((t) => t.visibleTexts()[0]!);
+  const textAt = targets.map((t, i) => t.made.find((e) => e.text === finalText[i])!.at);
+  const swaps = targets.flatMap((t) => t.made.filter((e) => !e.textChanged).map((e) => e.at));
+  // Every answer's final text went before any controls-only swap...
+  expect(swaps.length).toBeGreaterThan(0);
+  expect(Math.min(...swaps)).toBeGreaterThan(Math.max(...textAt));
+  // Every final text went out without waiting for the window to renew.
+  for (const [i, at] of textAt.entries()) expect(at - endedAt[i]!, `answer ${i}`).toBeLessThan(1_000);
+  // And every reply ends with its feedback buttons: the swaps still happened.
+  for (const [i, t] of targets.entries()) {
+    expect(t.visibleTexts(), `answer ${i}`).toEqual([`Answer to question ${i}`]);
+    expect(outcomes[i]!.status, `answer ${i}`).toBe("complete");
+    expect(t.shown.get(t.order[0]!), `answer ${i}`).toBe("feedback");
+  }
+  expect(limit.rejected).toBe(0);
 });
 
 it("a target without controls is never asked for any and sees no extra calls", async () => {

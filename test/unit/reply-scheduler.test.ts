@@ -17,6 +17,7 @@ import {
   choose,
   limitFor,
   remainingMs,
+  settlingClaim,
   streamSpacingMs,
   type CallClaim,
   type ClaimKind,
@@ -71,6 +72,30 @@ describe("the rule", () => {
     // Calls leaving the window within the remaining time count as room.
     const freeing = streamSpacingMs({ ...SLACK, meanAgeMs: 20_000, freesWithin: () => 15 }, 20);
     expect(freeing).toBe(Math.ceil(20_000 / 33));
+  });
+
+  it("ranks a reply's settling call (buttons only) after every call that shows words, yet ages it so it goes", () => {
+    const now = 10_000;
+    // Finals and first words first; then a stream with 5 new characters served half a second ago beats a swap.
+    expect(choose([settlingClaim(now), { kind: "first" }], 0, SLACK, now, -Infinity)).toEqual({ grant: 1 });
+    expect(choose([settlingClaim(now - 100), stream(5, now - 500)], 0, SLACK, now, -Infinity)).toEqual({ grant: 1 });
+    // A swap that waited ten seconds has aged past it.
+    expect(choose([settlingClaim(now - 10_000), stream(5, now - 500)], 0, SLACK, now, -Infinity)).toEqual({ grant: 0 });
+  });
+
+  it("keeps no final for a reply whose settling call waits: swaps never hold each other's back", () => {
+    // Ten answers, all done but for their buttons: none owes a final, so the streaming share is all but the
+    // newcomers' (48 of 50), and with nothing streaming there is no spacing to keep.
+    const swaps = Array.from({ length: 10 }, () => settlingClaim(0));
+    expect(choose([stream(10, 0)], 38, SLACK, 1_000, -Infinity)).toEqual({ retryAt: Infinity });
+    expect(choose(swaps, 47, SLACK, 1_000, 999)).toEqual({ grant: 0 });
+    expect(choose(swaps, 48, SLACK, 1_000, 999)).toEqual({ retryAt: Infinity });
+    // One of the ten still streams: its final stays kept.
+    expect(choose(swaps.slice(1), 47, SLACK, 1_000, -Infinity)).toEqual({ retryAt: Infinity });
+    // Discord's 5 per 5 s with ten answers keeps no streaming call at all; ten swaps waiting still go.
+    const discord: ScopeState = { calls: 5, perMs: 5_000, active: 10, lifeMs: 10_000 };
+    expect(limitFor("stream", discord)).toBe(0);
+    expect(choose(swaps, 0, discord, 1_000, -Infinity)).toEqual({ grant: 0 });
   });
 
   it("learns the answers' life from those that ended", () => {
@@ -239,6 +264,26 @@ describe("ScopeBudget scheduling", () => {
     leave();
     expect(at.final).toBe(7_000);
     expect(at.stream).toBeGreaterThanOrEqual(7_000);
+  });
+
+  it("grants the swaps of answers waiting only for them, where keeping each one's final would block them all", async () => {
+    const clock = new ManualClock();
+    const budget = new ScopeBudget({ calls: 5, perMs: 5_000 }, clock);
+    const grants: number[] = [];
+    await clock.runUntilSettled(
+      Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const leave = budget.join();
+          // As the streamer does: the reply leaves once its last call, the swap, is done.
+          const done = await budget.take(undefined, settlingClaim(clock.now()));
+          grants.push(clock.now());
+          done();
+          leave();
+        }),
+      ),
+    );
+    expect(grants).toHaveLength(10);
+    expect(peakInWindow(grants, 5_000)).toBeLessThanOrEqual(5);
   });
 
   it("a reply leaving gives its reserved slot back to a waiting first call", async () => {

@@ -6,7 +6,7 @@
  */
 import type { webApi } from "@slack/bolt";
 import type { UploadedFile } from "../../reply/target.js";
-import { toReplyError } from "./reply-target.js";
+import { toReplyError } from "./reply-errors.js";
 
 /** Slack's largest file. */
 export const SLACK_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;

@@ -15,7 +15,7 @@ import {
   type NativeStreaming,
 } from "../../reply/target.js";
 import type { RefusalMemory } from "./refusal-memory.js";
-import { toReplyError } from "./reply-target.js";
+import { toReplyError } from "./reply-errors.js";
 
 type WebClient = webApi.WebClient;
 

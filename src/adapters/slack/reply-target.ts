@@ -2,14 +2,13 @@
  * Where one Slack answer appears: a thread reply that grows by `chat.update`, continued in new thread replies.
  * chat.update draws from the workspace's budget (Slack: ~50/min shared by every thread); every post also waits
  * for the channel's posting budget (~1/s). A 429 becomes RateLimitedError so the streamer pauses and resends;
- * Slack's passing trouble becomes TransientPlatformError so the streamer tries again (toReplyError).
+ * Slack's passing trouble becomes TransientPlatformError so the streamer tries again (reply-errors.ts).
  */
 import type { webApi } from "@slack/bolt";
 
 type WebClient = webApi.WebClient;
 import {
   RateLimitedError,
-  TransientPlatformError,
   type EditBudget,
   type MessageControls,
   type MessageRef,
@@ -19,10 +18,9 @@ import {
   type UploadedFile,
   withBudget,
 } from "../../reply/target.js";
-import { networkFailure } from "../../startup/network-failure.js";
 import { answerBlocks } from "./answer-controls.js";
 import { markdownToMrkdwn } from "./markdown.js";
-import { isTransientSlackError } from "./startup-errors.js";
+import { toReplyError } from "./reply-errors.js";
 import { uploadToThread, type FileUploadClient } from "./file-upload.js";
 
 /** Below Slack's practical ~4,000-character msg_too_long, with room for a reopened code fence. */
@@ -152,31 +150,4 @@ export class SlackReplyTarget implements ReplyTarget {
       throw mapped;
     }
   }
-}
-
-/**
- * Slack client errors to what the streamer understands: RateLimitedError; TransientPlatformError for Slack's own
- * passing trouble (its documented internal_error, fatal_error, service_unavailable, request_timeout; an HTTP 5xx;
- * no answer at all: a network error or the client's timeout); or an Error naming Slack's code (a refusal).
- */
-export function toReplyError(error: unknown, method: string): Error {
-  const coded = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
-  if (coded?.code === "slack_webapi_rate_limited_error") {
-    return new RateLimitedError(Math.max(1, coded.retryAfter ?? 1) * 1000);
-  }
-  if (coded?.code === "slack_webapi_platform_error" && coded.data?.error) {
-    if (coded.data.error === "ratelimited") return new RateLimitedError(1000);
-    if (isTransientSlackError(coded.data.error)) {
-      return new TransientPlatformError(`Slack failed ${method}: ${coded.data.error}.`, { cause: error });
-    }
-    return new Error(`Slack refused ${method}: ${coded.data.error}.`, { cause: error });
-  }
-  if (coded?.code === "slack_webapi_http_error" && typeof coded.statusCode === "number" && coded.statusCode >= 500) {
-    return new TransientPlatformError(`Slack answered ${method} with HTTP ${coded.statusCode}.`, { cause: error });
-  }
-  if (coded?.code === "slack_webapi_request_error") {
-    const reason = networkFailure(error) ?? "no answer";
-    return new TransientPlatformError(`Slack could not be reached for ${method}: ${reason}.`, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
 }

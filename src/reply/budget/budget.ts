@@ -1,7 +1,7 @@
 import type { CallDone, EditBudget } from "../target.js";
 import { realClock, type Clock } from "../clock.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
-import { choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
+import { choose, limitFor, owingScope, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
 
 export interface BudgetRate {
   /** At most this many calls... */
@@ -87,7 +87,7 @@ export class ScopeBudget implements ScopeEditBudget {
   /** Calls of `kind` the window would still grant now, after the ones already waiting. */
   room(kind: ClaimKind): number {
     this.forgetOldGrants();
-    return limitFor(kind, this.scope()) - this.grants.length - this.waiters.length;
+    return limitFor(kind, owingScope(this.scope(), this.waiters.claims())) - this.grants.length - this.waiters.length;
   }
 
   private scope(): ScopeState {

@@ -26,6 +26,13 @@
  *   score `unshown characters × (time since that reply last showed something)²`. Both grow while a reply waits
  *   and drop to ~0 once served, so the waiting reply's score overtakes any served one: no reply starves (aging).
  *   Finals and first words go before streaming calls, oldest first.
+ * - A reply's last call that shows no new text, only other buttons (Stop swapped for feedback once the final
+ *   text is already shown: `settlingClaim`), is a streaming call that shows nothing: it keeps no slot from a
+ *   final or first words and ranks below calls that show words, aging from when it began to wait. Its reply owes
+ *   no final any more, so none is kept for it: 30 short answers need 30 text edits from the window, not 60
+ *   finals (each swap claimed as a final could take a slot another answer's final text needed, which then waited
+ *   for the window to renew), and answers waiting only for their swaps can never hold each other's back. With no
+ *   answer streaming it is not spaced either: there is no streaming share left to spread.
  *
  * The window itself (counting a call from when it finished, pauses after a 429) stays the budget's business
  * (budget.ts, shared-budget.ts); this module only decides, on a clock it is handed.
@@ -41,6 +48,23 @@ export interface CallClaim {
   unshown?: () => number;
   /** Clock time the reply last showed new text (or started); the score's age counts from it. */
   shownAt?: number;
+  /** Only button changes are left of its reply (the final text is shown): the reply owes no final any more. */
+  settles?: boolean;
+}
+
+/**
+ * The claim of a reply's last call when it changes only the buttons (the final text is already shown): a
+ * streaming call showing nothing new, so it ranks below every call that shows words, and ages from `waitingSince`
+ * (when it began to wait) so that it still goes.
+ */
+export function settlingClaim(waitingSince: number): CallClaim {
+  return { kind: "stream", unshown: () => 0, shownAt: waitingSince, settles: true };
+}
+
+/** The scope as seen by `claims`: a reply whose settling call waits among them owes no final. */
+export function owingScope(scope: ScopeState, claims: ReadonlyArray<CallClaim | undefined>): ScopeState {
+  const settling = claims.filter((c) => c?.settles).length;
+  return settling === 0 ? scope : { ...scope, active: Math.max(0, scope.active - settling) };
 }
 
 /** An answer's expected life until the budget has seen some end (the benchmark's answers stream ~10 s). */
@@ -125,15 +149,16 @@ export interface Choice {
 /**
  * The waiter (index into `claims`, oldest first) to grant now given `used` calls in the window, or when to look
  * again. Finals and first words first, oldest first; then the best-scoring streaming call, once the spacing since
- * `lastStreamAt` has passed.
+ * `lastStreamAt` has passed. No final is kept for a reply whose settling call waits here (`owingScope`).
  */
 export function choose(
   claims: ReadonlyArray<CallClaim | undefined>,
   used: number,
-  scope: ScopeState,
+  scopeState: ScopeState,
   now: number,
   lastStreamAt: number,
 ): Choice {
+  const scope = owingScope(scopeState, claims);
   let best: number | undefined;
   let bestScore = -Infinity;
   for (let i = 0; i < claims.length; i++) {
@@ -149,6 +174,9 @@ export function choose(
     }
   }
   if (best === undefined || used >= limitFor("stream", scope)) return { retryAt: Infinity };
+  // The spacing spreads the streaming share over the life of the answers that stream: with none streaming, a
+  // settling call has nobody's share to wait for (and its reply, done but for its buttons, should end).
+  if (scope.active === 0 && claims[best]!.settles) return { grant: best };
   const at = lastStreamAt + streamSpacingMs(scope, used);
   return at <= now ? { grant: best } : { retryAt: at };
 }

@@ -14,7 +14,7 @@ import { BudgetRegistry, ScopeBudget, type BudgetRate, type ScopeEditBudget } fr
 import { realClock, type Clock } from "../clock.js";
 import type { CallDone } from "../target.js";
 import { ActiveReplies, WaiterQueue } from "./waiter-queue.js";
-import { DEFAULT_ANSWER_LIFE_MS, choose, limitFor, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
+import { DEFAULT_ANSWER_LIFE_MS, choose, limitFor, owingScope, type CallClaim, type ClaimKind, type ScopeState } from "./scheduler.js";
 import { DEFAULT_ANSWER_COUNT_REFRESH_MS, SharedAnswerCount } from "./shared-answer-count.js";
 
 /** The store operations a shared budget needs: the window, its pause, and the scope's answers on every replica. */
@@ -106,7 +106,10 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly localForMs: number;
   /** The window this replica falls back to while the store is failing. */
   private readonly local: ScopeBudget;
-  private readonly waiters = new WaiterQueue<CallDone | void>((claim) => this.poke(claim?.kind ?? "final"));
+  // A settling call arriving shrinks the reserve (its reply owes no final): that may let a waiter go sooner.
+  private readonly waiters = new WaiterQueue<CallDone | void>((claim) =>
+    this.poke(claim?.kind ?? "final", claim?.settles === true),
+  );
   private readonly replies: ActiveReplies;
   /**
    * The answers in the scope on every replica, for the reserve (read from a cache, never awaited); only where
@@ -213,7 +216,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
    * the store, which knows every replica's, still decides each grant).
    */
   room(kind: ClaimKind): number {
-    return limitFor(kind, this.scope()) - this.ownUse() - this.waiters.length;
+    return limitFor(kind, owingScope(this.scope(), this.waiters.claims())) - this.ownUse() - this.waiters.length;
   }
 
   /** This replica's grants still in the window (a lower bound of the window's use). */
@@ -281,7 +284,8 @@ export class SharedScopeBudget implements ScopeEditBudget {
           this.hand(claim, await this.local.take(undefined, claim));
           continue;
         }
-        const limit = limitFor(claim.kind, this.scope());
+        // The limit the scheduler granted it under: no final kept for replies that only settle.
+        const limit = limitFor(claim.kind, owingScope(this.scope(), claims));
         const wait = limit >= 1 ? await this.askStore(limit) : this.windowMs;
         if (wait === 0) this.hand(claim, undefined);
         // A slot frees within a window; a longer wait is another replica's pause: look again after a window, or
