@@ -198,6 +198,11 @@ export class ReplySender {
   /** What the call is for, for the budget's scheduler: the final, the first words, or a streaming update. */
   private claim(final: boolean, current: () => ViewSource): CallClaim {
     if (final) return { kind: "final" };
+    // The reply's first message (its placeholder, or the first words if they came first) is the one call that
+    // tells the asker the bot is on it, and a reply makes it once: it takes a free slot as a final does, not
+    // only what the finals' reserve leaves. At 200 answers that reserve held Discord's bot-wide budget to 20 of
+    // its 40 calls a second for first calls, and 200 placeholders took 10 s to go out.
+    if (this.messages.length === 0) return { kind: "final" };
     if (this.firstVisibleAt === undefined) return { kind: "first" };
     return {
       kind: "stream",
