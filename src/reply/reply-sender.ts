@@ -209,6 +209,11 @@ export class ReplySender {
       return settlingClaim(this.settlingSince);
     }
     if (final) return { kind: "final" };
+    // The reply's first message (its placeholder, or the first words if they came first) is the one call that
+    // tells the asker the bot is on it, and a reply makes it once: it takes a free slot as a final does, not
+    // only what the finals' reserve leaves. At 200 answers that reserve held Discord's bot-wide budget to 20 of
+    // its 40 calls a second for first calls, and 200 placeholders took 10 s to go out.
+    if (this.messages.length === 0) return { kind: "final" };
     if (this.firstVisibleAt === undefined) return { kind: "first" };
     return {
       kind: "stream",

@@ -176,3 +176,16 @@ test("a mention of the bot's managed role counts as a mention, and is stripped l
   expect(prompt).toContain("Bob Builder: can you hear me?");
   expect(prompt).not.toContain(role.id);
 });
+
+test("a mention answered at once is not read again from Discord: its run starts from the message the gateway delivered", async () => {
+  h.model.script({ text: "Straight from the gateway." });
+  const callsBefore = h.discord.calls.length;
+  const question = h.discord.say({ channelId: h.general.id, authorId: h.alice.id, content: `${h.mention} one read, please` });
+  const [reply] = await answered(h.general.id, question, "Straight from the gateway.");
+  expect(reply!.reference?.messageId).toBe(question.id);
+  const reads = h.discord.calls.slice(callsBefore).filter((c) => c.method === "GET" && c.channelId === h.general.id);
+  // The history page is still read (it must be current); the mention itself is not fetched again.
+  expect(reads.filter((c) => c.path.endsWith(`/messages/${question.id}`))).toEqual([]);
+  expect(reads.filter((c) => c.route === "GET /channels/:id/messages").length).toBe(1);
+  expect(lastUserText(h.model.requests.at(-1)!.body)).toContain("Alice: one read, please");
+});

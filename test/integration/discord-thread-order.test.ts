@@ -86,6 +86,37 @@ test("three messages sent in a thread while an answer runs get one follow-up ans
   expect(prompt.trimEnd().endsWith("Bob Builder: fourth: gamma")).toBe(true);
 });
 
+test("a waiting message edited before its turn is answered as edited, not as the gateway first delivered it", async () => {
+  const thread = await newThread("edits");
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  h.model.script(async () => {
+    await held;
+    return { text: "The first answer." };
+  }, { text: "The edited one, answered." });
+  const before = h.model.requests.length;
+  const queuedBefore = count(QUEUED);
+  try {
+    const first = h.discord.say({ channelId: thread.id, authorId: h.alice.id, content: `${h.mention} first question` });
+    await h.model.waitForRequests(before + 1);
+    const waiting = h.discord.say({ channelId: thread.id, authorId: h.bob.id, content: "second: alpha" });
+    await h.waitForLog(QUEUED, queuedBefore + 1);
+    h.discord.model.editMessage(thread.id, waiting.id, "second: edited");
+    const callsBefore = h.discord.calls.length;
+    release();
+
+    await botSays(thread.id, first, (t) => t === "The edited one, answered.", "the answer to the edited message");
+    const prompt = lastUserText(h.model.requests[before + 1]!.body);
+    expect(prompt.trimEnd().endsWith("Bob Builder: second: edited")).toBe(true);
+    expect(prompt).not.toContain("alpha");
+    // Its run read it again from Discord (the gateway's copy was out of date).
+    const reread = h.discord.calls.slice(callsBefore).filter((c) => c.method === "GET" && c.path.endsWith(`/messages/${waiting.id}`));
+    expect(reread.length).toBe(1);
+  } finally {
+    release();
+  }
+});
+
 test("in a channel, a reply to the running answer waits for it, while an unrelated mention is answered at once", async () => {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));

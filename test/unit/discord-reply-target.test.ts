@@ -110,6 +110,42 @@ describe("DiscordReplyTarget: typing and the bot-wide budget", () => {
     // The waiting edit keeps its place: typing left the queue when it gave up.
     void waitingEdit.then((done) => done?.());
   });
+
+  test("typing never goes ahead of a waiting placeholder, even where the window still has room for one-off calls", async () => {
+    // 200 answers streaming: the budget keeps a share of its 40 calls a second for their finals, so a placeholder
+    // (first words) waits once 20 calls are in the window, while a one-off call could still take a slot.
+    const botBudget = new ScopeBudget({ calls: 40, perMs: 1_000 });
+    const leave = Array.from({ length: 200 }, () => botBudget.join());
+    const granted = await Promise.all(Array.from({ length: 20 }, () => botBudget.take(undefined, { kind: "first" })));
+    let placeholderGranted = false;
+    const placeholder = botBudget.take(undefined, { kind: "first" }).then((done) => {
+      placeholderGranted = true;
+      return done;
+    });
+    const { channel, target } = withBotBudget(botBudget);
+    await target.typing();
+    expect(channel.sendTyping).not.toHaveBeenCalled();
+    expect(placeholderGranted).toBe(false);
+    expect(botBudget.room("final")).toBeGreaterThan(0); // a one-off call would still have been let through
+    // Once the answers are gone, the reserve with them, the placeholder goes first.
+    for (const l of leave) l();
+    (await placeholder)?.();
+    for (const done of granted) done?.();
+  });
+
+  test("typing takes only a spare grant: not the share kept for the answers' finals and newcomers", async () => {
+    // 40 a second with 200 answers: 20 kept for finals, 2 for newcomers' first words, 18 for streaming and typing.
+    const botBudget = new ScopeBudget({ calls: 40, perMs: 1_000 });
+    const leave = Array.from({ length: 200 }, () => botBudget.join());
+    const running = await Promise.all(Array.from({ length: 17 }, () => botBudget.take(undefined, { kind: "first" })));
+    const { channel, target } = withBotBudget(botBudget);
+    await target.typing(); // the 18th call of the window
+    expect(channel.sendTyping).toHaveBeenCalledTimes(1);
+    await target.typing();
+    expect(channel.sendTyping).toHaveBeenCalledTimes(1);
+    for (const l of leave) l();
+    for (const done of running) done?.();
+  });
 });
 
 describe("DiscordReplyTarget: Discord's passing trouble", () => {

@@ -202,6 +202,18 @@ describe("streamReply cases", () => {
     expect(outcome.firstVisibleMs).toBeLessThanOrEqual(200);
   });
 
+  it("the placeholder takes a free slot even while the budget holds first words back for running answers' finals", async () => {
+    const { clock, budget, target } = setup("discord", 2000);
+    // Nine other answers streaming in the scope: with this one, ten finals due within the answers' life, more than
+    // the window's five calls, so first words wait; the placeholder, a one-off call, does not.
+    const others = Array.from({ length: 9 }, () => budget.join());
+    const steps: Step[] = [{ type: "wait", ms: 3000 }, ...answerSteps(`${words(40)}.`, [3, 6, 9], 50)];
+    const outcome = await clock.runUntilSettled(streamReply(play(clock, steps), target, { clock, placeholder: "_Working on it…_" }));
+    expect(target.calls[0]).toMatchObject({ kind: "post", at: 0, text: "_Working on it…_" });
+    expect(outcome.status).toBe("complete");
+    for (const leave of others) leave();
+  });
+
   it("one call in flight at a time, and only the newest text is sent (no stale queue)", async () => {
     const { clock, target } = setup("slack", 4000, { latencyMs: 700 });
     let inFlight = 0;

@@ -27,6 +27,7 @@ import { connect, createDiscordClient } from "./connection.js";
 import { DISCORD, conversationKey, isSnowflake, queuedItems, type QueuedAsk, type QueuedDiscordMessage } from "./conversation.js";
 import { plainText } from "./discord-text.js";
 import { guardDispatches } from "./dispatch-guard.js";
+import { FreshMessages } from "./fresh-messages.js";
 import { classifyMessage, isWellFormed, messageFacts, } from "./message-filter.js";
 import { NestedBudget } from "../../reply/budget/nested-budget.js";
 import { DISCORD_BOT_RATE, DISCORD_CHANNEL_RATE, DiscordReplyTarget, replyChannelOf } from "./reply-target.js";
@@ -94,6 +95,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const budgetFor = (channelId: string) => new NestedBudget(budgets.forScope(`discord:channel:${channelId}`, rate), botBudget());
   const typingOption = options.typingRenewMs !== undefined ? { typingRenewMs: options.typingRenewMs } : {};
   let receiving = false;
+  // The gateway's copy of a mention, so its run need not fetch it again (fresh-messages.ts).
+  const freshMessages = new FreshMessages();
 
   const threads: PlatformThreads<QueuedDiscordMessage> = {
     ...DISCORD,
@@ -118,6 +121,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         store: intake.store,
         botUserId,
         budgetFor,
+        freshMessages,
         ...typingOption,
         followTtlMs: intake.followTtlMs,
         downloadImages: options.downloadImages ?? false,
@@ -210,6 +214,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       return;
     }
     const threadKey = conversationKey(place, place.repliesTo ? await lookups.rememberedConversation(place.repliesTo) : undefined);
+    freshMessages.remember(message);
     await intake.message({
       ...common,
       kind: verdict.kind,
@@ -266,6 +271,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   client.on(Events.MessageCreate, (message) => {
     if (receiving) intake.track(onMessage(message));
+  });
+  // An edited or deleted message is read again when its turn comes.
+  client.on(Events.MessageUpdate, (_old, message) => freshMessages.forget(message.id));
+  client.on(Events.MessageDelete, (message) => freshMessages.forget(message.id));
+  client.on(Events.MessageBulkDelete, (messages) => {
+    for (const id of messages.keys()) freshMessages.forget(id);
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {
     if (receiving) intake.track(onReaction(reaction, user));

@@ -180,11 +180,17 @@ export class DiscordReplyTarget implements ReplyTarget {
  * the answers' edits. With 200 channels, renewals every 8 s would otherwise take 25 of the bot's 40 calls a second
  * while the first words wait (bench:e2e at 200: edits waited 7 to 12 s for a grant in the first minute); a
  * renewal skipped now is tried again at the next one.
+ * "Free" means room beyond every call already waiting, within the share streaming edits may use: the budget
+ * holds a waiting placeholder or first words back once the window holds its calls minus the running answers'
+ * finals, and a typing call taken as a one-off (a final) went past them into that reserve. At 200 conversations
+ * typing so took 20 to 40 calls a second for seconds on end while the placeholders waited (placeholder p50 20 s).
  */
 export async function typingOnSpareBudget(botBudget: EditBudget, send: () => Promise<void>): Promise<void> {
+  if (botBudget.room && botBudget.room("stream") <= 0) return;
   let done: CallDone | void;
   try {
-    done = await botBudget.take(AbortSignal.timeout(TYPING_GRANT_WAIT_MS));
+    // As first words: never ahead of a waiting placeholder, never into the finals' reserve.
+    done = await botBudget.take(AbortSignal.timeout(TYPING_GRANT_WAIT_MS), { kind: "first" });
   } catch {
     return;
   }

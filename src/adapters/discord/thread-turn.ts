@@ -21,6 +21,7 @@ import { fetchImages } from "./image-fetch.js";
 import { AnswerButtons } from "./answer-controls.js";
 import { rememberAnswer } from "./answer-record.js";
 import { fetchTextFiles } from "./text-file-fetch.js";
+import type { FreshMessages } from "./fresh-messages.js";
 import { DiscordReplyTarget } from "./reply-target.js";
 import type { AskedQuestion } from "./slash-intake.js";
 import { discordSettingsKeys, storeKeys } from "./store-keys.js";
@@ -31,6 +32,8 @@ export interface ThreadTurnDeps {
   botUserId: string;
   /** The channel's create + edit budget. */
   budgetFor: (channelId: string) => EditBudget;
+  /** Messages the gateway just delivered here: used instead of fetching them again. */
+  freshMessages?: FreshMessages;
   /** How often the reply renews "is typing" (default 8 s). */
   typingRenewMs?: number;
   followTtlMs: number;
@@ -51,7 +54,7 @@ const THREAD_NAME_MAX = 100;
 /** `batch` oldest first (the last one is answered); undefined when every waiting message is gone. */
 export async function readThreadTurn(threadKey: string, batch: readonly QueuedDiscordMessage[], deps: ThreadTurnDeps): Promise<ThreadTurn | undefined> {
   const log = deps.logger.child({ messageId: batch.at(-1)?.messageId });
-  const messages = await fetchMessages(batch, deps.client, log);
+  const messages = await fetchMessages(batch, deps.client, log, deps.freshMessages);
   const answered = messages.at(-1);
   if (!answered) {
     log.info("The waiting messages were deleted or cannot be read; nothing to answer");
@@ -103,8 +106,11 @@ export async function readThreadTurn(threadKey: string, batch: readonly QueuedDi
   };
 }
 
-/** The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. */
-async function fetchMessages(batch: readonly QueuedDiscordMessage[], client: Client, log: Logger): Promise<Message[]> {
+/**
+ * The batch's messages as Discord has them now, oldest first; deleted or unreadable ones are left out. A message
+ * the gateway just delivered here, unedited since, is as Discord has it now: it is not fetched again.
+ */
+async function fetchMessages(batch: readonly QueuedDiscordMessage[], client: Client, log: Logger, fresh?: FreshMessages): Promise<Message[]> {
   const channels = new Map<string, Promise<TextBasedChannel | null>>();
   const channelOf = (id: string) => {
     let channel = channels.get(id);
@@ -116,6 +122,8 @@ async function fetchMessages(batch: readonly QueuedDiscordMessage[], client: Cli
   };
   const fetched = await Promise.all(
     batch.map(async (item) => {
+      const delivered = fresh?.take(item.messageId);
+      if (delivered && delivered.channelId === item.channelId) return delivered;
       const channel = await channelOf(item.channelId);
       if (!channel) return null;
       return channel.messages.fetch({ message: item.messageId, cache: false }).catch((error: unknown) => {
