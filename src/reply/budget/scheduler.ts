@@ -7,7 +7,9 @@
  * drew 20 of 50 calls. Instead the budget spends the HEADROOM the sliding window still has, spread over the
  * answers' expected life, and keeps back only what must never wait for the next window:
  *
- * - a FINAL call (an answer's last edit, a stream's stop) may take any slot: limit `calls`;
+ * - a FINAL call (an answer's last edit, a stream's stop) may take any slot: limit `calls`; so may a reply's
+ *   first message where posting draws from the budget (Discord): one call per reply, the one that tells the
+ *   asker the bot is on it (reply-sender.ts; 200 Discord placeholders took 10 s on the first-words limit);
  * - FIRST words may take a slot as long as one stays free for the final of every running answer (this one's
  *   included): limit `calls − active` (50 − 10 = 40 with ten answers); in a window shorter than the answers'
  *   life, only the share of them that ends within it: `active × window / life`, rounded up;
