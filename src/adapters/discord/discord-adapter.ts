@@ -137,7 +137,6 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     },
   };
 
-  // An answer's end changes its buttons (Stop off, 👍 / 👎 on): the adapter's targets hear of it.
   const intake = new Intake<QueuedDiscordMessage>(threads, options, logger);
   const lookups = conversationLookups(intake.store);
   const slash = createSlashIntake({
