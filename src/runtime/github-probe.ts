@@ -5,6 +5,7 @@
  * own fetch ignores proxy variables), and sends the token to the GitHub API host only.
  */
 import { EnvHttpProxyAgent, fetch } from "undici";
+import { networkFailure } from "../startup/network-failure.js";
 
 export type ProbeResult =
   | { reachable: false; reason: string }
@@ -52,14 +53,16 @@ export async function probeGitHub(apiBase: string, token?: string): Promise<Prob
   }
 }
 
-/** The innermost cause of a failed fetch ("ECONNREFUSED", "ENOTFOUND", "timed out"), for the log. */
+/**
+ * Why a fetch got no answer, for a sentence: the network failure as the start-up sentences describe it
+ * (network-failure.ts: "connect ECONNREFUSED 127.0.0.1:9", a blocked port, a timeout), else the innermost message.
+ */
 export function networkReason(error: unknown): string {
+  const failure = networkFailure(error);
+  if (failure) return failure;
   let current: unknown = error;
   let deepest = error instanceof Error ? error.message : String(error);
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    if (current.name === "TimeoutError") return "timed out";
     deepest = current.message;
     current = current.cause;
   }

@@ -42,6 +42,13 @@ function* causes(error: unknown, depth = 0): Generator<unknown> {
 }
 
 /**
+ * What fetch (undici) says, with no code, of a URL whose port is on the WHATWG blocked-port list (9, 25, 6000, …):
+ * it never tries to connect. Said alone, "bad port" reads like a typo in the URL.
+ */
+const BLOCKED_PORT = "bad port";
+const BLOCKED_PORT_SENTENCE = "bad port: fetch refuses ports on the WHATWG blocked-port list, such as 9 and 6000; use another port";
+
+/**
  * When `error` is a network failure, a short description of it ("connect ECONNREFUSED 127.0.0.1:9"); otherwise
  * undefined.
  */
@@ -49,6 +56,7 @@ export function networkFailure(error: unknown): string | undefined {
   for (const inner of causes(error)) {
     if (typeof inner !== "object" || inner === null) continue;
     const { code, name, message } = inner as { code?: unknown; name?: unknown; message?: unknown };
+    if (message === BLOCKED_PORT) return BLOCKED_PORT_SENTENCE;
     const text = typeof message === "string" && message !== "" ? message : String(code ?? name);
     if (typeof code === "string" && NETWORK_CODES.has(code)) return text.includes(code) ? text : `${code}: ${text}`;
     if (name === "TimeoutError" || name === "ConnectTimeoutError") return "the request timed out";

@@ -183,7 +183,7 @@ describe.concurrent("a start that cannot work ends with one sentence naming the 
     const warning = run.stdout.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { level?: number; msg?: string }).find((entry) => entry.msg?.startsWith("The model server"));
     expect(warning?.level).toBe(40);
     expect(warning?.msg).toMatch(
-      new RegExp(`^The model server at COPILOT_PROVIDER_BASE_URL \\(${modelUrl.replace(/[.]/g, "\\.")}\\) could not be reached \\(ECONNREFUSED\\): .*\\.$`),
+      new RegExp(`^The model server at COPILOT_PROVIDER_BASE_URL \\(${modelUrl.replace(/[.]/g, "\\.")}\\) could not be reached \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${closedPort}\\): .*\\.$`),
     );
   });
 
