@@ -71,7 +71,13 @@ async function startBot(name: string): Promise<BotProcess> {
 async function copilot(user: string, channel: string, text: string): Promise<string> {
   const before = slack.responses.length;
   const delivery = slack.runSlashCommand({ command: "/copilot", text, user, channel });
-  await slack.waitFor(() => slack.responses.length > before, WAIT_MS, `the response to /copilot ${text}`);
+  // The ack (Socket Mode) and the response (HTTP) travel on different connections, so the response can land first
+  // even though the bot acked before responding: wait for both before judging the ack.
+  await slack.waitFor(
+    () => slack.responses.length > before && delivery.ackedAt !== undefined,
+    WAIT_MS,
+    `the ack of and the response to /copilot ${text}`,
+  );
   expect(ackedInTime(delivery)).toBe(true);
   const body = slack.responses[before]!.body;
   expect(body.response_type).toBe("ephemeral");
