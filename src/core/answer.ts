@@ -222,6 +222,8 @@ export class Answerer {
       },
       onRateLimited: () => metrics.rateLimited(platform),
       onFirstVisible: () => tracker.firstVisibleWords(),
+      // The text's last edit, not a later one that only swaps Stop for 👍/👎 (that one waits behind every answer's words).
+      onFinalText: () => tracker.finalEdit(),
     };
   }
 }

@@ -61,7 +61,7 @@ export class Metrics {
     });
     this.finalEdits = new Histogram({
       name: "threadpilot_time_to_final_edit_seconds",
-      help: "From the mention to the reply's final edit.",
+      help: "From the mention to the reply showing its final text (a later edit that only changes its buttons is not counted).",
       labelNames: ["platform"],
       buckets: LATENCY_BUCKETS,
       registers,

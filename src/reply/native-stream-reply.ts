@@ -263,6 +263,7 @@ class NativeReply {
       rest = rest.slice(max);
     }
     await this.stopWith(rest);
+    this.options.observer?.onFinalText?.();
   }
 
   /** The stream still open and not about to lapse; one about to lapse is stopped first. */

@@ -32,6 +32,8 @@ export interface ReplyObserver {
   onRateLimited?(retryAfterMs: number): void;
   /** Milliseconds from the first delta to the first words the user can see. */
   onFirstVisible?(ms: number): void;
+  /** Once, when the reply shows its final text; its buttons may still change after (a settling call, scheduler.ts). */
+  onFinalText?(): void;
 }
 
 /** What the sender follows: the view's source as it changes, and when the answer is over. */
@@ -76,6 +78,7 @@ export class ReplySender {
   private shownAt: number | undefined;
   /** When the reply's final text was out and only its buttons were left to change (its settling call's age). */
   private settlingSince: number | undefined;
+  private finalTextReported = false;
   /** The answer's Markdown the reply shows in full (what stays if the rest cannot be delivered). */
   private shownAnswer = "";
   /** The reply's last Markdown once it gave up on the answer (`fatal`). */
@@ -151,6 +154,7 @@ export class ReplySender {
       }
       this.lastLookAt = clock.now();
       const plan = this.view.plan(source);
+      this.reportFinalText(plan);
       const action = this.nextAction(plan);
       if (!action) {
         if (plan.final) return undefined;
@@ -300,5 +304,14 @@ export class ReplySender {
       this.firstVisibleAt = clock.now();
       observer?.onFirstVisible?.(this.firstVisibleAt - this.source.firstDeltaAt());
     }
+    this.reportFinalText(plan);
+  }
+
+  /** Tells the observer, once, that every message shows the final plan's text (what is left changes only buttons). */
+  private reportFinalText(plan: Plan): void {
+    if (this.finalTextReported || !plan.final) return;
+    if (plan.texts.length !== this.messages.length || !plan.texts.every((text, i) => this.messages[i]!.text === text)) return;
+    this.finalTextReported = true;
+    this.options.observer?.onFinalText?.();
   }
 }

@@ -116,13 +116,15 @@ it("many short answers in a busy window: every final text goes before any contro
         render: (markdown) => markdown.trim(),
       }),
   );
+  // When each reply told its observer the final text was shown (the time-to-final-edit metric).
+  const finalTextSeenAt: number[] = [];
   const replies = targets.map(async (target, i) => {
     await clock.sleep(i * startsEveryMs);
     // The whole answer comes at once, well before the answer ends: its first edit can show it all, with Stop.
     const text = `Answer to question ${i}\n`;
     const [wait, delta, message, done] = answerSteps(text, [], 10);
     const steps = [wait!, delta!, { type: "wait" as const, ms: lifeMs - 10 }, message!, done!];
-    return streamReply(play(clock, steps), target, { clock });
+    return streamReply(play(clock, steps), target, { clock, observer: { onFinalText: () => (finalTextSeenAt[i] = clock.now()) } });
   });
   const outcomes = await clock.runUntilSettled(Promise.all(replies));
 
@@ -136,6 +138,12 @@ it("many short answers in a busy window: every final text goes before any contro
   expect(Math.min(...swaps)).toBeGreaterThan(Math.max(...textAt));
   // Every final text went out without waiting for the window to renew.
   for (const [i, at] of textAt.entries()) expect(at - endedAt[i]!, `answer ${i}`).toBeLessThan(1_000);
+  // The metric's moment is the text's, not the swap's: within the second after the answer ended, before its swap.
+  for (const [i, t] of targets.entries()) {
+    const swapAt = t.made.find((e) => !e.textChanged)!.at;
+    expect(finalTextSeenAt[i]! - endedAt[i]!, `answer ${i}`).toBeLessThan(1_000);
+    expect(finalTextSeenAt[i]!, `answer ${i}`).toBeLessThan(swapAt);
+  }
   // And every reply ends with its feedback buttons: the swaps still happened.
   for (const [i, t] of targets.entries()) {
     expect(t.visibleTexts(), `answer ${i}`).toEqual([`Answer to question ${i}`]);
