@@ -40,6 +40,21 @@ function expectGoodLayout(text: string, chunks: Chunk[], limit: number) {
   }
 }
 
+/**
+ * Whether `text` (no fences) can be laid out at `limit` without cutting a cluster: each message within the limit
+ * and not blank. Not always: two long clusters with more whitespace between them than either message has room
+ * for leave only a blank message, one over the limit, or a cut cluster (the splitter cuts the cluster then).
+ */
+function cutFreeLayoutExists(text: string, limit: number): boolean {
+  const starts = [...clusterStarts(text)].sort((a, b) => a - b);
+  const reachable = new Set<number>([0]);
+  for (const i of starts) {
+    if (!reachable.has(i)) continue;
+    for (const j of starts) if (j > i && j - i <= limit && text.slice(i, j).trim() !== "") reachable.add(j);
+  }
+  return reachable.has(text.length);
+}
+
 function cutsOf(chunks: Chunk[]): number[] {
   const cuts: number[] = [];
   let at = 0;
@@ -136,11 +151,30 @@ describe("layout never cuts a grapheme cluster", () => {
         const sealed = layout(prefix, limit).slice(0, -1).map((c) => c.text);
         const chunks = layout(text, limit, sealed);
         expectGoodLayout(text, chunks, limit);
+        if (!cutFreeLayoutExists(text, limit)) return;
         const starts = clusterStarts(text);
         for (const cut of cutsOf(chunks)) expect(starts.has(cut)).toBe(true);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("whitespace between two long clusters goes where the next message still has room for its cluster", () => {
+    const family = CLUSTERS[0]!;
+    // "family a" fills a message of 12, but then the next would need 13 for "\n\n family": the split goes before "a".
+    const text = `${family}a\n\n${family}`;
+    expect(layout(text, 12).map((c) => c.text)).toEqual([family, "a\n\n", family]);
+    // Continuing after a kept message that ended before "d": "d  " goes together, not "d" alone and then a cut family.
+    const streamed = `🧑🏽‍💻word  ${family}`;
+    const chunks = layout(streamed, 12, ["🧑🏽‍💻wor"]);
+    expect(chunks.map((c) => c.text)).toEqual(["🧑🏽‍💻wor", "d  ", family]);
+  });
+
+  it("where no layout can keep every cluster whole, messages stay within the limit and none is blank", () => {
+    const family = CLUSTERS[0]!;
+    const text = `${family} \n\n${family}`;
+    expect(cutFreeLayoutExists(text, 12)).toBe(false);
+    expectGoodLayout(text, layout(text, 12), 12);
   });
 
   it("a cluster with only whitespace around it, too long with it for one message: no blank message", () => {

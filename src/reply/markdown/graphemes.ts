@@ -27,6 +27,12 @@ export function isGraphemeBoundary(text: string, offset: number): boolean {
   return boundariesBetween(text, from, offset)[offset - from] === 1;
 }
 
+/** The length of the cluster starting at `offset` (a boundary); one longer than `cap` is measured only past it. */
+export function clusterLengthAt(text: string, offset: number, cap: number): number {
+  const first = segmenter.segment(text.slice(offset, offset + cap + 1))[Symbol.iterator]().next();
+  return first.done ? 0 : first.value.segment.length;
+}
+
 /** How far back to look for a point known to be a boundary before segmenting from the text's start. */
 const ANCHOR_SEARCH = 512;
 

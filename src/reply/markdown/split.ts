@@ -13,7 +13,7 @@
  * cluster boundary), so a message that was continued does not move while the answer streams.
  */
 import { FenceTracker, type FenceOpening } from "./fences.js";
-import { boundariesBetween, isGraphemeBoundary } from "./graphemes.js";
+import { boundariesBetween, clusterLengthAt, isGraphemeBoundary } from "./graphemes.js";
 
 export interface Chunk {
   /** The slice of the rendered text this message carries. */
@@ -128,6 +128,16 @@ function isSplitPoint(text: string, offset: number, lineAt: (o: number) => LineI
   return !line.isFenceLine && isGraphemeBoundary(text, offset);
 }
 
+/** Whether a message starting at `end` can hold its first visible cluster, whitespace and reopened fence before it. */
+function leavesRoomAfter(text: string, end: number, max: number, fenceAt: (o: number) => FenceOpening | undefined): boolean {
+  let visible = end;
+  while (visible < text.length && /\s/.test(text[visible]!)) visible++;
+  if (visible >= text.length) return true;
+  const reopen = fenceAt(end);
+  const top = reopen ? reopen.line.trimStart().length + 1 : 0;
+  return top + (visible - end) + clusterLengthAt(text, visible, max) <= max;
+}
+
 function splitClass(
   text: string,
   offset: number,
@@ -154,7 +164,9 @@ function splitClass(
 
 /**
  * The end of the next chunk starting at `start`: the best class of split point that still leaves the chunk
- * reasonably full (at least a third of the room), and the furthest point of that class.
+ * reasonably full (at least a third of the room), and the furthest point of that class; failing that, the
+ * furthest split of any class. A split after which the next message could not hold its first visible cluster
+ * with the whitespace before it is passed over while another exists: that message would have to cut the cluster.
  */
 function chooseEnd(
   text: string,
@@ -165,7 +177,8 @@ function chooseEnd(
 ): number {
   const reopen = fenceAt(start);
   const top = reopen ? reopen.line.trimStart().length + 1 : 0;
-  const best: number[] = [-1, -1, -1, -1];
+  // The splits that fit, by class, furthest last.
+  const fits: number[][] = [[], [], [], []];
   const hardLimit = Math.min(text.length - 1, start + max);
   // Both sides of a split must carry something visible.
   const lastVisible = text.trimEnd().length - 1;
@@ -181,15 +194,26 @@ function chooseEnd(
     const close = fenceAt(end);
     const bottom = close ? close.marker.length + (text[end - 1] === "\n" ? 0 : 1) : 0;
     if (top + (end - start) + bottom > max) continue;
-    best[cls] = end;
+    fits[cls]!.push(end);
   }
   const room = max - top;
-  for (let cls = PARAGRAPH; cls >= ANY; cls--) {
-    const end = best[cls]!;
-    if (end > start && (end - start >= room / 3 || cls === ANY)) return end;
+  const pick = (): number | undefined => {
+    for (let cls = PARAGRAPH; cls > ANY; cls--) {
+      const end = fits[cls]!.at(-1);
+      if (end !== undefined && end - start >= room / 3) return end;
+    }
+    // No good split leaves the chunk a third full: the furthest split of any class (a space further on than
+    // the last "any character" point carries more, and leaves less whitespace to the next message).
+    const furthest = Math.max(-1, ...fits.map((ends) => ends.at(-1) ?? -1));
+    return furthest > start ? furthest : undefined;
+  };
+  const first = pick();
+  for (let end = first; end !== undefined; end = pick()) {
+    if (leavesRoomAfter(text, end, max, fenceAt)) return end;
+    fits.find((ends) => ends.at(-1) === end)!.pop();
   }
-  // Nothing fits with the fence decoration (a tiny limit): fall back to any point that makes progress.
-  for (let cls = PARAGRAPH; cls >= ANY; cls--) if (best[cls]! > start) return best[cls]!;
+  // Every split leaves the next message too little room: a cluster is cut further on whichever is taken.
+  if (first !== undefined) return first;
   // Still nothing: the room holds no cluster boundary with something visible on both sides (one cluster longer
   // than a message, or a cluster with only whitespace around it). A blank message would be refused by the
   // platform, so a cluster is cut rather than that; never mid code point.
