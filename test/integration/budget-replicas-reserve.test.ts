@@ -10,7 +10,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { realClock } from "../../src/reply/clock.js";
 import { SharedBudgetRegistry, type SharedScopeBudget } from "../../src/reply/budget/shared-budget.js";
-import { ARRIVALS_SHARE } from "../../src/reply/budget/scheduler.js";
+import { ARRIVALS_SHARE, settlingClaim } from "../../src/reply/budget/scheduler.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { StateStore } from "../../src/store/types.js";
 import { skipRedisTests, startTestRedis, type TestRedis } from "../support/redis.js";
@@ -134,6 +134,29 @@ describe.skipIf(skipRedisTests())("the reserve for finals, counted across two re
     // ...and the window never held more than the platform allows.
     expect(peakInWindow([...streams, ...finals], RATE.perMs)).toBeLessThanOrEqual(RATE.calls);
   }, 90_000);
+
+  it("another replica's answers that only settle (final text out, buttons left to swap) owe no final there", async () => {
+    const scope = "slack:T3:chat.update";
+    const settlingSide = await openReplica();
+    const other = await openReplica();
+    const a = settlingSide.registry.forScope(scope, RATE) as SharedScopeBudget;
+    const b = other.registry.forScope(scope, RATE) as SharedScopeBudget;
+    const leaves = Array.from({ length: 10 }, () => a.join());
+    const leaveB = b.join();
+    expect(await within(5_000, () => b.active === 11)).toBe(true);
+    // The window is spent, so the ten answers' settling calls (their buttons-only edits) wait in it.
+    for (let i = 0; i < RATE.calls; i++) (await a.take(undefined, { kind: "final" }))?.();
+    const swapsEnd = new AbortController();
+    const swaps = leaves.map(() => a.take(swapsEnd.signal, settlingClaim(now())).catch(() => undefined));
+    // The other replica keeps a final for its own answer only; this one still counts its ten (its scheduler takes
+    // the settling ones off from the claims it holds).
+    expect(await within(5_000, () => b.active === 1)).toBe(true);
+    expect(a.active).toBe(11);
+    swapsEnd.abort(new Error("test over"));
+    await Promise.all(swaps);
+    for (const leave of leaves) leave();
+    leaveB();
+  }, 30_000);
 
   it("a replica that dies (its count left in Redis) stops counting for the others after the expiry", async () => {
     const scope = "slack:T2:chat.update";

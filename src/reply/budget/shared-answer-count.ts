@@ -1,8 +1,8 @@
 /**
- * How many answers stream in a platform scope across every replica, for the scheduler's reserve for finals
- * (scheduler.ts, `limitFor`): each replica reports its own count to the store under its replica id, with an
- * expiry renewed while it has answers (a crashed replica's answers stop counting once it ran out), and reads the
- * sum back in the same store call.
+ * How many answers stream in a platform scope on the other replicas, for the scheduler's reserve for finals
+ * (scheduler.ts, `limitFor`): each replica reports its own count (its answers that still owe a final) to the store
+ * under its replica id, with an expiry renewed while it has answers (a crashed replica's answers stop counting
+ * once it ran out), and reads the sum back in the same store call.
  *
  * A grant never waits for the store: the scheduler reads the last known sum, and reports go out in the background
  * — when this replica's count changes, at most every `refreshMs` while its budget decides grants, and every
@@ -39,7 +39,7 @@ export class SharedAnswerCount {
   private readonly ttlMs: number;
   private readonly refreshMs: number;
   /** The other replicas' answers in the scope, as of the last report that worked (at `othersAt`). */
-  private others = 0;
+  private othersReported = 0;
   private othersAt = -Infinity;
   private lastReportAt = -Infinity;
   private reporting = false;
@@ -51,7 +51,7 @@ export class SharedAnswerCount {
   constructor(
     private readonly key: string,
     private readonly store: CountStore,
-    /** This replica's own answers in the scope, now. */
+    /** This replica's own answers in the scope that owe a final, now: what it reports. */
     private readonly own: () => number,
     private readonly options: SharedAnswerCountOptions,
   ) {
@@ -60,13 +60,12 @@ export class SharedAnswerCount {
   }
 
   /**
-   * The answers streaming in the scope on every replica, as far as the last report knows (own ones: now). A
-   * report older than the count's expiry (a replica with no answers and nothing waiting makes none) no longer
-   * says anything: the answers it counted may all have ended.
+   * The answers owing a final in the scope on the other replicas, as far as the last report knows. A report
+   * older than the count's expiry (a replica with no answers and nothing waiting makes none) no longer says
+   * anything: the answers it counted may all have ended.
    */
-  get total(): number {
-    const fresh = this.options.clock.now() - this.othersAt < this.ttlMs;
-    return this.own() + (fresh ? this.others : 0);
+  get others(): number {
+    return this.options.clock.now() - this.othersAt < this.ttlMs ? this.othersReported : 0;
   }
 
   /** This replica's count changed (an answer joined or left): the others learn it now. */
@@ -98,21 +97,21 @@ export class SharedAnswerCount {
 
   private async send(): Promise<void> {
     const mine = this.own();
-    const before = this.others;
+    const before = this.othersReported;
     try {
       const sum = await this.options.timeout(this.store.reportCount(this.key, this.options.replicaId, mine, this.ttlMs));
       if (typeof sum !== "number" || !Number.isFinite(sum) || sum < 0) {
         throw new Error(`the state store answered ${String(sum)} for the scope's answer count`);
       }
       this.options.answered();
-      this.others = Math.max(0, sum - mine);
+      this.othersReported = Math.max(0, sum - mine);
       this.othersAt = this.options.clock.now();
     } catch (error) {
       this.options.failed(error);
       // Only this replica's own answers are known now (as its budget falls back to its own window).
-      this.others = 0;
+      this.othersReported = 0;
     }
-    if (this.others < before) this.options.onFewer();
+    if (this.othersReported < before) this.options.onFewer();
   }
 
   /** Renews this replica's report while it has answers, so it does not expire under them. */

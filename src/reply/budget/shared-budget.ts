@@ -106,10 +106,12 @@ export class SharedScopeBudget implements ScopeEditBudget {
   private readonly localForMs: number;
   /** The window this replica falls back to while the store is failing. */
   private readonly local: ScopeBudget;
-  // A settling call arriving shrinks the reserve (its reply owes no final): that may let a waiter go sooner.
-  private readonly waiters = new WaiterQueue<CallDone | void>((claim) =>
-    this.poke(claim?.kind ?? "final", claim?.settles === true),
-  );
+  // A settling call arriving shrinks the reserve (its reply owes no final): that may let a waiter go sooner, here
+  // and, once reported, on the other replicas.
+  private readonly waiters = new WaiterQueue<CallDone | void>((claim) => {
+    if (claim?.settles) this.answers?.changed();
+    this.poke(claim?.kind ?? "final", claim?.settles === true);
+  });
   private readonly replies: ActiveReplies;
   /**
    * The answers in the scope on every replica, for the reserve (read from a cache, never awaited); only where
@@ -155,7 +157,9 @@ export class SharedScopeBudget implements ScopeEditBudget {
       },
     );
     if (!sharesAnswerCount(rate)) return;
-    this.answers = new SharedAnswerCount(key, store, () => this.replies.active, {
+    // What the other replicas reserve for: this replica's answers that still owe a final (a reply whose settling
+    // call waits here owes none; locally `owingScope` takes those off, from the claims).
+    this.answers = new SharedAnswerCount(key, store, () => this.replies.active - this.settling(), {
       clock: this.clock,
       replicaId: options.replicaId ?? randomUUID(),
       ...(options.answerCountTtlMs !== undefined ? { ttlMs: options.answerCountTtlMs } : {}),
@@ -178,15 +182,21 @@ export class SharedScopeBudget implements ScopeEditBudget {
   }
 
   /**
-   * The replies streaming in this scope on EVERY replica, as last reported to the store (this replica's own:
-   * now). Scope-wide because each reader asks about the scope's window, which every replica's answers draw on:
-   * the reserve for finals (`limitFor`), the native-streaming choice (a stop must be left in the shared stop
-   * window for every native answer running, and each path's room is shared by all answers in the scope) and a
-   * nested budget's choice of the binding window. Outdated by at most a report, and never below this replica's
-   * own count; the store still enforces the window itself, so an outdated count can only misplace the reserve.
+   * The replies streaming in this scope on EVERY replica: this replica's own now, the others' that still owe a
+   * final as last reported to the store. Scope-wide because each reader asks about the scope's window, which
+   * every replica's answers draw on: the reserve for finals (`limitFor`), the native-streaming choice (a stop must
+   * be left in the shared stop window for every native answer running, and each path's room is shared by all
+   * answers in the scope) and a nested budget's choice of the binding window. Outdated by at most a report, and
+   * never below this replica's own count; the store still enforces the window itself, so an outdated count can
+   * only misplace the reserve.
    */
   get active(): number {
-    return this.answers?.total ?? this.replies.active;
+    return this.replies.active + (this.answers?.others ?? 0);
+  }
+
+  /** This replica's replies whose settling call waits here: their final text is out, only their buttons are left. */
+  private settling(): number {
+    return this.waiters.claims().filter((claim) => claim?.settles).length;
   }
 
   /** Nothing waits or streams here and no pause is pending: forgetting it loses nothing (the store keeps the window). */
