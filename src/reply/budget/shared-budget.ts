@@ -159,7 +159,7 @@ export class SharedScopeBudget implements ScopeEditBudget {
     if (!sharesAnswerCount(rate)) return;
     // What the other replicas reserve for: this replica's answers that still owe a final (a reply whose settling
     // call waits here owes none; locally `owingScope` takes those off, from the claims).
-    this.answers = new SharedAnswerCount(key, store, () => this.replies.active - this.settling(), {
+    this.answers = new SharedAnswerCount(key, store, () => Math.max(0, this.replies.active - this.settling()), {
       clock: this.clock,
       replicaId: options.replicaId ?? randomUUID(),
       ...(options.answerCountTtlMs !== undefined ? { ttlMs: options.answerCountTtlMs } : {}),
